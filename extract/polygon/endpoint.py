@@ -1,0 +1,42 @@
+"""Where extraction talks to: the real API when a key is set, else the sandbox."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from orchestration.settings import Settings
+
+SANDBOX_NOTICE = (
+    "POLYGON_API_KEY is not set: extracting from the built-in SANDBOX market. "
+    "All prices are SYNTHETIC (deterministic test data), not real market data."
+)
+# The sandbox accepts any non-empty key; this one exists so the real auth path runs.
+SANDBOX_API_KEY = "sandbox-key"
+SANDBOX_SEED = 42
+
+
+@dataclass(frozen=True)
+class PolygonEndpoint:
+    """A Polygon-compatible API to extract from."""
+
+    base_url: str
+    api_key: str
+    synthetic: bool
+
+
+@contextlib.contextmanager
+def polygon_endpoint(
+    settings: Settings, announce: Callable[[str], None] = print
+) -> Iterator[PolygonEndpoint]:
+    """Yield the configured API, or start a sandbox market for the duration."""
+    if settings.polygon_api_key:
+        yield PolygonEndpoint(settings.polygon_base_url, settings.polygon_api_key, False)
+        return
+    from extract.sandbox.market import SandboxMarket
+    from extract.sandbox.server import SandboxServer
+
+    announce(SANDBOX_NOTICE)
+    with SandboxServer(SandboxMarket(seed=SANDBOX_SEED)) as server:
+        yield PolygonEndpoint(server.base_url, SANDBOX_API_KEY, True)

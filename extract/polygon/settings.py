@@ -1,0 +1,45 @@
+"""Polygon endpoints and the column hints that keep landed values typed and exact."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TICKERS_PATH = "/v3/reference/tickers"
+GROUPED_DAILY_PATH = "/v2/aggs/grouped/locale/us/market/stocks/{date}"
+AGGS_RANGE_PATH = "/v2/aggs/ticker/{ticker}/range/{multiplier}/{timespan}/{start}/{end}"
+
+TICKERS_PAGE_LIMIT = 1000
+AGGS_PAGE_LIMIT = 50_000
+
+_EXACT = {"data_type": "decimal", "nullable": True}
+
+# Bars: Polygon's one-letter names are kept, except `T`, which would collide
+# with `t` under dlt's snake_case naming and is landed as `ticker`.
+BAR_COLUMNS: dict[str, dict[str, Any]] = {
+    "ticker": {"data_type": "text", "nullable": False},
+    "t": {"data_type": "bigint", "nullable": False},
+    "o": _EXACT,
+    "h": _EXACT,
+    "l": _EXACT,
+    "c": _EXACT,
+    "v": _EXACT,
+    "vw": _EXACT,
+    "n": {"data_type": "bigint", "nullable": True},
+    "otc": {"data_type": "bool", "nullable": True},
+}
+
+TICKER_COLUMNS: dict[str, dict[str, Any]] = {
+    "ticker": {"data_type": "text", "nullable": False},
+    "name": {"data_type": "text", "nullable": True},
+    "market": {"data_type": "text", "nullable": True},
+    "locale": {"data_type": "text", "nullable": True},
+    "primary_exchange": {"data_type": "text", "nullable": True},
+    "type": {"data_type": "text", "nullable": True},
+    "active": {"data_type": "bool", "nullable": True},
+    "currency_name": {"data_type": "text", "nullable": True},
+    "cik": {"data_type": "text", "nullable": True},
+    "composite_figi": {"data_type": "text", "nullable": True},
+    "share_class_figi": {"data_type": "text", "nullable": True},
+    "last_updated_utc": {"data_type": "timestamp", "nullable": True},
+    "delisted_utc": {"data_type": "timestamp", "nullable": True},
+}

@@ -1,0 +1,211 @@
+"""`tickstock`: the command line behind the Makefile targets."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from orchestration.settings import read_settings, redact_url
+
+app = typer.Typer(
+    help="TickStock market-data warehouse: extract (dlt) → transform (dbt) → quality (GX) → "
+    "publish (Redis).",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals may hold credentials
+)
+sandbox_app = typer.Typer(help="The sandbox market: a Polygon look-alike serving synthetic data.")
+services_app = typer.Typer(help="The embedded Postgres and Redis under .tickstock/.")
+app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(services_app, name="services")
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def _endpoints():
+    from orchestration.services import resolve_endpoints
+
+    settings = read_settings()
+    endpoints = resolve_endpoints(settings)
+    where = "embedded" if endpoints.embedded_database else "configured"
+    console.print(f"Postgres ({where}): {redact_url(endpoints.database_url)}")
+    where = "embedded" if endpoints.embedded_redis else "configured"
+    console.print(f"Redis ({where}): {redact_url(endpoints.redis_url)}")
+    return settings, endpoints
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+@app.command()
+def eod(
+    session: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="Session to process (YYYY-MM-DD). Default: the latest "
+            "completed NYSE session (30 minutes after its close).",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Run again even if the session is complete.")] = False,
+) -> None:
+    """Run the end-of-day job; bootstraps an empty warehouse first."""
+    import redis
+
+    from orchestration.eod import EodJob, MarketClosed, SessionNotFinal
+    from orchestration.notifier import RedisNotifier
+
+    requested = _parse_date(session, "--date") if session else None
+    settings, endpoints = _endpoints()
+    notifier = RedisNotifier(redis.Redis.from_url(endpoints.redis_url))
+    job = EodJob(settings, endpoints, notifier, console=console)
+    try:
+        outcome = job.run(requested, force=force)
+    except MarketClosed as closed:
+        console.print(f"Market closed: {closed}. Nothing processed, nothing published.")
+        return
+    except SessionNotFinal as early:
+        raise _fail(str(early), 2) from None
+    if outcome.message:
+        _print_summary(outcome)
+        if outcome.message["status"] != "complete":
+            raise typer.Exit(1)
+
+
+def _print_summary(outcome) -> None:
+    message = outcome.message
+    table = Table(title=f"EOD {message['session_date']} — {message['status']}")
+    for column in ("step", "status", "seconds", "detail"):
+        table.add_column(column)
+    for step in outcome.steps:
+        detail = ", ".join(f"{key}={value}" for key, value in step.detail.items())
+        table.add_row(step.name, step.status, f"{step.duration_s:.1f}", detail)
+    console.print(table)
+    console.print(
+        f"symbols expected {message['symbols_expected']}, updated {message['symbols_updated']} "
+        f"({message['completion_pct']}%), quality passed: {message['quality_passed']}, "
+        f"data source: {message['data_source']}, total {message['duration_s']:.1f}s"
+    )
+    if message["gaps"]:
+        console.print(f"missing: {', '.join(gap['symbol'] for gap in message['gaps'])}")
+    console.print(f"GX Data Docs: {message['reports']['data_docs']}")
+    console.print(f"Run record:   {message['reports']['run_record']}")
+
+
+def _parse_date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _fail(f"{option} must be a date as YYYY-MM-DD, not {text!r}", 2) from None
+
+
+@app.command()
+def load(
+    symbols: Annotated[
+        str | None, typer.Option(help="Comma-separated tickers, e.g. AAPL,MSFT.")
+    ] = None,
+    universe: Annotated[
+        str | None, typer.Option(help="Universe key: 'default' (the dev universe seed).")
+    ] = None,
+    years: Annotated[int | None, typer.Option(min=1, help="History length in years.")] = None,
+    months: Annotated[int | None, typer.Option(min=1, help="History length in months.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First date (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last date (YYYY-MM-DD).")] = None,
+) -> None:
+    """Backfill daily bars for symbols or a universe, then rebuild the marts."""
+    from extract.polygon.endpoint import polygon_endpoint
+    from orchestration import loads
+    from orchestration.dbt_runner import run_dbt
+    from orchestration.eod import utc_now
+    from orchestration.market_calendar import TradingCalendar
+    from orchestration.warehouse import export_connection_env, relation_exists
+
+    if (symbols is None) == (universe is None):
+        raise _fail("give exactly one of --symbols or --universe", 2)
+    if universe not in (None, "default"):
+        raise _fail(f"unknown universe {universe!r}; known: default", 2)
+    last = (
+        _parse_date(end, "--to") if end else TradingCalendar().latest_completed_session(utc_now())
+    )
+    if start:
+        first = _parse_date(start, "--from")
+    elif years or months:
+        first = last - timedelta(days=365 * (years or 0) + 31 * (months or 0))
+    else:
+        first = last - timedelta(days=183)
+    if first > last:
+        raise _fail(f"--from {first} is after --to {last}", 2)
+
+    settings, endpoints = _endpoints()
+    export_connection_env(endpoints.database_url)
+    if not relation_exists(endpoints.database_url, loads.UNIVERSE_TABLE):
+        run_dbt("seed", target=settings.dbt_target)
+    tickers = (
+        [s.strip().upper() for s in symbols.split(",") if s.strip()]
+        if symbols
+        else loads.universe_symbols(endpoints.database_url)
+    )
+    console.print(f"Loading daily bars {first} → {last} for {len(tickers)} symbols")
+    with polygon_endpoint(settings, lambda text: console.print(f"[bold yellow]{text}[/]")) as api:
+        rows = loads.land_polygon(
+            endpoints.database_url,
+            api,
+            resources=("tickers", "aggs_daily"),
+            symbols=tickers,
+            start=first,
+            end=last,
+        )
+    console.print(f"Landed rows: {rows}")
+    run_dbt("build", target=settings.dbt_target)
+
+
+@app.command()
+def docs() -> None:
+    """Build the dbt docs site and the GX Data Docs; print where to open them."""
+    from expectations.ohlcv_daily import build_data_docs
+    from orchestration.dbt_runner import run_dbt
+    from orchestration.settings import DBT_PROJECT_DIR
+    from orchestration.warehouse import export_connection_env
+
+    settings, endpoints = _endpoints()
+    export_connection_env(endpoints.database_url)
+    run_dbt("docs", "generate", "--static", target=settings.dbt_target)
+    gx_index = build_data_docs()
+    console.print(f"dbt docs:     {DBT_PROJECT_DIR / 'target' / 'static_index.html'}")
+    console.print(f"GX Data Docs: {gx_index}")
+
+
+@sandbox_app.command("serve")
+def sandbox_serve(
+    port: Annotated[int, typer.Option(help="Port to listen on (127.0.0.1).")] = 8765,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic market.")] = 42,
+) -> None:
+    """Serve the sandbox market until interrupted (Ctrl-C)."""
+    from extract.sandbox.server import serve
+
+    serve("127.0.0.1", port, seed)
+
+
+@services_app.command("up")
+def services_up() -> None:
+    """Start the embedded Postgres and Redis (skipped for configured URLs)."""
+    _endpoints()
+
+
+@services_app.command("down")
+def services_down() -> None:
+    """Stop the embedded Postgres and Redis."""
+    from orchestration.services import stop_embedded
+
+    stopped = stop_embedded()
+    console.print(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")
+
+
+if __name__ == "__main__":
+    app()

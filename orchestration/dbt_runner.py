@@ -1,0 +1,36 @@
+"""Run dbt in-process (dbtRunner): one Python start-up instead of one per command."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from orchestration.settings import DBT_PROJECT_DIR, STATE_DIR
+
+
+class DbtError(RuntimeError):
+    """A dbt command failed; dbt has already printed why."""
+
+
+def run_dbt(*args: str, target: str, variables: dict[str, Any] | None = None) -> Any:
+    """Run one dbt command against the project; return its result object."""
+    from dbt.cli.main import dbtRunner
+
+    command = [
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target",
+        target,
+        "--log-path",
+        str(STATE_DIR / "logs"),
+    ]
+    if variables:
+        command += ["--vars", json.dumps(variables)]
+    outcome = dbtRunner().invoke(command)
+    if not outcome.success:
+        detail = f": {outcome.exception}" if outcome.exception else ""
+        raise DbtError(f"dbt {args[0]} failed{detail}")
+    return outcome.result

@@ -1,0 +1,60 @@
+"""Landing steps shared by `eod` and `load`: which data to fetch, then dlt lands it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from extract.calendar import calendar_source
+from extract.pipelines import make_pipeline, run_and_count
+from extract.polygon import polygon_source
+from extract.polygon.endpoint import PolygonEndpoint
+from orchestration.market_calendar import TradingCalendar
+from orchestration.warehouse import query, relation_exists
+
+CALENDAR_START = date(2000, 1, 1)
+CALENDAR_HORIZON = timedelta(days=400)
+UNIVERSE_TABLE = "seeds.dev_universe"
+
+
+def calendar_needs_refresh(database_url: str, session: date) -> bool:
+    """True when the landed calendar does not reach well past `session`."""
+    if not relation_exists(database_url, "raw_calendar.sessions"):
+        return True
+    (last,) = query(database_url, "select max(session_date) from raw_calendar.sessions")[0]
+    return last is None or last < session + timedelta(days=30)
+
+
+def land_calendar(database_url: str, calendar: TradingCalendar, session: date) -> dict[str, int]:
+    """Land the exchange's sessions from 2000 to about a year after `session`."""
+    pipeline = make_pipeline("calendar", "raw_calendar", database_url)
+    source = calendar_source(calendar, CALENDAR_START, session + CALENDAR_HORIZON)
+    return run_and_count(pipeline, source)
+
+
+def universe_symbols(database_url: str) -> list[str]:
+    """The symbols the EOD job tracks (the dev universe seed)."""
+    rows = query(database_url, f"select symbol from {UNIVERSE_TABLE} order by symbol")
+    return [symbol for (symbol,) in rows]
+
+
+def land_polygon(
+    database_url: str,
+    endpoint: PolygonEndpoint,
+    resources: Sequence[str],
+    symbols: Sequence[str] = (),
+    sessions: Sequence[date] = (),
+    start: date | None = None,
+    end: date | None = None,
+) -> dict[str, int]:
+    """Fetch the named Polygon resources and merge them into `raw_polygon`."""
+    pipeline = make_pipeline("polygon", "raw_polygon", database_url)
+    source = polygon_source(
+        endpoint.base_url,
+        endpoint.api_key,
+        sessions=sessions,
+        symbols=symbols,
+        start=start,
+        end=end,
+    ).with_resources(*resources)
+    return run_and_count(pipeline, source)

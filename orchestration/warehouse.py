@@ -1,0 +1,55 @@
+"""Connections to the warehouse and the environment dbt and GX read it from."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import psycopg2
+import psycopg2.extensions
+
+
+@contextlib.contextmanager
+def connect(database_url: str) -> Iterator[psycopg2.extensions.connection]:
+    """A connection that commits on success and rolls back on error."""
+    connection = psycopg2.connect(database_url)
+    try:
+        with connection:
+            yield connection
+    finally:
+        connection.close()
+
+
+def query(database_url: str, sql: str, params: Any = None) -> list[tuple]:
+    """Run one read query and return all rows."""
+    with connect(database_url) as connection, connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def relation_exists(database_url: str, qualified_name: str) -> bool:
+    return query(database_url, "select to_regclass(%s) is not null", (qualified_name,))[0][0]
+
+
+def export_connection_env(database_url: str) -> None:
+    """Expose the warehouse to dbt (profiles.yml) and GX (connection string).
+
+    Variables rather than files, so no password is ever written to disk by us
+    or rendered into dbt docs or GX configuration.
+    """
+    parts = urlsplit(database_url)
+    # `?host=/socket/dir` (a unix socket) wins over the URL's host name.
+    host = parse_qs(parts.query).get("host", [parts.hostname or "localhost"])[0]
+    os.environ.update(
+        {
+            "TICKSTOCK_PG_HOST": host,
+            "TICKSTOCK_PG_PORT": str(parts.port or 5432),
+            "TICKSTOCK_PG_USER": unquote(parts.username or ""),
+            "TICKSTOCK_PG_PASSWORD": unquote(parts.password or ""),
+            "TICKSTOCK_PG_DBNAME": parts.path.lstrip("/"),
+            "TICKSTOCK_WAREHOUSE_URL": database_url,
+        }
+    )
