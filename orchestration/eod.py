@@ -49,6 +49,16 @@ class EodOutcome:
     run_record: Path | None = None
 
 
+@dataclass(frozen=True)
+class _Run:
+    """The ledger entry a run's steps are recorded under."""
+
+    ledger: RunLedger
+    run_id: str
+    session: date
+    outcome: EodOutcome
+
+
 class EodJob:
     """Runs the EOD chain; collaborators are passed in so tests can drive them."""
 
@@ -98,70 +108,37 @@ class EodJob:
             outcome.skipped_run_id = done
             return outcome
 
-        run_id = ledger.start_run(session)
+        run = _Run(ledger, ledger.start_run(session), session, outcome)
         started = time.perf_counter()
-        self.console.rule(f"EOD {session}  run {run_id}")
+        self.console.rule(f"EOD {session}  run {run.run_id}")
         try:
             with polygon_endpoint(self.settings, self._announce) as endpoint:
-                self._step(
-                    ledger,
-                    run_id,
-                    session,
-                    outcome,
-                    "extract",
-                    lambda record: self._extract(session, endpoint, record),
-                )
-            self._step(ledger, run_id, session, outcome, "transform", self._transform)
-            quality = self._step(
-                ledger,
-                run_id,
-                session,
-                outcome,
-                "quality",
-                lambda record: self._quality(session, record),
-            )
-            message = self._message(run_id, session, quality, endpoint, started)
+                self._step(run, "extract", lambda step: self._extract(session, endpoint, step))
+            self._step(run, "transform", self._transform)
+            quality = self._step(run, "quality", lambda step: self._quality(session, step))
+            message = self._message(run.run_id, session, quality, endpoint, started)
             outcome.run_record = self._write_run_record(message, outcome.steps)
             message["reports"]["run_record"] = str(outcome.run_record)
-            self._step(
-                ledger,
-                run_id,
-                session,
-                outcome,
-                "publish",
-                lambda record: record.detail.update(listeners=self.notifier.complete(message)),
-            )
+            self._step(run, "publish", lambda step: self._publish(message, step))
         except Exception as error:
-            ledger.finish_run(
-                run_id, "failed", {"error": type(error).__name__, "detail": str(error)}
-            )
+            failure = {"error": type(error).__name__, "detail": str(error)}
+            ledger.finish_run(run.run_id, "failed", failure)
             raise
-        ledger.finish_run(run_id, message["status"], message)
+        ledger.finish_run(run.run_id, message["status"], message)
         outcome.message = message
         return outcome
 
     def _announce(self, text: str) -> None:
         self.console.print(f"[bold yellow]{text}[/]")
 
-    def _step(
-        self,
-        ledger: RunLedger,
-        run_id: str,
-        session: date,
-        outcome: EodOutcome,
-        name: str,
-        work: Callable[[StepRecord], Any],
-    ) -> Any:
+    def _step(self, run: _Run, name: str, work: Callable[[StepRecord], Any]) -> Any:
+        """Run one step under the ledger and announce its outcome on the stream."""
         self.console.print(f"[bold]▶ {name}[/]")
-        with ledger.step(run_id, name) as record:
-            outcome.steps.append(record)
+        with run.ledger.step(run.run_id, name) as record:
+            run.outcome.steps.append(record)
             result = work(record)
-        self.notifier.step(
-            run_id,
-            session.isoformat(),
-            name,
-            {"status": record.status, "duration_s": record.duration_s, **record.detail},
-        )
+        payload = {"status": record.status, "duration_s": record.duration_s, **record.detail}
+        self.notifier.step(run.run_id, run.session.isoformat(), name, payload)
         self.console.print(f"  {name} done in {record.duration_s:.1f}s")
         return result
 
@@ -206,6 +183,9 @@ class EodJob:
             passed=result.success, evaluated=result.evaluated, failed=result.failed
         )
         return result
+
+    def _publish(self, message: dict[str, Any], record: StepRecord) -> None:
+        record.detail["listeners"] = self.notifier.complete(message)
 
     # -------------------------------------------------------------- results
 

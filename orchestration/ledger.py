@@ -73,7 +73,8 @@ class RunLedger:
         run_id = str(uuid.uuid4())
         with connect(self.database_url) as connection, connection.cursor() as cursor:
             cursor.execute(
-                "insert into ops.eod_runs (run_id, session_date, status) values (%s, %s, 'running')",
+                "insert into ops.eod_runs (run_id, session_date, status)"
+                " values (%s, %s, 'running')",
                 (run_id, session_date),
             )
         return run_id
