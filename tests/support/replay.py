@@ -1,0 +1,75 @@
+"""Replays the responses recorded from the real Polygon API over HTTP.
+
+File names follow the client-python convention (../shared/polygon_mocks/INDEX.md):
+the path under the folder is the URL path, the first `&` stands for `?`, `;`
+for `:`, and `index.json` for a bare directory URL.
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+MOCKS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "polygon_mocks"
+
+
+def _recorded() -> dict[str, list[tuple[dict[str, str], Path]]]:
+    """URL path -> [(recorded query, file)] for every mock."""
+    by_path: dict[str, list[tuple[dict[str, str], Path]]] = {}
+    for file in MOCKS_DIR.rglob("*.json"):
+        relative = file.relative_to(MOCKS_DIR).as_posix().removesuffix(".json")
+        relative = relative.removesuffix("/index")
+        path, _, query = relative.partition("&")
+        url_path = "/" + path.replace(";", ":", 1)
+        by_path.setdefault(url_path, []).append((dict(parse_qsl(unquote(query))), file))
+    return by_path
+
+
+class ReplayServer:
+    """Serves the recorded responses; requests must carry a bearer key."""
+
+    def __init__(self) -> None:
+        recorded = _recorded()
+        self.requests: list[str] = []
+        requests = self.requests
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                url = urlsplit(self.path)
+                requests.append(self.path)
+                if not self.headers.get("Authorization", "").startswith("Bearer "):
+                    return self._send(401, b'{"status":"ERROR","error":"API Key was not provided"}')
+                asked = dict(parse_qsl(url.query))
+                candidates = [
+                    (query, file)
+                    for query, file in recorded.get(unquote(url.path), [])
+                    if all(asked.get(key) == value for key, value in query.items())
+                    and ("cursor" not in asked or query.get("cursor") == asked["cursor"])
+                ]
+                if not candidates:
+                    return self._send(404, b'{"status":"NOT_FOUND"}')
+                _, file = max(candidates, key=lambda candidate: len(candidate[0]))
+                self._send(200, file.read_bytes())
+
+            def _send(self, status: int, body: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> ReplayServer:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
