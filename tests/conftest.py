@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -27,23 +28,23 @@ def redis_client(servers: Endpoints) -> Iterator[redis.Redis]:
     client.close()
 
 
-def _admin(database_url: str) -> psycopg2.extensions.connection:
-    connection = psycopg2.connect(database_url)
-    connection.autocommit = True
-    return connection
-
-
-@pytest.fixture
-def fresh_database(servers: Endpoints) -> Iterator[str]:
-    """A new, empty database on the server under test, dropped afterwards."""
+@contextlib.contextmanager
+def throwaway_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on the server of `server_url`, dropped afterwards."""
     name = f"tickstock_test_{uuid.uuid4().hex[:10]}"
-    admin = _admin(servers.database_url)
+    admin = psycopg2.connect(server_url)
+    admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f'create database "{name}"')
-    url = urlsplit(servers.database_url)._replace(path=f"/{name}").geturl()
     try:
-        yield url
+        yield urlsplit(server_url)._replace(path=f"/{name}").geturl()
     finally:
         with admin.cursor() as cursor:
             cursor.execute(f'drop database if exists "{name}" with (force)')
         admin.close()
+
+
+@pytest.fixture
+def fresh_database(servers: Endpoints) -> Iterator[str]:
+    with throwaway_database(servers.database_url) as url:
+        yield url

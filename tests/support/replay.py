@@ -36,7 +36,7 @@ class ReplayServer:
         requests = self.requests
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 requests.append(self.path)
                 if not self.headers.get("Authorization", "").startswith("Bearer "):

@@ -1,0 +1,62 @@
+"""Redis notices and the run ledger, on the real servers."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import date
+
+import psycopg2
+import pytest
+
+from orchestration.ledger import RunLedger
+from orchestration.notifier import EOD_COMPLETE_CHANNEL, EOD_RUNS_STREAM, RedisNotifier
+
+pytestmark = pytest.mark.integration
+
+
+def test_completion_is_published_and_kept_on_the_stream(redis_client) -> None:
+    run_id = str(uuid.uuid4())
+    subscriber = redis_client.pubsub()
+    subscriber.subscribe(EOD_COMPLETE_CHANNEL)
+    subscriber.get_message(timeout=2)  # the subscribe confirmation
+    notifier = RedisNotifier(redis_client)
+    notifier.step(run_id, "2026-11-20", "extract", {"status": "succeeded", "duration_s": 1.5})
+    listeners = notifier.complete({"run_id": run_id, "session_date": "2026-11-20", "x": 1})
+
+    assert listeners >= 1
+    deadline, received = time.monotonic() + 5, None
+    while received is None and time.monotonic() < deadline:
+        received = subscriber.get_message(timeout=1)
+    subscriber.close()
+    assert json.loads(received["data"]) == {"run_id": run_id, "session_date": "2026-11-20", "x": 1}
+
+    entries = [
+        fields
+        for _, fields in redis_client.xrange(EOD_RUNS_STREAM, "-", "+")
+        if fields[b"run_id"] == run_id.encode()
+    ]
+    assert [entry[b"kind"] for entry in entries] == [b"step", b"complete"]
+    assert json.loads(entries[0][b"data"])["duration_s"] == 1.5
+
+
+def test_ledger_records_steps_and_failures(fresh_database: str) -> None:
+    ledger = RunLedger(fresh_database)
+    session = date(2026, 11, 20)
+    run_id = ledger.start_run(session)
+    with ledger.step(run_id, "extract") as step:
+        step.detail["rows"] = 10
+    with pytest.raises(RuntimeError), ledger.step(run_id, "transform"):
+        raise RuntimeError("dbt failed")
+    assert ledger.completed_run(session) is None
+    ledger.finish_run(run_id, "complete", {"ok": True})
+    assert ledger.completed_run(session) == run_id
+
+    with psycopg2.connect(fresh_database) as connection, connection.cursor() as cursor:
+        cursor.execute("select step, status, detail from ops.eod_steps order by started_at")
+        steps = cursor.fetchall()
+    assert steps == [
+        ("extract", "succeeded", {"rows": 10}),
+        ("transform", "failed", {"error": "RuntimeError"}),
+    ]
