@@ -1,0 +1,6 @@
+"""Sandbox market: a local, deterministic, Polygon-compatible source of SYNTHETIC data."""
+
+from extract.sandbox.market import SandboxMarket
+from extract.sandbox.server import SandboxServer, serve
+
+__all__ = ["SandboxMarket", "SandboxServer", "serve"]

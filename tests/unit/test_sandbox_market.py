@@ -1,0 +1,132 @@
+"""The sandbox market's synthetic data: deterministic, calendar-true, consistent."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pandas_market_calendars as mcal
+import pytest
+
+from extract.sandbox.market import DailyBar, SandboxMarket
+from extract.sandbox.universe import DEFAULT_UNIVERSE
+
+NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+YEAR_2025 = (date(2025, 1, 1), date(2025, 12, 31))
+TICKERS = [listing.ticker for listing in DEFAULT_UNIVERSE]
+
+
+@pytest.fixture(scope="module")
+def market() -> SandboxMarket:
+    return SandboxMarket(seed=42)
+
+
+def all_bars(market: SandboxMarket, first: date, last: date, as_of: datetime) -> list[DailyBar]:
+    return [bar for t in TICKERS for bar in market.daily_bars(t, first, last, as_of)]
+
+
+def test_universe_has_ten_stocks_and_five_etfs(market: SandboxMarket) -> None:
+    kinds = [listing.type for listing in market.listings]
+    assert (kinds.count("CS"), kinds.count("ETF"), len(kinds)) == (10, 5, 15)
+    assert [listing.ticker for listing in market.listings] == sorted(TICKERS)
+
+
+def test_same_seed_gives_identical_bars_and_another_seed_differs(market: SandboxMarket) -> None:
+    again = all_bars(SandboxMarket(seed=42), *YEAR_2025, NOW)
+    other = all_bars(SandboxMarket(seed=43), *YEAR_2025, NOW)
+    bars = all_bars(market, *YEAR_2025, NOW)
+    assert bars == again
+    assert len(other) == len(bars)
+    assert all(a.close != b.close for a, b in zip(bars[:50], other[:50], strict=True))
+
+
+def test_bars_are_pinned_across_processes(market: SandboxMarket) -> None:
+    # Golden values: the seed is hashed with blake2b, never Python's salted hash(),
+    # so these hold in every process and on every machine.
+    (bar,) = market.daily_bars("AAPL", date(2015, 1, 2), date(2015, 1, 2), NOW)
+    assert (bar.open, bar.high, bar.low, bar.close) == (109.21, 109.97, 108.79, 109.05)
+    assert (bar.volume, bar.vwap, bar.transactions) == (74153260, 109.2643, 743451)
+
+
+def test_past_bars_do_not_change_when_the_clock_moves_forward(market: SandboxMarket) -> None:
+    window = (date(2025, 5, 1), date(2025, 6, 30))
+    early = datetime(2025, 6, 10, 21, 0, tzinfo=UTC)
+    seen_then = market.daily_bars("MSFT", *window, early)
+    seen_later = market.daily_bars("MSFT", *window, NOW)
+    assert seen_then[-1].session == date(2025, 6, 10)
+    assert seen_later[: len(seen_then)] == seen_then
+    assert seen_later[-1].session == date(2025, 6, 30)
+    assert SandboxMarket(seed=42).daily_bars("MSFT", *window, early) == seen_then
+
+
+def test_a_session_appears_only_once_it_has_closed(market: SandboxMarket) -> None:
+    # 2025-07-03 is an early close: 13:00 New York = 17:00 UTC.
+    session = date(2025, 7, 3)
+    assert market.grouped_daily(session, datetime(2025, 7, 3, 16, 59, tzinfo=UTC)) == []
+    assert len(market.grouped_daily(session, datetime(2025, 7, 3, 17, 0, tzinfo=UTC))) == 15
+    # A regular day closes 16:00 New York.
+    regular = date(2025, 7, 7)
+    ny = ZoneInfo("America/New_York")
+    assert (
+        market.daily_bars("AAPL", regular, regular, datetime(2025, 7, 7, 15, 59, tzinfo=ny)) == []
+    )
+    assert (
+        len(market.daily_bars("AAPL", regular, regular, datetime(2025, 7, 7, 16, tzinfo=ny))) == 1
+    )
+
+
+def test_future_dates_and_dates_before_the_origin_have_no_bars(market: SandboxMarket) -> None:
+    assert market.daily_bars("AAPL", date(2026, 1, 16), date(2026, 12, 31), NOW) == []
+    assert market.grouped_daily(date(2026, 3, 2), NOW) == []
+    assert market.daily_bars("AAPL", date(2010, 1, 1), date(2014, 12, 31), NOW) == []
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        date(2025, 7, 4),  # Independence Day
+        date(2025, 11, 27),  # Thanksgiving
+        date(2025, 12, 25),  # Christmas
+        date(2025, 7, 5),  # Saturday
+        date(2025, 1, 9),  # national day of mourning (Carter): a one-off XNYS closure
+    ],
+)
+def test_no_bars_on_holidays_and_weekends(market: SandboxMarket, day: date) -> None:
+    assert market.grouped_daily(day, NOW) == []
+    assert market.daily_bars("SPY", day, day, NOW) == []
+
+
+def test_bars_exist_exactly_on_xnys_sessions(market: SandboxMarket) -> None:
+    schedule = mcal.get_calendar("XNYS").schedule(*YEAR_2025)
+    expected = [ts.date() for ts in schedule.index]
+    for ticker in TICKERS:
+        assert [bar.session for bar in market.daily_bars(ticker, *YEAR_2025, NOW)] == expected
+
+
+def test_unknown_ticker_has_no_bars(market: SandboxMarket) -> None:
+    assert market.daily_bars("ZZZZ", *YEAR_2025, NOW) == []
+    assert market.daily_bars("aapl", *YEAR_2025, NOW) == []  # tickers are case-sensitive
+
+
+def test_bar_timestamp_is_midnight_new_york(market: SandboxMarket) -> None:
+    (winter,) = market.daily_bars("AAPL", date(2025, 1, 2), date(2025, 1, 2), NOW)
+    (summer,) = market.daily_bars("AAPL", date(2025, 7, 1), date(2025, 7, 1), NOW)
+    assert winter.start_ms == 1735794000000  # 2025-01-02T05:00Z
+    assert summer.start_ms == 1751342400000  # 2025-07-01T04:00Z
+
+
+def test_ohlcv_is_consistent_for_every_bar_of_every_symbol(market: SandboxMarket) -> None:
+    bars = all_bars(market, *YEAR_2025, NOW)
+    assert len(bars) == 15 * 250
+    for bar in bars:
+        prices = (bar.open, bar.high, bar.low, bar.close)
+        assert all(p > 0 and round(p, 2) == p for p in prices), bar
+        assert bar.low <= min(bar.open, bar.close) <= max(bar.open, bar.close) <= bar.high, bar
+        assert bar.low <= bar.vwap <= bar.high and round(bar.vwap, 4) == bar.vwap, bar
+        assert isinstance(bar.volume, int) and bar.volume >= 0, bar
+        assert isinstance(bar.transactions, int) and bar.transactions > 0, bar
+
+
+def test_negative_seed_is_rejected() -> None:
+    with pytest.raises(ValueError, match="seed"):
+        SandboxMarket(seed=-1)
