@@ -28,9 +28,6 @@ SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 SPEC_PATH = SHARED / "polygon_openapi.json"
 MOCKS = SHARED / "polygon_mocks"
 
-if not SPEC_PATH.is_file():
-    pytest.skip(f"Polygon OpenAPI spec not found at {SPEC_PATH}", allow_module_level=True)
-
 TICKERS = "/v3/reference/tickers"
 GROUPED = "/v2/aggs/grouped/locale/us/market/stocks/{date}"
 RANGE = "/v2/aggs/ticker/{stocksTicker}/range/{multiplier}/{timespan}/{from}/{to}"

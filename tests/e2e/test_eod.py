@@ -1,0 +1,204 @@
+"""`tickstock eod` on a fresh database, as a user runs it: the whole chain, for real."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from datetime import date, timedelta
+from urllib.parse import urlsplit
+
+import psycopg2
+import pytest
+import redis
+from rich.console import Console
+
+from orchestration.eod import BOOTSTRAP_HISTORY, EodJob, MarketClosed, SessionNotFinal
+from orchestration.market_calendar import TradingCalendar
+from orchestration.notifier import EOD_COMPLETE_CHANNEL, EOD_RUNS_STREAM, RedisNotifier
+from orchestration.services import Endpoints
+from orchestration.settings import REPO_ROOT, Settings
+from tests.conftest import throwaway_database
+
+pytestmark = pytest.mark.e2e
+
+SESSION = date(2025, 6, 13)  # a Friday
+MESSAGE_FIELDS = {
+    "run_id",
+    "session_date",
+    "status",
+    "symbols_expected",
+    "symbols_updated",
+    "completion_pct",
+    "gaps",
+    "anomalies",
+    "quality_passed",
+    "duration_s",
+    "reports",
+}
+
+
+class Listener:
+    """Collects what arrives on the completion channel while the run happens."""
+
+    def __init__(self, redis_url: str) -> None:
+        self.pubsub = redis.Redis.from_url(redis_url).pubsub()
+        self.pubsub.subscribe(EOD_COMPLETE_CHANNEL)
+        self.pubsub.get_message(timeout=2)
+        self.messages: list[dict] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._listen, daemon=True)
+        self._thread.start()
+
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            message = self.pubsub.get_message(timeout=0.2)
+            if message and message["type"] == "message":
+                self.messages.append(json.loads(message["data"]))
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.pubsub.close()
+
+
+def _scalar(database_url: str, sql: str, params: tuple = ()) -> object:
+    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def _secrets(servers: Endpoints) -> list[str]:
+    return [
+        secret
+        for secret in (
+            urlsplit(servers.database_url).password,
+            urlsplit(servers.redis_url).password,
+        )
+        if secret
+    ]
+
+
+@pytest.fixture(scope="module")
+def first_run(servers: Endpoints):
+    """`tickstock eod --date SESSION` in a subprocess, on a database nobody used."""
+    with throwaway_database(servers.database_url) as database_url:
+        listener = Listener(servers.redis_url)
+        env = {
+            **os.environ,
+            "TICKSTOCK_DATABASE_URL": database_url,
+            "TICKSTOCK_REDIS_URL": servers.redis_url,
+            "COLUMNS": "200",
+        }
+        env.pop("POLYGON_API_KEY", None)
+        tickstock = os.path.join(os.path.dirname(sys.executable), "tickstock")
+        completed = subprocess.run(
+            [tickstock, "eod", "--date", SESSION.isoformat()],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        listener.close()
+        yield database_url, completed, listener.messages
+
+
+def test_cli_exits_zero_and_says_the_data_is_synthetic(first_run) -> None:
+    _, completed, _ = first_run
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert "SANDBOX" in completed.stdout and "SYNTHETIC" in completed.stdout
+    assert "symbols expected 15, updated 15" in completed.stdout
+    assert "GX Data Docs:" in completed.stdout
+
+
+def test_one_message_with_every_field(first_run) -> None:
+    _, _, messages = first_run
+    assert len(messages) == 1
+    (message,) = messages
+    assert message.keys() >= MESSAGE_FIELDS
+    assert message["session_date"] == SESSION.isoformat()
+    assert message["status"] == "complete"
+    assert (message["symbols_expected"], message["symbols_updated"]) == (15, 15)
+    assert message["completion_pct"] == 100.0
+    assert message["gaps"] == [] and message["quality_passed"] is True
+    assert os.path.exists(message["reports"]["data_docs"])
+    assert os.path.exists(message["reports"]["run_record"])
+
+
+def test_stream_has_an_entry_per_step(first_run, redis_client) -> None:
+    _, _, (message,) = first_run
+    run_id = message["run_id"].encode()
+    steps = [
+        fields.get(b"step", fields[b"kind"])
+        for _, fields in redis_client.xrange(EOD_RUNS_STREAM, "-", "+")
+        if fields[b"run_id"] == run_id
+    ]
+    assert steps == [b"extract", b"transform", b"quality", b"complete", b"publish"]
+
+
+def test_warehouse_holds_the_session_and_six_months_of_history(first_run) -> None:
+    database_url, _, _ = first_run
+    assert (
+        _scalar(database_url, "select count(*) from marts.ohlcv_daily where date = %s", (SESSION,))
+        == 15
+    )
+    sessions = TradingCalendar().session_dates(SESSION - BOOTSTRAP_HISTORY, SESSION)
+    assert len(sessions) > 120
+    assert _scalar(database_url, "select count(*) from marts.ohlcv_daily") == 15 * len(sessions)
+    assert _scalar(database_url, "select count(distinct date) from marts.ohlcv_daily") == len(
+        sessions
+    )
+    assert _scalar(database_url, "select count(*) from marts.symbols") >= 15
+
+
+def test_no_secret_in_output_or_message(first_run, servers) -> None:
+    _, completed, messages = first_run
+    published = json.dumps(messages)
+    for secret in _secrets(servers):
+        assert secret not in completed.stdout
+        assert secret not in completed.stderr
+        assert secret not in published
+
+
+def _row_counts(database_url: str) -> tuple:
+    return (
+        _scalar(database_url, "select count(*) from marts.ohlcv_daily"),
+        _scalar(database_url, "select count(distinct (symbol, date)) from marts.ohlcv_daily"),
+        _scalar(database_url, "select count(*) from raw_polygon.aggs_daily"),
+        _scalar(database_url, "select count(*) from raw_polygon.grouped_daily"),
+    )
+
+
+def test_rerun_is_skipped_and_forced_rerun_changes_nothing(first_run, servers) -> None:
+    database_url, _, (message,) = first_run
+    before = _row_counts(database_url)
+    assert before[0] == before[1]  # no duplicate (symbol, date)
+    settings = Settings(database_url, servers.redis_url, None, "https://api.polygon.io", "dev")
+    endpoints = Endpoints(database_url, servers.redis_url, False, False)
+    notifier = RedisNotifier(redis.Redis.from_url(servers.redis_url))
+    job = EodJob(settings, endpoints, notifier, console=Console(record=True, width=200))
+
+    skipped = job.run(SESSION)
+    assert skipped.skipped_run_id == message["run_id"] and skipped.message is None
+    assert _row_counts(database_url) == before
+
+    forced = job.run(SESSION, force=True)
+    assert forced.message["status"] == "complete"
+    assert forced.message["run_id"] != message["run_id"]
+    assert _row_counts(database_url) == before
+
+
+def test_a_session_still_open_is_refused(first_run, servers) -> None:
+    database_url, _, _ = first_run
+    settings = Settings(database_url, servers.redis_url, None, "https://api.polygon.io", "dev")
+    endpoints = Endpoints(database_url, servers.redis_url, False, False)
+    job = EodJob(settings, endpoints, RedisNotifier(redis.Redis.from_url(servers.redis_url)))
+    with pytest.raises(MarketClosed):
+        job.resolve_session(date(2025, 7, 4))
+    with pytest.raises(SessionNotFinal):
+        tomorrow = date.today() + timedelta(days=1)
+        job.resolve_session(TradingCalendar().session_dates(tomorrow, tomorrow + timedelta(10))[0])
