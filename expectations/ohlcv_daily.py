@@ -65,9 +65,13 @@ def _expectations() -> list:
 
 def _context():
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    return gx.get_context(mode="file", project_root_dir=str(GX_PROJECT_DIR))
+    context = gx.get_context(mode="file", project_root_dir=str(GX_PROJECT_DIR))
+    # tqdm bars per metric batch only clutter the EOD log.
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
 
 
 def build_checkpoint(context):

@@ -22,7 +22,7 @@ services_app = typer.Typer(help="The embedded Postgres and Redis under .tickstoc
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(services_app, name="services")
 
-console = Console()
+console = Console(soft_wrap=True)  # paths must stay on one line
 errors = Console(stderr=True)
 
 

@@ -13,10 +13,15 @@ class DbtError(RuntimeError):
 
 
 def run_dbt(*args: str, target: str, variables: dict[str, Any] | None = None) -> Any:
-    """Run one dbt command against the project; return its result object."""
+    """Run one dbt command against the project; return its result object.
+
+    dbt runs with `--quiet`: errors still print, and callers summarise the
+    results instead of a line per node.
+    """
     from dbt.cli.main import dbtRunner
 
     command = [
+        "--quiet",
         *args,
         "--project-dir",
         str(DBT_PROJECT_DIR),
@@ -34,3 +39,12 @@ def run_dbt(*args: str, target: str, variables: dict[str, Any] | None = None) ->
         detail = f": {outcome.exception}" if outcome.exception else ""
         raise DbtError(f"dbt {args[0]} failed{detail}")
     return outcome.result
+
+
+def summarise(results: Any) -> dict[str, int]:
+    """Count dbt node results by status, e.g. {"success": 11, "pass": 57}."""
+    counts: dict[str, int] = {}
+    for result in results.results:
+        status = str(result.status)
+        counts[status] = counts.get(status, 0) + 1
+    return counts

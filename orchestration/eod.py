@@ -14,7 +14,7 @@ from rich.console import Console
 
 from extract.polygon.endpoint import PolygonEndpoint, polygon_endpoint
 from orchestration import loads
-from orchestration.dbt_runner import run_dbt
+from orchestration.dbt_runner import run_dbt, summarise
 from orchestration.ledger import RunLedger, StepRecord
 from orchestration.market_calendar import TradingCalendar
 from orchestration.notifier import RedisNotifier
@@ -173,7 +173,7 @@ class EodJob:
 
     def _transform(self, record: StepRecord) -> None:
         results = run_dbt("build", target=self.settings.dbt_target)
-        record.detail["dbt_nodes"] = len(results.results)
+        record.detail["dbt"] = summarise(results)
 
     def _quality(self, session: date, record: StepRecord) -> Any:
         from expectations.ohlcv_daily import validate_session

@@ -6,6 +6,7 @@ URL and the key differ. Business rules live in dbt, not here.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
@@ -20,11 +21,11 @@ from dlt.sources.helpers.rest_client.paginators import JSONLinkPaginator
 from extract.polygon.settings import (
     AGGS_PAGE_LIMIT,
     AGGS_RANGE_PATH,
-    BAR_COLUMNS,
     GROUPED_DAILY_PATH,
     TICKER_COLUMNS,
     TICKERS_PAGE_LIMIT,
     TICKERS_PATH,
+    bar_columns,
 )
 
 _BAR_NUMERICS = ("o", "h", "l", "c", "v", "vw")
@@ -96,7 +97,7 @@ def polygon_source(
         name="tickers",
         primary_key="ticker",
         write_disposition="merge",
-        columns=TICKER_COLUMNS,
+        columns=copy.deepcopy(TICKER_COLUMNS),
     )
     def tickers() -> Iterator[list[dict[str, Any]]]:
         params = {"market": "stocks", "limit": TICKERS_PAGE_LIMIT}
@@ -106,7 +107,7 @@ def polygon_source(
         name="grouped_daily",
         primary_key=("ticker", "t"),
         write_disposition="merge",
-        columns={**BAR_COLUMNS, "request_date": {"data_type": "date", "nullable": False}},
+        columns=bar_columns(request_date={"data_type": "date", "nullable": False}),
     )
     def grouped_daily() -> Iterator[list[dict[str, Any]]]:
         for session in sessions:
@@ -118,7 +119,7 @@ def polygon_source(
         name="aggs_daily",
         primary_key=("ticker", "t"),
         write_disposition="merge",
-        columns={**BAR_COLUMNS, "adjusted": {"data_type": "bool", "nullable": True}},
+        columns=bar_columns(adjusted={"data_type": "bool", "nullable": True}),
     )
     def aggs_daily() -> Iterator[list[dict[str, Any]]]:
         if not symbols:

@@ -11,22 +11,25 @@ AGGS_RANGE_PATH = "/v2/aggs/ticker/{ticker}/range/{multiplier}/{timespan}/{start
 TICKERS_PAGE_LIMIT = 1000
 AGGS_PAGE_LIMIT = 50_000
 
-_EXACT = {"data_type": "decimal", "nullable": True}
 
-# Bars: Polygon's one-letter names are kept, except `T`, which would collide
-# with `t` under dlt's snake_case naming and is landed as `ticker`.
-BAR_COLUMNS: dict[str, dict[str, Any]] = {
-    "ticker": {"data_type": "text", "nullable": False},
-    "t": {"data_type": "bigint", "nullable": False},
-    "o": _EXACT,
-    "h": _EXACT,
-    "l": _EXACT,
-    "c": _EXACT,
-    "v": _EXACT,
-    "vw": _EXACT,
-    "n": {"data_type": "bigint", "nullable": True},
-    "otc": {"data_type": "bool", "nullable": True},
-}
+def bar_columns(**extra: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Column hints for bars, fresh on each call (dlt fills hint dicts in place).
+
+    Polygon's one-letter names are kept, except `T`, which would collide with
+    `t` under dlt's snake_case naming and is landed as `ticker`.
+    """
+    exact = {
+        name: {"data_type": "decimal", "nullable": True} for name in ("o", "h", "l", "c", "v", "vw")
+    }
+    return {
+        "ticker": {"data_type": "text", "nullable": False},
+        "t": {"data_type": "bigint", "nullable": False},
+        **exact,
+        "n": {"data_type": "bigint", "nullable": True},
+        "otc": {"data_type": "bool", "nullable": True},
+        **extra,
+    }
+
 
 TICKER_COLUMNS: dict[str, dict[str, Any]] = {
     "ticker": {"data_type": "text", "nullable": False},

@@ -32,9 +32,13 @@ def landed(fresh_database: str) -> tuple[str, ReplayServer]:
     with ReplayServer() as replay:
         endpoint = PolygonEndpoint(replay.base_url, "recorded-key", synthetic=False)
         land_polygon(
-            fresh_database, endpoint, resources=("tickers", "grouped_daily", "aggs_daily"),
-            symbols=["AAPL"], sessions=[date(2005, 4, 4)],
-            start=date(2005, 4, 1), end=date(2005, 4, 4),
+            fresh_database,
+            endpoint,
+            resources=("tickers", "grouped_daily", "aggs_daily"),
+            symbols=["AAPL"],
+            sessions=[date(2005, 4, 4)],
+            start=date(2005, 4, 1),
+            end=date(2005, 4, 4),
         )
     return fresh_database, replay
 
@@ -57,13 +61,22 @@ def test_tickers_follow_next_url_and_keep_every_value(landed):
     assert any("cursor=" in path and "apiKey" not in path for path in replay.requests)
     for ticker, item in expected.items():
         row = rows[ticker]
-        for field in ("name", "market", "locale", "primary_exchange", "type", "active",
-                      "currency_name", "composite_figi", "share_class_figi"):
+        for field in (
+            "name",
+            "market",
+            "locale",
+            "primary_exchange",
+            "type",
+            "active",
+            "currency_name",
+            "composite_figi",
+            "share_class_figi",
+        ):
             assert row[field] == item.get(field), (ticker, field)
         assert row["cik"] == item.get("cik")
-        assert row["last_updated_utc"].isoformat().replace("+00:00", "Z") == item[
-            "last_updated_utc"
-        ]
+        assert (
+            row["last_updated_utc"].isoformat().replace("+00:00", "Z") == item["last_updated_utc"]
+        )
 
 
 def _assert_bars_equal(rows: list[dict], recorded: list[dict], ticker_of) -> None:
@@ -114,6 +127,12 @@ def test_landing_twice_changes_nothing(landed):
     before = _rows(database_url, "select count(*) as n from raw_polygon.aggs_daily")
     with ReplayServer() as replay:
         endpoint = PolygonEndpoint(replay.base_url, "recorded-key", synthetic=False)
-        land_polygon(database_url, endpoint, resources=("aggs_daily",), symbols=["AAPL"],
-                     start=date(2005, 4, 1), end=date(2005, 4, 4))
+        land_polygon(
+            database_url,
+            endpoint,
+            resources=("aggs_daily",),
+            symbols=["AAPL"],
+            start=date(2005, 4, 1),
+            end=date(2005, 4, 4),
+        )
     assert _rows(database_url, "select count(*) as n from raw_polygon.aggs_daily") == before
