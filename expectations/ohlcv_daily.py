@@ -6,6 +6,7 @@ JSON GX writes under `expectations/gx/` is their output.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from datetime import date
@@ -74,39 +75,71 @@ def _context():
     return context
 
 
+def _signature(expectations: list) -> list[str]:
+    """Expectations compared by meaning, ignoring the ids GX assigns."""
+    return sorted(
+        json.dumps([e.expectation_type, e.configuration.kwargs], sort_keys=True, default=str)
+        for e in expectations
+    )
+
+
+def _stored(factory, name: str):
+    """The named object from a GX store, or None when it does not exist yet."""
+    from great_expectations.exceptions import DataContextError
+
+    try:
+        return factory.get(name)
+    except DataContextError:
+        return None
+
+
 def build_checkpoint(context):
-    """Create or update the datasource, suite, validation and checkpoint."""
+    """Get the checkpoint, creating or updating only what is missing or changed.
+
+    Leaving unchanged objects alone keeps the committed JSON under `gx/` stable:
+    re-adding them would give everything new ids on every run.
+    """
     import great_expectations as gx
     from great_expectations.checkpoint import UpdateDataDocsAction
 
-    # The connection string is a reference: the password never reaches GX files.
-    datasource = context.data_sources.add_or_update_postgres(
-        name=DATASOURCE, connection_string="${TICKSTOCK_WAREHOUSE_URL}"
-    )
+    if DATASOURCE in context.data_sources.all():
+        datasource = context.data_sources.get(DATASOURCE)
+    else:
+        # The connection string is a reference: the password never reaches GX files.
+        datasource = context.data_sources.add_postgres(
+            name=DATASOURCE, connection_string="${TICKSTOCK_WAREHOUSE_URL}"
+        )
     if ASSET in datasource.get_asset_names():
         asset = datasource.get_asset(ASSET)
     else:
         asset = datasource.add_table_asset(
             name=ASSET, table_name="ohlcv_daily", schema_name="marts"
         )
-    batch_definitions = {definition.name: definition for definition in asset.batch_definitions}
-    batch_definition = batch_definitions.get(BATCH_DEFINITION) or asset.add_batch_definition_daily(
+    existing = {definition.name: definition for definition in asset.batch_definitions}
+    batch_definition = existing.get(BATCH_DEFINITION) or asset.add_batch_definition_daily(
         name=BATCH_DEFINITION, column="date"
     )
-    suite = context.suites.add_or_update(
-        gx.ExpectationSuite(name=SUITE, expectations=_expectations())
-    )
-    validation = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=VALIDATION, data=batch_definition, suite=suite)
-    )
-    return context.checkpoints.add_or_update(
-        gx.Checkpoint(
-            name=CHECKPOINT,
-            validation_definitions=[validation],
-            actions=[UpdateDataDocsAction(name="update_data_docs")],
-            result_format="SUMMARY",
+
+    wanted = gx.ExpectationSuite(name=SUITE, expectations=_expectations())
+    suite = _stored(context.suites, SUITE)
+    if suite is None or _signature(suite.expectations) != _signature(wanted.expectations):
+        context.suites.add_or_update(wanted)
+    if _stored(context.validation_definitions, VALIDATION) is None:
+        context.validation_definitions.add(
+            gx.ValidationDefinition(
+                name=VALIDATION, data=batch_definition, suite=context.suites.get(SUITE)
+            )
         )
-    )
+    if _stored(context.checkpoints, CHECKPOINT) is None:
+        context.checkpoints.add(
+            gx.Checkpoint(
+                name=CHECKPOINT,
+                validation_definitions=[context.validation_definitions.get(VALIDATION)],
+                actions=[UpdateDataDocsAction(name="update_data_docs")],
+                result_format="SUMMARY",
+            )
+        )
+    return context.checkpoints.get(CHECKPOINT)
 
 
 def data_docs_index(context) -> Path:
