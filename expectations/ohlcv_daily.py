@@ -148,6 +148,15 @@ def data_docs_index(context) -> Path:
     return Path(url.removeprefix("file://"))
 
 
+def _describe(config) -> str:
+    """`expectation_type(columns)`, e.g. `expect_column_pair_…(high,open)`."""
+    kwargs = config.kwargs
+    columns = kwargs.get("column_list") or [
+        kwargs[key] for key in ("column", "column_A", "column_B") if key in kwargs
+    ]
+    return f"{config.type}({','.join(columns)})"
+
+
 def validate_session(session_date: date) -> QualityResult:
     """Validate the session's rows of `marts.ohlcv_daily` and refresh Data Docs."""
     context = _context()
@@ -167,7 +176,7 @@ def validate_session(session_date: date) -> QualityResult:
             if config.type == "expect_table_row_count_to_be_between":
                 rows = outcome.result.get("observed_value", 0)
             if not outcome.success:
-                failed.append(f"{config.type}({config.kwargs.get('column', '')})")
+                failed.append(_describe(config))
     return QualityResult(
         success=result.success,
         evaluated=evaluated,

@@ -11,14 +11,22 @@ import psycopg2
 import pytest
 import redis
 
-from orchestration.services import Endpoints, resolve_endpoints
+from orchestration.services import EmbeddedPostgres, Endpoints, resolve_endpoints, stop_embedded
 from orchestration.settings import read_settings
 
 
 @pytest.fixture(scope="session")
-def servers() -> Endpoints:
-    """The servers under test: TICKSTOCK_*_URL when set, else the embedded ones."""
-    return resolve_endpoints(read_settings())
+def servers() -> Iterator[Endpoints]:
+    """The servers under test: TICKSTOCK_*_URL when set, else the embedded ones.
+
+    Embedded servers the suite had to start are stopped at the end; ones that
+    were already running (say, for `make eod`) are left as they were.
+    """
+    already_running = EmbeddedPostgres().running_port() is not None
+    endpoints = resolve_endpoints(read_settings())
+    yield endpoints
+    if endpoints.embedded_database and not already_running:
+        stop_embedded()
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 from datetime import date, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg2
@@ -202,3 +203,43 @@ def test_a_session_still_open_is_refused(first_run, servers) -> None:
     with pytest.raises(SessionNotFinal):
         tomorrow = date.today() + timedelta(days=1)
         job.resolve_session(TradingCalendar().session_dates(tomorrow, tomorrow + timedelta(10))[0])
+
+
+def test_docs_sites_are_built_without_secrets(first_run, servers) -> None:
+    database_url, _, _ = first_run
+    env = {
+        **os.environ,
+        "TICKSTOCK_DATABASE_URL": database_url,
+        "TICKSTOCK_REDIS_URL": servers.redis_url,
+    }
+    tickstock = os.path.join(os.path.dirname(sys.executable), "tickstock")
+    completed = subprocess.run(
+        [tickstock, "docs"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    paths = {
+        line.split(":", 1)[0]: line.split(":", 1)[1].strip()
+        for line in completed.stdout.splitlines()
+        if line.startswith(("dbt docs:", "GX Data Docs:"))
+    }
+    dbt_docs, gx_docs = paths["dbt docs"], paths["GX Data Docs"]
+    assert dbt_docs.endswith("static_index.html") and gx_docs.endswith("index.html")
+    dbt_html = Path(dbt_docs).read_text(encoding="utf-8")
+    assert "ohlcv_daily" in dbt_html and "symbols" in dbt_html
+    gx_html = Path(gx_docs).read_text(encoding="utf-8")
+    assert "ohlcv_daily__suite" in gx_html
+    generated = [REPO_ROOT / "dbt_project" / "target", REPO_ROOT / "expectations" / "gx"]
+    texts = [dbt_html, gx_html] + [
+        path.read_text(errors="ignore")
+        for folder in generated
+        for path in folder.rglob("*")
+        if path.is_file() and path.suffix in {".json", ".yml", ".html", ".log"}
+    ]
+    for secret in _secrets(servers):
+        assert not any(secret in text for text in texts)
