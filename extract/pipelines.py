@@ -6,6 +6,7 @@ import hashlib
 from typing import Any
 
 import dlt
+from dlt.pipeline.exceptions import PipelineStepFailed
 
 from orchestration.settings import STATE_DIR, redact_url
 
@@ -25,8 +26,25 @@ def make_pipeline(name: str, dataset: str, database_url: str) -> dlt.Pipeline:
     )
 
 
+def _root_cause(error: BaseException) -> BaseException:
+    """The first exception in the chain raised outside dlt (dlt wraps them twice)."""
+    current: BaseException | None = error
+    while current is not None:
+        if not type(current).__module__.startswith("dlt."):
+            return current
+        current = current.__cause__ or current.__context__
+    return error
+
+
 def run_and_count(pipeline: dlt.Pipeline, data: Any) -> dict[str, int]:
-    """Run `data` through `pipeline`; return the landed rows per table."""
-    pipeline.run(data)
+    """Run `data` through `pipeline`; return the landed rows per table.
+
+    An error raised by our own code inside a resource comes out unwrapped, so
+    the user reads its message rather than dlt's pipeline trace.
+    """
+    try:
+        pipeline.run(data)
+    except PipelineStepFailed as failed:
+        raise _root_cause(failed) from failed
     counts = pipeline.last_trace.last_normalize_info.row_counts
     return {table: rows for table, rows in counts.items() if not table.startswith("_dlt")}

@@ -58,6 +58,7 @@ def eod(
     """Run the end-of-day job; bootstraps an empty warehouse first."""
     import redis
 
+    from extract.polygon import PolygonAuthError
     from orchestration.eod import EodJob, MarketClosed, SessionNotFinal
     from orchestration.notifier import RedisNotifier
 
@@ -67,6 +68,8 @@ def eod(
     job = EodJob(settings, endpoints, notifier, console=console)
     try:
         outcome = job.run(requested, force=force)
+    except PolygonAuthError as refused:
+        raise _fail(f"{refused}: check POLYGON_API_KEY") from None
     except MarketClosed as closed:
         console.print(f"Market closed: {closed}. Nothing processed, nothing published.")
         return
@@ -92,6 +95,9 @@ def _print_summary(outcome) -> None:
         f"({message['completion_pct']}%), quality passed: {message['quality_passed']}, "
         f"data source: {message['data_source']}, total {message['duration_s']:.1f}s"
     )
+    for step in outcome.steps:
+        for failure in step.detail.get("failures", []):
+            errors.print(f"[red]failed to fetch[/] {failure}")
     if message["gaps"]:
         console.print(f"missing: {', '.join(gap['symbol'] for gap in message['gaps'])}")
     console.print(f"GX Data Docs: {message['reports']['data_docs']}")
@@ -119,6 +125,7 @@ def load(
     end: Annotated[str | None, typer.Option("--to", help="Last date (YYYY-MM-DD).")] = None,
 ) -> None:
     """Backfill daily bars for symbols or a universe, then rebuild the marts."""
+    from extract.polygon import PolygonAuthError
     from extract.polygon.endpoint import polygon_endpoint
     from orchestration import loads
     from orchestration.dbt_runner import run_dbt
@@ -147,22 +154,34 @@ def load(
     if not relation_exists(endpoints.database_url, loads.UNIVERSE_TABLE):
         run_dbt("seed", target=settings.dbt_target)
     tickers = (
-        [s.strip().upper() for s in symbols.split(",") if s.strip()]
+        [s.strip() for s in symbols.split(",") if s.strip()]
         if symbols
         else loads.universe_symbols(endpoints.database_url)
     )
     console.print(f"Loading daily bars {first} → {last} for {len(tickers)} symbols")
-    with polygon_endpoint(settings, lambda text: console.print(f"[bold yellow]{text}[/]")) as api:
-        rows = loads.land_polygon(
-            endpoints.database_url,
-            api,
-            resources=("tickers", "aggs_daily"),
-            symbols=tickers,
-            start=first,
-            end=last,
-        )
-    console.print(f"Landed rows: {rows}")
+    announce = lambda text: console.print(f"[bold yellow]{text}[/]")  # noqa: E731
+    try:
+        with polygon_endpoint(settings, announce) as api:
+            landing = loads.land_polygon(
+                endpoints.database_url,
+                api,
+                resources=("tickers", "aggs_daily"),
+                symbols=tickers,
+                start=first,
+                end=last,
+            )
+    except PolygonAuthError as refused:
+        raise _fail(f"{refused}: check POLYGON_API_KEY") from None
+    console.print(f"Landed rows: {landing.rows}")
     run_dbt("build", target=settings.dbt_target)
+    if landing.failures:
+        table = Table(title=f"{len(landing.failures)} request(s) failed; their data is missing")
+        for column in ("endpoint", "for", "reason"):
+            table.add_column(column)
+        for failure in landing.failures:
+            table.add_row(failure.endpoint, failure.subject, failure.reason)
+        errors.print(table)
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -151,13 +151,14 @@ class EodJob:
 
     def _extract(self, session: date, endpoint: PolygonEndpoint, record: StepRecord) -> None:
         rows: dict[str, int] = {}
+        failures = []
         if loads.calendar_needs_refresh(self.database_url, session):
             rows |= loads.land_calendar(self.database_url, self.calendar, session)
         if self._needs_bootstrap():
             self.console.print("  empty warehouse: bootstrapping reference data and history")
             run_dbt("seed", target=self.settings.dbt_target)
             symbols = loads.universe_symbols(self.database_url)
-            rows |= loads.land_polygon(
+            history = loads.land_polygon(
                 self.database_url,
                 endpoint,
                 resources=("tickers", "aggs_daily"),
@@ -165,11 +166,17 @@ class EodJob:
                 start=session - BOOTSTRAP_HISTORY,
                 end=session,
             )
+            rows |= history.rows
+            failures += history.failures
             record.detail["bootstrapped"] = True
-        rows |= loads.land_polygon(
+        bars = loads.land_polygon(
             self.database_url, endpoint, resources=("grouped_daily",), sessions=[session]
         )
+        rows |= bars.rows
+        failures += bars.failures
         record.detail["rows_landed"] = rows
+        if failures:
+            record.detail["failures"] = [f"{f.subject}: {f.reason}" for f in failures]
 
     def _transform(self, record: StepRecord) -> None:
         results = run_dbt("build", target=self.settings.dbt_target)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from extract.calendar import calendar_source
 from extract.pipelines import make_pipeline, run_and_count
-from extract.polygon import polygon_source
+from extract.polygon import FetchFailure, polygon_source
 from extract.polygon.endpoint import PolygonEndpoint
 from orchestration.market_calendar import TradingCalendar
 from orchestration.warehouse import query, relation_exists
@@ -38,6 +39,14 @@ def universe_symbols(database_url: str) -> list[str]:
     return [symbol for (symbol,) in rows]
 
 
+@dataclass
+class Landing:
+    """Rows landed per table, and what could not be fetched."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    failures: list[FetchFailure] = field(default_factory=list)
+
+
 def land_polygon(
     database_url: str,
     endpoint: PolygonEndpoint,
@@ -46,9 +55,10 @@ def land_polygon(
     sessions: Sequence[date] = (),
     start: date | None = None,
     end: date | None = None,
-) -> dict[str, int]:
+) -> Landing:
     """Fetch the named Polygon resources and merge them into `raw_polygon`."""
     pipeline = make_pipeline("polygon", "raw_polygon", database_url)
+    landing = Landing()
     source = polygon_source(
         endpoint.base_url,
         endpoint.api_key,
@@ -56,5 +66,8 @@ def land_polygon(
         symbols=symbols,
         start=start,
         end=end,
+        policy=endpoint.policy,
+        failures=landing.failures,
     ).with_resources(*resources)
-    return run_and_count(pipeline, source)
+    landing.rows = run_and_count(pipeline, source)
+    return landing

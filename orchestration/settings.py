@@ -41,6 +41,8 @@ class Settings:
     polygon_api_key: str | None
     polygon_base_url: str
     env: str
+    polygon_plan: str = "free"
+    polygon_requests_per_minute: float | None = None
 
     @property
     def uses_sandbox(self) -> bool:
@@ -64,7 +66,22 @@ def read_settings() -> Settings:
         polygon_api_key=os.environ.get("POLYGON_API_KEY") or None,
         polygon_base_url=os.environ.get("POLYGON_BASE_URL") or DEFAULT_POLYGON_BASE_URL,
         env=env,
+        polygon_plan=os.environ.get("POLYGON_PLAN", "free").strip() or "free",
+        polygon_requests_per_minute=_positive_number("POLYGON_REQUESTS_PER_MINUTE"),
     )
+
+
+def _positive_number(name: str) -> float | None:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive number, not {text!r}")
+    return value
 
 
 def redact_url(url: str) -> str:

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import dlt
-from dlt.sources.helpers.rest_client import RESTClient
-from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
-from dlt.sources.helpers.rest_client.paginators import JSONLinkPaginator
+from requests import HTTPError, RequestException
 
+from extract.polygon.client import UNLIMITED, RequestPolicy, polygon_client
 from extract.polygon.settings import (
     AGGS_PAGE_LIMIT,
     AGGS_RANGE_PATH,
@@ -31,34 +30,17 @@ from extract.polygon.settings import (
 _BAR_NUMERICS = ("o", "h", "l", "c", "v", "vw")
 
 
-class NextUrlOnBaseUrl(JSONLinkPaginator):
-    """Follows `next_url`, but always on the configured base URL.
-
-    `next_url` carries no API key (the bearer header re-applies it) and names
-    the API's public host, which a replay server or proxy must not be sent to.
-    """
-
-    def __init__(self, base_url: str) -> None:
-        super().__init__(next_url_path="next_url")
-        self._base = urlsplit(base_url)
-
-    def update_request(self, request: Any) -> None:
-        super().update_request(request)
-        if request.url:
-            target = urlsplit(request.url)
-            request.url = urlunsplit(
-                (self._base.scheme, self._base.netloc, target.path, target.query, "")
-            )
+class PolygonAuthError(RuntimeError):
+    """The API refused the key: nothing else can succeed, so the run stops."""
 
 
-def polygon_client(base_url: str, api_key: str) -> RESTClient:
-    """A REST client with bearer auth; dlt's session retries 429/5xx with backoff."""
-    return RESTClient(
-        base_url=base_url,
-        auth=BearerTokenAuth(token=api_key),
-        paginator=NextUrlOnBaseUrl(base_url),
-        data_selector="results",
-    )
+@dataclass(frozen=True)
+class FetchFailure:
+    """One request that still failed after retries; the run went on without it."""
+
+    endpoint: str
+    subject: str  # the ticker or session it was for
+    reason: str
 
 
 def _exact_bar(bar: dict[str, Any], ticker: str) -> dict[str, Any]:
@@ -72,6 +54,15 @@ def _exact_bar(bar: dict[str, Any], ticker: str) -> dict[str, Any]:
     return row
 
 
+def _reason(error: Exception) -> str:
+    """A one-line cause that names no URL parameters (the key travels in a header)."""
+    if isinstance(error, HTTPError) and error.response is not None:
+        return f"HTTP {error.response.status_code} after retries"
+    if isinstance(error, ValueError):
+        return f"malformed JSON: {error}"
+    return type(error).__name__
+
+
 @dlt.source(name="polygon")
 def polygon_source(
     base_url: str,
@@ -80,8 +71,13 @@ def polygon_source(
     symbols: Sequence[str] = (),
     start: date | None = None,
     end: date | None = None,
+    policy: RequestPolicy = UNLIMITED,
+    failures: list[FetchFailure] | None = None,
 ) -> Iterable[Any]:
     """Tickers, grouped daily bars for `sessions` and per-ticker daily bars.
+
+    A symbol or session whose requests still fail after retries is appended to
+    `failures` and skipped: all of its pages land, or none do.
 
     Args:
         base_url: Polygon-compatible API root (real API or sandbox).
@@ -90,8 +86,25 @@ def polygon_source(
         symbols: tickers whose daily bars from `start` to `end` are fetched.
         start: first date of the per-ticker range.
         end: last date of the per-ticker range.
+        policy: request rate and retry policy.
+        failures: collects what could not be fetched.
     """
-    client = polygon_client(base_url, api_key)
+    client = polygon_client(base_url, api_key, policy)
+    failed = failures if failures is not None else []
+
+    def fetch_all(endpoint: str, subject: str, path: str, params: dict) -> list | None:
+        """Every page of one request, or None (recorded) if any page fails."""
+        try:
+            return list(client.paginate(path, params=params))
+        except HTTPError as error:
+            if error.response is not None and error.response.status_code in (401, 403):
+                raise PolygonAuthError(
+                    f"the API refused the key (HTTP {error.response.status_code}) on {endpoint}"
+                ) from None
+            failed.append(FetchFailure(endpoint, subject, _reason(error)))
+        except (RequestException, ValueError) as error:
+            failed.append(FetchFailure(endpoint, subject, _reason(error)))
+        return None
 
     @dlt.resource(
         name="tickers",
@@ -101,7 +114,8 @@ def polygon_source(
     )
     def tickers() -> Iterator[list[dict[str, Any]]]:
         params = {"market": "stocks", "limit": TICKERS_PAGE_LIMIT}
-        yield from client.paginate(TICKERS_PATH, params=params)
+        pages = fetch_all(TICKERS_PATH, "all", TICKERS_PATH, params)
+        yield from pages or []
 
     @dlt.resource(
         name="grouped_daily",
@@ -112,7 +126,8 @@ def polygon_source(
     def grouped_daily() -> Iterator[list[dict[str, Any]]]:
         for session in sessions:
             path = GROUPED_DAILY_PATH.format(date=session.isoformat())
-            for page in client.paginate(path, params={"adjusted": "true"}):
+            pages = fetch_all(GROUPED_DAILY_PATH, session.isoformat(), path, {"adjusted": "true"})
+            for page in pages or []:
                 yield [{**_exact_bar(bar, bar["T"]), "request_date": session} for bar in page]
 
     @dlt.resource(
@@ -126,6 +141,7 @@ def polygon_source(
             return
         if start is None or end is None:
             raise ValueError("per-ticker bars need both start and end dates")
+        params = {"adjusted": "true", "sort": "asc", "limit": AGGS_PAGE_LIMIT}
         for ticker in symbols:
             path = AGGS_RANGE_PATH.format(
                 ticker=ticker,
@@ -134,8 +150,12 @@ def polygon_source(
                 start=start.isoformat(),
                 end=end.isoformat(),
             )
-            params = {"adjusted": "true", "sort": "asc", "limit": AGGS_PAGE_LIMIT}
-            for page in client.paginate(path, params=params):
+            pages = fetch_all(AGGS_RANGE_PATH, ticker, path, params)
+            if pages is not None and not any(pages):
+                failed.append(
+                    FetchFailure(AGGS_RANGE_PATH, ticker, f"no bars from {start} to {end}")
+                )
+            for page in pages or []:
                 adjusted = page.response.json().get("adjusted")
                 yield [{**_exact_bar(bar, ticker), "adjusted": adjusted} for bar in page]
 

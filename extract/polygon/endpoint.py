@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from extract.polygon.client import UNLIMITED, RequestPolicy, request_policy
 from orchestration.settings import Settings
 
 SANDBOX_NOTICE = (
@@ -24,6 +25,7 @@ class PolygonEndpoint:
     base_url: str
     api_key: str
     synthetic: bool
+    policy: RequestPolicy = UNLIMITED
 
 
 @contextlib.contextmanager
@@ -32,7 +34,8 @@ def polygon_endpoint(
 ) -> Iterator[PolygonEndpoint]:
     """Yield the configured API, or start a sandbox market for the duration."""
     if settings.polygon_api_key:
-        yield PolygonEndpoint(settings.polygon_base_url, settings.polygon_api_key, False)
+        policy = request_policy(settings.polygon_plan, settings.polygon_requests_per_minute)
+        yield PolygonEndpoint(settings.polygon_base_url, settings.polygon_api_key, False, policy)
         return
     from extract.sandbox.market import SandboxMarket
     from extract.sandbox.server import SandboxServer
