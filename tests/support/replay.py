@@ -7,10 +7,10 @@ for `:`, and `index.json` for a bare directory URL.
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from tests.support.loopback import JsonHandler, LoopbackServer
 
 MOCKS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "polygon_mocks"
 
@@ -27,7 +27,7 @@ def _recorded() -> dict[str, list[tuple[dict[str, str], Path]]]:
     return by_path
 
 
-class ReplayServer:
+class ReplayServer(LoopbackServer):
     """Serves the recorded responses; requests must carry a bearer key."""
 
     def __init__(self) -> None:
@@ -35,12 +35,13 @@ class ReplayServer:
         self.requests: list[str] = []
         requests = self.requests
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 requests.append(self.path)
                 if not self.headers.get("Authorization", "").startswith("Bearer "):
-                    return self._send(401, b'{"status":"ERROR","error":"API Key was not provided"}')
+                    self.send_json(401, b'{"status":"ERROR","error":"API Key was not provided"}')
+                    return
                 asked = dict(parse_qsl(url.query))
                 candidates = [
                     (query, file)
@@ -49,27 +50,9 @@ class ReplayServer:
                     and ("cursor" not in asked or query.get("cursor") == asked["cursor"])
                 ]
                 if not candidates:
-                    return self._send(404, b'{"status":"NOT_FOUND"}')
+                    self.send_json(404, b'{"status":"NOT_FOUND"}')
+                    return
                 _, file = max(candidates, key=lambda candidate: len(candidate[0]))
-                self._send(200, file.read_bytes())
+                self.send_json(200, file.read_bytes())
 
-            def _send(self, status: int, body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> ReplayServer:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(Handler)
