@@ -54,9 +54,6 @@ class TradingCalendar:
         """Dates of the sessions from `start` to `end`."""
         return [session.date for session in self.sessions_between(start, end)]
 
-    def is_session(self, day: date) -> bool:
-        return bool(self.sessions_between(day, day))
-
     def latest_completed_session(self, now: datetime) -> date:
         """The last session whose close plus the settle delay is not after `now`."""
         if now.tzinfo is None:

@@ -9,7 +9,6 @@ import redis
 
 EOD_COMPLETE_CHANNEL = "tickstock.eod.complete"
 EOD_RUNS_STREAM = "tickstock:eod:runs"
-UNIVERSE_UPDATED_CHANNEL = "tickstock.universe.updated"
 STREAM_MAX_LENGTH = 10_000
 
 

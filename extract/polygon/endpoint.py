@@ -33,7 +33,7 @@ def polygon_endpoint(
     settings: Settings, announce: Callable[[str], None] = print
 ) -> Iterator[PolygonEndpoint]:
     """Yield the configured API, or start a sandbox market for the duration."""
-    if settings.polygon_api_key:
+    if not settings.uses_sandbox:
         policy = request_policy(settings.polygon_plan, settings.polygon_requests_per_minute)
         yield PolygonEndpoint(settings.polygon_base_url, settings.polygon_api_key, False, policy)
         return
