@@ -8,14 +8,15 @@ and the sessions before it: it never changes as time moves on, and two
 markets with the same seed produce identical bars.
 
 Daily bars are the coarsest level of detail and the one that is stored.
-Minute bars, when added, are to be refined *from* a daily bar, never the other
-way round: a generator seeded by ``(seed, ticker, session)`` draws a path
-pinned to the day's open and close that touches its high and low, and splits
-its integer volume and trade count multinomially across minutes (with minute
-VWAPs chosen so the volume-weighted mean rounds to the day's VWAP). That keeps
-every existing daily bar unchanged and makes the minutes aggregate to it
-exactly. Prices are whole cents so such a path can hit the high and low
-exactly.
+Minute bars are refined *from* a daily bar, never the other way round (see
+``minutes``), which keeps every daily bar unchanged and makes the minutes
+aggregate to it exactly. Prices are whole cents so a minute path can hit the
+high and low exactly.
+
+Bars are split-adjusted; ``adjusted=False`` multiplies prices before a split
+by its ratio and divides volume by it (rounded to whole shares), and minute
+bars are then refined from those as-traded daily bars. A listing has bars
+only from its list date to its last trading day.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from datetime import date, datetime
 
 import numpy as np
 
+from extract.sandbox.actions import unadjust_factor
+from extract.sandbox.minutes import MINUTE_MS, DayBlock, MinuteBars, refine
 from extract.sandbox.sessions import Sessions, xnys_sessions
 from extract.sandbox.universe import DEFAULT_UNIVERSE, Listing
 
@@ -123,6 +126,11 @@ def _generate_daily(listing: Listing, seed: int, sessions: int) -> _DailySeries:
     return _DailySeries(open_, high, low, close, volume, vwap, transactions)
 
 
+def _empty_block() -> DayBlock:
+    ints, floats = np.empty(0, dtype=np.int64), np.empty(0)
+    return DayBlock(ints, ints, ints, floats, floats, floats, floats, ints, floats, ints)
+
+
 class SandboxMarket:
     """A synthetic US stock market: listings and their daily bars.
 
@@ -150,6 +158,11 @@ class SandboxMarket:
         return self._seed
 
     @property
+    def sessions(self) -> Sessions:
+        """The XNYS session table the market trades on."""
+        return self._sessions
+
+    @property
     def listings(self) -> tuple[Listing, ...]:
         """All listings, ordered by ticker."""
         return tuple(sorted(self._listings.values(), key=lambda listing: listing.ticker))
@@ -158,7 +171,9 @@ class SandboxMarket:
         """The listing for ``ticker`` (case-sensitive), or ``None`` if it is not traded."""
         return self._listings.get(ticker)
 
-    def daily_bars(self, ticker: str, first: date, last: date, as_of: datetime) -> list[DailyBar]:
+    def daily_bars(
+        self, ticker: str, first: date, last: date, as_of: datetime, adjusted: bool = True
+    ) -> list[DailyBar]:
         """Daily bars of ``ticker`` for sessions dated ``first`` to ``last`` inclusive.
 
         Args:
@@ -166,24 +181,49 @@ class SandboxMarket:
             first: First calendar date of the window.
             last: Last calendar date of the window.
             as_of: Aware "now"; sessions that have not closed by then are left out.
+            adjusted: Split-adjusted (default) or as traded.
 
         Returns:
             The bars in ascending session order; empty for unknown symbols.
         """
-        if ticker not in self._listings:
-            return []
-        span = self._sessions.span(first, last)
-        stop = min(span.stop, self._sessions.closed_count(as_of))
-        if stop <= span.start:
-            return []
-        return self._bars(ticker, slice(span.start, stop))
+        span = self._closed_span(ticker, first, last, as_of)
+        return self._bars(ticker, span, adjusted) if span.stop > span.start else []
 
-    def grouped_daily(self, session: date, as_of: datetime) -> list[DailyBar]:
-        """Bars of every listing for one session, ordered by ticker.
+    def minute_bars(
+        self, ticker: str, start_ms: int, end_ms: int, as_of: datetime, adjusted: bool = True
+    ) -> MinuteBars:
+        """Regular-hours minute bars of ``ticker`` starting from ``start_ms`` to ``end_ms``.
+
+        Args:
+            ticker: Symbol (case-sensitive).
+            start_ms: Earliest minute start, epoch ms (inclusive).
+            end_ms: Latest minute start, epoch ms (inclusive).
+            as_of: Aware "now"; only minutes that have ended by then are returned.
+            adjusted: Split-adjusted (default) or as traded.
+
+        Returns:
+            Bars ascending by minute start; they aggregate exactly to ``daily_bars``.
+        """
+        end_ms = min(end_ms, int(as_of.timestamp() * 1000) - MINUTE_MS)
+        sessions = self._sessions
+        first = int(np.searchsorted(sessions.close_ms, start_ms, side="right"))
+        last = int(np.searchsorted(sessions.open_ms, end_ms, side="right"))
+        listing = self._listings.get(ticker)
+        if listing is None or last <= first:
+            return refine(_empty_block(), self._seed, 0)
+        span = self._life_span(listing, slice(first, last))
+        bars = self._minutes(ticker, span, adjusted)
+        return bars.select((bars.t >= start_ms) & (bars.t <= end_ms))
+
+    def grouped_daily(
+        self, session: date, as_of: datetime, adjusted: bool = True
+    ) -> list[DailyBar]:
+        """Bars of every listing trading on one session, ordered by ticker.
 
         Args:
             session: The trading date.
             as_of: Aware "now"; nothing is returned before the session has closed.
+            adjusted: Split-adjusted (default) or as traded.
 
         Returns:
             One bar per listing, or an empty list on non-sessions and for
@@ -192,24 +232,77 @@ class SandboxMarket:
         index = self._sessions.index_of(session)
         if index is None or index >= self._sessions.closed_count(as_of):
             return []
-        return [self._bars(lst.ticker, slice(index, index + 1))[0] for lst in self.listings]
+        return [
+            self._bars(lst.ticker, slice(index, index + 1), adjusted)[0]
+            for lst in self.listings
+            if lst.trades_on(session)
+        ]
 
-    def _bars(self, ticker: str, span: slice) -> list[DailyBar]:
+    def _closed_span(self, ticker: str, first: date, last: date, as_of: datetime) -> slice:
+        """Session indexes of ``ticker``'s bars in the window that have closed by ``as_of``."""
+        listing = self._listings.get(ticker)
+        if listing is None:
+            return slice(0, 0)
+        span = self._sessions.span(first, last)
+        span = slice(span.start, min(span.stop, self._sessions.closed_count(as_of)))
+        return self._life_span(listing, span)
+
+    def _life_span(self, listing: Listing, span: slice) -> slice:
+        """``span`` narrowed to the sessions ``listing`` traded on."""
+        life = self._sessions.span(listing.list_date, listing.delisted or date.max)
+        return slice(max(span.start, life.start), max(min(span.stop, life.stop), span.start))
+
+    def _columns(self, ticker: str, span: slice, adjusted: bool) -> _DailySeries:
+        """The daily series over ``span``, as traded when not ``adjusted``."""
         series = self._daily_series(ticker)
+        cut = _DailySeries(*(getattr(series, f)[span] for f in _DailySeries.__dataclass_fields__))
+        if adjusted:
+            return cut
+        factor = unadjust_factor(ticker, self._sessions.days[span])
+        return _DailySeries(
+            open=np.round(cut.open * factor, 2),
+            high=np.round(cut.high * factor, 2),
+            low=np.round(cut.low * factor, 2),
+            close=np.round(cut.close * factor, 2),
+            volume=np.round(cut.volume / factor).astype(np.int64),
+            vwap=np.round(cut.vwap * factor, 4),
+            transactions=cut.transactions,
+        )
+
+    def _bars(self, ticker: str, span: slice, adjusted: bool = True) -> list[DailyBar]:
+        series = self._columns(ticker, span, adjusted)
         sessions = self._sessions
         columns = zip(
             sessions.days[span].tolist(),
             sessions.start_ms[span].tolist(),
-            series.open[span].tolist(),
-            series.high[span].tolist(),
-            series.low[span].tolist(),
-            series.close[span].tolist(),
-            series.volume[span].tolist(),
-            series.vwap[span].tolist(),
-            series.transactions[span].tolist(),
+            series.open.tolist(),
+            series.high.tolist(),
+            series.low.tolist(),
+            series.close.tolist(),
+            series.volume.tolist(),
+            series.vwap.tolist(),
+            series.transactions.tolist(),
             strict=True,
         )
         return [DailyBar(ticker, *row) for row in columns]
+
+    def _minutes(self, ticker: str, span: slice, adjusted: bool) -> MinuteBars:
+        series = self._columns(ticker, span, adjusted)
+        sessions = self._sessions
+        open_ms = sessions.open_ms[span]
+        block = DayBlock(
+            index=np.arange(span.start, span.stop),
+            open_ms=open_ms,
+            minutes=((sessions.close_ms[span] - open_ms) // MINUTE_MS).astype(np.int64),
+            open=series.open,
+            high=series.high,
+            low=series.low,
+            close=series.close,
+            volume=series.volume,
+            vwap=series.vwap,
+            transactions=series.transactions,
+        )
+        return refine(block, self._seed, _stable_key(ticker))
 
     def _daily_series(self, ticker: str) -> _DailySeries:
         series = self._series.get(ticker)

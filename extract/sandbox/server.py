@@ -56,7 +56,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(response.status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
-        self.send_header("X-Request-Id", str(response.body.get("request_id", "")))
+        self.send_header("X-Request-Id", response.request_id)
         self.end_headers()
         self.wfile.write(payload)
 

@@ -31,11 +31,13 @@ class Sessions:
         days: Session dates, ``datetime64[D]``, ascending.
         start_ms: Midnight America/New_York of each session date, epoch ms
             (Polygon's daily bar ``t``).
+        open_ms: Market open of each session (09:30 New York), epoch ms.
         close_ms: Market close of each session (early closes included), epoch ms.
     """
 
     days: np.ndarray
     start_ms: np.ndarray
+    open_ms: np.ndarray
     close_ms: np.ndarray
 
     def __len__(self) -> int:
@@ -64,9 +66,11 @@ def xnys_sessions() -> Sessions:
     schedule = mcal.get_calendar("XNYS").schedule(start_date=ORIGIN, end_date=HORIZON)
     days = pd.DatetimeIndex(schedule.index)
     midnight = days.tz_localize(NEW_YORK).as_unit("ms").asi8
+    open_ = pd.DatetimeIndex(schedule["market_open"]).as_unit("ms").asi8
     close = pd.DatetimeIndex(schedule["market_close"]).as_unit("ms").asi8
     return Sessions(
         days=days.values.astype("datetime64[D]"),
         start_ms=midnight.astype(np.int64),
+        open_ms=open_.astype(np.int64),
         close_ms=close.astype(np.int64),
     )

@@ -8,6 +8,7 @@ Polygon does for missing values, are left out of API responses.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,11 @@ class Listing:
         start_price: Close of the session before the sandbox origin date.
         daily_vol: Standard deviation of the daily log return.
         base_volume: Typical shares traded per session.
+        list_date: First day of trading (may precede the sandbox origin).
+        delisted: Last day of trading, or ``None`` while the listing is active.
+        sic_code: SEC Standard Industrial Classification code (operating companies only).
+        sic_description: Polygon's upper-case SIC description.
+        shares_outstanding: Share-class shares outstanding (approximate, constant).
     """
 
     ticker: str
@@ -37,6 +43,15 @@ class Listing:
     start_price: float
     daily_vol: float
     base_volume: int
+    list_date: date = date(2000, 1, 3)
+    delisted: date | None = None
+    sic_code: str | None = None
+    sic_description: str | None = None
+    shares_outstanding: int | None = None
+
+    def trades_on(self, session: date) -> bool:
+        """Whether the symbol is listed on ``session`` (its list and last trading day included)."""
+        return self.list_date <= session and (self.delisted is None or session <= self.delisted)
 
 
 _Row = tuple[str, str, str, str, str | None, str | None, str | None, float, float, int]
@@ -78,5 +93,57 @@ _ROWS: tuple[_Row, ...] = (
 )
 # fmt: on
 
-DEFAULT_UNIVERSE: tuple[Listing, ...] = tuple(Listing(*row) for row in _ROWS)
-"""Ten large US stocks and five ETFs; grow the table (or pass another universe) for more."""
+_Profile = tuple[str, str | None, str | None, int]
+
+# Reference figures: list date, SIC code and description, shares outstanding.
+# Real where public and stable, rounded; the shares are a constant approximation.
+# fmt: off
+_PROFILES: dict[str, _Profile] = {
+    "AAPL": ("1980-12-12", "3571", "ELECTRONIC COMPUTERS", 15_204_137_000),
+    "MSFT": ("1986-03-13", "7372", "SERVICES-PREPACKAGED SOFTWARE", 7_433_038_000),
+    "NVDA": ("1999-01-22", "3674", "SEMICONDUCTORS & RELATED DEVICES", 24_490_000_000),
+    "AMZN": ("1997-05-15", "5961", "RETAIL-CATALOG & MAIL-ORDER HOUSES", 10_510_000_000),
+    "GOOGL": ("2004-08-19", "7370", "SERVICES-COMPUTER PROGRAMMING, DATA PROCESSING, ETC.",
+              5_833_000_000),
+    "META": ("2012-05-18", "7370", "SERVICES-COMPUTER PROGRAMMING, DATA PROCESSING, ETC.",
+             2_186_000_000),
+    "TSLA": ("2010-06-29", "3711", "MOTOR VEHICLES & PASSENGER CAR BODIES", 3_216_000_000),
+    "JPM": ("1969-03-05", "6021", "NATIONAL COMMERCIAL BANKS", 2_780_000_000),
+    "JNJ": ("1944-09-25", "2834", "PHARMACEUTICAL PREPARATIONS", 2_407_000_000),
+    "XOM": ("1920-01-02", "2911", "PETROLEUM REFINING", 4_322_000_000),
+    "SPY": ("1993-01-29", None, None, 917_000_000),
+    "QQQ": ("1999-03-10", None, None, 383_000_000),
+    "IWM": ("2000-05-26", None, None, 301_000_000),
+    "XLK": ("1998-12-22", None, None, 267_000_000),
+    "XLF": ("1998-12-22", None, None, 1_010_000_000),
+}
+# fmt: on
+
+_CORE = tuple(
+    Listing(*row, date.fromisoformat(_PROFILES[row[0]][0]), None, *_PROFILES[row[0]][1:])
+    for row in _ROWS
+)
+
+# Invented listings (names, tickers and figures are fictitious) that give the
+# type and ``active`` filters something to find. The two active ones list
+# after mid-2025; the three delisted ones stopped trading before 2024.
+# fmt: off
+_EXTRA: tuple[Listing, ...] = (
+    Listing("NWSDY", "Northwind Semiconductor Ltd. ADR", "ADRC", "XNAS", None, None, None,
+            18.40, 0.021, 900_000, date(2025, 9, 15), None, "3674",
+            "SEMICONDUCTORS & RELATED DEVICES", 412_000_000),
+    Listing("SVXN", "Sandbox Capital S&P 500 Volatility ETN", "ETN", "ARCX", None, None, None,
+            25.00, 0.030, 400_000, date(2025, 10, 1)),
+    Listing("CRMC", "Cobalt Ridge Mining Corp", "CS", "XNYS", None, None, None,
+            14.20, 0.024, 1_200_000, date(2008, 4, 2), date(2019, 8, 30), "1000",
+            "METAL MINING", 96_000_000),
+    Listing("BWACW", "Brightwater Acquisition Corp Warrant", "WARRANT", "XNAS", None, None,
+            None, 1.35, 0.045, 250_000, date(2020, 11, 4), date(2021, 12, 15)),
+    Listing("KSFpA", "Keystone Financial Corp 6.25% Series A Preferred", "PFD", "XNYS", None,
+            None, None, 25.10, 0.004, 300_000, date(2016, 3, 8), date(2023, 3, 15)),
+)
+# fmt: on
+
+DEFAULT_UNIVERSE: tuple[Listing, ...] = (*_CORE, *_EXTRA)
+"""Ten large US stocks and five ETFs (the active CS/ETF set), plus five invented
+listings of other types, three of them delisted."""

@@ -13,7 +13,11 @@ from extract.sandbox.universe import DEFAULT_UNIVERSE
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 YEAR_2025 = (date(2025, 1, 1), date(2025, 12, 31))
-TICKERS = [listing.ticker for listing in DEFAULT_UNIVERSE]
+TICKERS = [
+    listing.ticker
+    for listing in DEFAULT_UNIVERSE
+    if listing.type in ("CS", "ETF") and listing.delisted is None
+]
 
 
 @pytest.fixture(scope="module")
@@ -25,10 +29,25 @@ def all_bars(market: SandboxMarket, first: date, last: date, as_of: datetime) ->
     return [bar for t in TICKERS for bar in market.daily_bars(t, first, last, as_of)]
 
 
-def test_universe_has_ten_stocks_and_five_etfs(market: SandboxMarket) -> None:
-    kinds = [listing.type for listing in market.listings]
-    assert (kinds.count("CS"), kinds.count("ETF"), len(kinds)) == (10, 5, 15)
-    assert [listing.ticker for listing in market.listings] == sorted(TICKERS)
+def test_universe_has_ten_active_stocks_and_five_etfs_plus_other_types(
+    market: SandboxMarket,
+) -> None:
+    core = [lst.type for lst in market.listings if lst.ticker in TICKERS]
+    assert (core.count("CS"), core.count("ETF"), len(core)) == (10, 5, 15)
+    others = {lst.ticker: (lst.type, lst.delisted) for lst in market.listings}
+    assert len(others) == 20
+    delisted = sorted(t for t, (_, gone) in others.items() if gone is not None)
+    assert delisted == ["BWACW", "CRMC", "KSFpA"]
+    assert {kind for kind, _ in others.values()} == {"CS", "ETF", "ADRC", "PFD", "WARRANT", "ETN"}
+
+
+def test_listings_have_bars_only_while_listed(market: SandboxMarket) -> None:
+    gone = market.daily_bars("CRMC", date(2019, 8, 1), date(2019, 12, 31), NOW)
+    assert gone[-1].session == date(2019, 8, 30) and len(gone) == 22
+    new = market.daily_bars("NWSDY", date(2025, 9, 1), date(2025, 9, 30), NOW)
+    assert new[0].session == date(2025, 9, 15)
+    assert len(market.grouped_daily(date(2025, 6, 13), NOW)) == 15
+    assert {bar.ticker for bar in market.grouped_daily(date(2019, 8, 30), NOW)} >= {"CRMC"}
 
 
 def test_same_seed_gives_identical_bars_and_another_seed_differs(market: SandboxMarket) -> None:
@@ -64,6 +83,7 @@ def test_a_session_appears_only_once_it_has_closed(market: SandboxMarket) -> Non
     session = date(2025, 7, 3)
     assert market.grouped_daily(session, datetime(2025, 7, 3, 16, 59, tzinfo=UTC)) == []
     assert len(market.grouped_daily(session, datetime(2025, 7, 3, 17, 0, tzinfo=UTC))) == 15
+    # (the two newer listings start trading in September and October 2025)
     # A regular day closes 16:00 New York.
     regular = date(2025, 7, 7)
     ny = ZoneInfo("America/New_York")

@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -62,7 +62,7 @@ def test_key_in_query_or_bearer_header_is_accepted(base_url: str, how: str) -> N
     else:
         response = requests.get(url, headers=AUTH, timeout=5)
     assert response.status_code == 200
-    assert response.json()["count"] == 15
+    assert response.json()["count"] == 17  # 15 core + 2 listed in late 2025
 
 
 def test_any_key_is_accepted_when_none_is_configured(market: SandboxMarket) -> None:
@@ -84,7 +84,7 @@ def test_access_log_never_shows_the_key(base_url: str, caplog: pytest.LogCapture
     )
 
 
-def test_ticker_cursor_pagination_walks_all_15_once(base_url: str) -> None:
+def test_ticker_cursor_pagination_walks_all_17_active_once(base_url: str) -> None:
     response = get(f"{base_url}/v3/reference/tickers", limit=2)
     tickers, pages = [], 0
     while True:
@@ -99,8 +99,8 @@ def test_ticker_cursor_pagination_walks_all_15_once(base_url: str) -> None:
         assert next_url.startswith(f"{base_url}/v3/reference/tickers?cursor=")
         assert "apikey" not in next_url.lower() and KEY not in next_url
         response = requests.get(next_url, headers=AUTH, timeout=5)
-    assert pages == 8
-    assert tickers == sorted(tickers) and len(set(tickers)) == 15
+    assert pages == 9
+    assert tickers == sorted(tickers) and len(set(tickers)) == 17
 
 
 def test_ticker_filters_and_order(base_url: str) -> None:
@@ -159,7 +159,7 @@ def test_grouped_has_15_bars_on_a_session_and_none_on_a_holiday(base_url: str) -
     session = get(base_url + GROUPED.format("2025-07-03")).json()
     assert session["resultsCount"] == session["queryCount"] == 15
     assert sorted(bar["T"] for bar in session["results"]) == sorted(
-        listing.ticker for listing in SandboxMarket().listings
+        lst.ticker for lst in SandboxMarket().listings if lst.trades_on(date(2025, 7, 3))
     )
     holiday = get(base_url + GROUPED.format("2025-07-04")).json()
     assert (holiday["status"], holiday["resultsCount"], holiday["queryCount"]) == ("OK", 0, 0)
@@ -200,7 +200,8 @@ def test_unknown_ticker_has_zero_results(base_url: str) -> None:
         (RANGE.format("AAPL", "2025-02-01", "yesterday"), "Could not parse the time parameter"),
         (RANGE.format("AAPL", "2025-02-01", "2025-01-01"), "cannot be a time that occurs before"),
         ("/v2/aggs/ticker/AAPL/range/1/fortnight/2025-01-01/2025-02-01", "Invalid timespan"),
-        ("/v2/aggs/ticker/AAPL/range/1/minute/2025-01-01/2025-02-01", "1/day aggregates only"),
+        ("/v2/aggs/ticker/AAPL/range/5/minute/2025-01-01/2025-02-01", "1/minute aggregates only"),
+        ("/v2/aggs/ticker/AAPL/range/1/hour/2025-01-01/2025-02-01", "1/minute aggregates only"),
         ("/v2/aggs/ticker/AAPL/range/x/day/2025-01-01/2025-02-01", "multiplier"),
         (GROUPED.format("2025-7-4"), "Could not parse the time parameter"),
     ],
@@ -264,7 +265,7 @@ def test_serve_announces_synthetic_data_and_answers() -> None:
         match = re.search(r"http://127\.0\.0\.1:\d+", line)
         assert match, line
         response = requests.get(f"{match.group(0)}/v3/reference/tickers?apiKey=any", timeout=5)
-        assert response.status_code == 200 and response.json()["count"] == 15
+        assert response.status_code == 200 and response.json()["count"] == 17
     finally:
         proc.terminate()
         proc.wait(timeout=5)
