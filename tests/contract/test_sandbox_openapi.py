@@ -31,13 +31,51 @@ MOCKS = SHARED / "polygon_mocks"
 TICKERS = "/v3/reference/tickers"
 GROUPED = "/v2/aggs/grouped/locale/us/market/stocks/{date}"
 RANGE = "/v2/aggs/ticker/{stocksTicker}/range/{multiplier}/{timespan}/{from}/{to}"
+DETAILS = "/v3/reference/tickers/{ticker}"
+TYPES = "/v3/reference/tickers/types"
+EVENTS = "/vX/reference/tickers/{id}/events"
+SPLITS = "/v3/reference/splits"
+DIVIDENDS = "/v3/reference/dividends"
+SNAPSHOT = "/v2/snapshot/locale/us/markets/stocks/tickers"
+STATUS_NOW = "/v1/marketstatus/now"
+UPCOMING = "/v1/marketstatus/upcoming"
+ENDPOINTS = (
+    TICKERS, GROUPED, RANGE, DETAILS, TYPES, EVENTS, SPLITS, DIVIDENDS, SNAPSHOT, STATUS_NOW,
+    UPCOMING,
+)  # fmt: skip
+
+
+def _add_count(schema: dict[str, Any]) -> None:
+    schema["properties"]["count"] = {"type": "integer"}
+
+
+def _events_as_recorded(schema: dict[str, Any]) -> None:
+    results = schema["properties"]["results"]
+    results["properties"].update(cik={"type": "string"}, composite_figi={"type": "string"})
+    (event,) = results["properties"]["events"]["items"].pop("oneOf")
+    event["properties"]["type"] = {"type": "string"}
+    event["required"] = ["type", "date"]
+    results["properties"]["events"]["items"] = event
+
+
+def _id_optional(schema: dict[str, Any]) -> None:
+    item = schema["properties"]["results"]["items"]
+    item["required"] = [name for name in item["required"] if name != "id"]
+
 
 # Where spec and recorded responses disagree, the recorded responses win:
-# every recorded 200 of the two aggregate endpoints carries a top-level
-# integer `count` that the spec's schemas do not declare.
-RECORDED_EXTRAS: dict[str, dict[str, Any]] = {
-    GROUPED: {"count": {"type": "integer"}},
-    RANGE: {"count": {"type": "integer"}},
+# * every recorded 200 of the two aggregate endpoints carries a top-level
+#   integer `count` that the spec's schemas do not declare;
+# * the recorded ticker events carry `cik` and `composite_figi` and name the
+#   event kind `type`, where the spec says `event_type`;
+# * the recorded splits and dividends predate the `id` the spec requires (the
+#   sandbox sends it, which test_sandbox_actions_carry_ids checks).
+RECORDED_PATCHES: dict[str, Any] = {
+    GROUPED: _add_count,
+    RANGE: _add_count,
+    EVENTS: _events_as_recorded,
+    SPLITS: _id_optional,
+    DIVIDENDS: _id_optional,
 }
 
 # The spec documents 401 (and bad requests) by description only, without a
@@ -115,11 +153,12 @@ def spec() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def validators(spec: dict[str, Any]) -> dict[str, Draft202012Validator]:
     out = {}
-    for path in (TICKERS, GROUPED, RANGE):
+    for path in ENDPOINTS:
         response = spec["paths"][path]["get"]["responses"]["200"]
         schema = _merge_all_of(_resolve(response["content"]["application/json"]["schema"], spec))
         schema = copy.deepcopy(schema)
-        schema["properties"].update(RECORDED_EXTRAS.get(path, {}))
+        if path in RECORDED_PATCHES:
+            RECORDED_PATCHES[path](schema)
         _close(schema)
         Draft202012Validator.check_schema(schema)
         out[path] = Draft202012Validator(schema, format_checker=FormatChecker())
@@ -150,6 +189,15 @@ def _errors(validator: Draft202012Validator, body: Any) -> list[str]:
         (GROUPED, "v2/aggs/grouped/locale/us/market/stocks/2005-04-04&adjusted=true.json"),
         (RANGE, "v2/aggs/ticker/AAPL/range/1/day/2005-04-01/2005-04-04.json"),
         (RANGE, "v2/aggs/ticker/AAPL/range/1/day/2005-04-02/2005-04-04.json"),
+        (DETAILS, "v3/reference/tickers/AAPL.json"),
+        (DETAILS, "v3/reference/tickers/AAPL&date=2020-10-01.json"),
+        (TYPES, "v3/reference/tickers/types.json"),
+        (EVENTS, "vX/reference/tickers/META/events&types=ticker_change.json"),
+        (SPLITS, "v3/reference/splits.json"),
+        (DIVIDENDS, "v3/reference/dividends.json"),
+        (SNAPSHOT, "v2/snapshot/locale/us/markets/stocks/tickers/index.json"),
+        (STATUS_NOW, "v1/marketstatus/now.json"),
+        (UPCOMING, "v1/marketstatus/upcoming.json"),
     ],
 )
 def test_recorded_responses_satisfy_the_strict_schemas(
@@ -169,6 +217,14 @@ def test_recorded_responses_satisfy_the_strict_schemas(
         (RANGE, lambda b: b.update(unexpected=True)),
         (TICKERS, lambda b: b["results"][0].pop("market")),
         (TICKERS, lambda b: b["results"][0].update(cik=None)),
+        (DETAILS, lambda b: b["results"].pop("active")),
+        (SNAPSHOT, lambda b: b["tickers"][0]["day"].pop("vw")),
+        (SNAPSHOT, lambda b: b["tickers"][0].update(fmv="20.5")),
+        (EVENTS, lambda b: b["results"]["events"][0].pop("date")),
+        (SPLITS, lambda b: b["results"][0].update(split_to="20")),
+        (DIVIDENDS, lambda b: b["results"][0].update(dividend_type="XX")),
+        (UPCOMING, lambda b: b[0].update(extra=1)),
+        (STATUS_NOW, lambda b: b.update(earlyHours="no")),
     ],
 )
 def test_strict_schemas_reject_broken_bodies(
@@ -178,6 +234,13 @@ def test_strict_schemas_reject_broken_bodies(
         TICKERS: "v3/reference/tickers.json",
         GROUPED: "v2/aggs/grouped/locale/us/market/stocks/2005-04-04&adjusted=true.json",
         RANGE: "v2/aggs/ticker/AAPL/range/1/day/2005-04-01/2005-04-04.json",
+        DETAILS: "v3/reference/tickers/AAPL.json",
+        SNAPSHOT: "v2/snapshot/locale/us/markets/stocks/tickers/index.json",
+        EVENTS: "vX/reference/tickers/META/events&types=ticker_change.json",
+        SPLITS: "v3/reference/splits.json",
+        DIVIDENDS: "v3/reference/dividends.json",
+        UPCOMING: "v1/marketstatus/upcoming.json",
+        STATUS_NOW: "v1/marketstatus/now.json",
     }[endpoint]
     body = json.loads((MOCKS / mock).read_text())
     breakage(body)
@@ -200,6 +263,24 @@ def _fetch(url: str) -> requests.Response:
         (RANGE, "/v2/aggs/ticker/MSFT/range/1/day/2025-01-01/2025-06-30?limit=5&sort=desc"),
         (RANGE, "/v2/aggs/ticker/NOPE/range/1/day/2025-01-01/2025-06-30"),
         (RANGE, "/v2/aggs/ticker/SPY/range/1/day/1735707600000/1751342400000?adjusted=false"),
+        (RANGE, "/v2/aggs/ticker/AAPL/range/1/minute/2025-07-01/2025-07-03?limit=400"),
+        (RANGE, "/v2/aggs/ticker/NVDA/range/1/minute/2024-06-07/2024-06-10?adjusted=false"),
+        (TICKERS, "/v3/reference/tickers?active=false"),
+        (TICKERS, "/v3/reference/tickers?type=ADRC"),
+        (DETAILS, "/v3/reference/tickers/AAPL"),
+        (DETAILS, "/v3/reference/tickers/CRMC?date=2019-01-02"),
+        (DETAILS, "/v3/reference/tickers/KSFpA"),
+        (DETAILS, "/v3/reference/tickers/SPY"),
+        (TYPES, "/v3/reference/tickers/types"),
+        (EVENTS, "/vX/reference/tickers/META/events?types=ticker_change"),
+        (EVENTS, "/vX/reference/tickers/AAPL/events"),
+        (SPLITS, "/v3/reference/splits"),
+        (DIVIDENDS, "/v3/reference/dividends"),
+        (DIVIDENDS, "/v3/reference/dividends?ticker=JPM&ex_dividend_date.gte=2024-01-01&limit=3"),
+        (SNAPSHOT, "/v2/snapshot/locale/us/markets/stocks/tickers"),
+        (SNAPSHOT, "/v2/snapshot/locale/us/markets/stocks/tickers?tickers=AAPL,NVDA"),
+        (STATUS_NOW, "/v1/marketstatus/now"),
+        (UPCOMING, "/v1/marketstatus/upcoming"),
     ],
 )
 def test_sandbox_responses_satisfy_the_strict_schemas(
@@ -209,7 +290,9 @@ def test_sandbox_responses_satisfy_the_strict_schemas(
     assert response.status_code == 200
     body = response.json()
     assert _errors(validators[endpoint], body) == []
-    if "next_url" in body:  # the page behind next_url obeys the contract too
+    if (
+        isinstance(body, dict) and "next_url" in body
+    ):  # the page behind next_url obeys the contract too
         following = _fetch(body["next_url"])
         assert following.status_code == 200
         assert _errors(validators[endpoint], following.json()) == []
@@ -233,3 +316,19 @@ def test_error_responses_have_polygons_error_shape(
     response = requests.get(base_url + path, params=query, timeout=5)
     assert response.status_code == status
     assert _errors(validators["error"], response.json()) == []
+
+
+@pytest.mark.parametrize("path", ["/v3/reference/splits", "/v3/reference/dividends?limit=50"])
+def test_sandbox_actions_carry_ids(base_url: str, path: str) -> None:
+    results = _fetch(base_url + path).json()["results"]
+    assert results and all(row["id"].startswith("E") for row in results)
+
+
+def test_unknown_ticker_details_has_polygons_not_found_shape(base_url: str) -> None:
+    response = _fetch(base_url + "/v3/reference/tickers/NOPE")
+    assert response.status_code == 404
+    assert response.json() == {
+        "status": "NOT_FOUND",
+        "request_id": response.json()["request_id"],
+        "message": "Ticker not found.",
+    }
