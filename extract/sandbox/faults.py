@@ -3,7 +3,8 @@
 ``FaultPlan.decide(n)`` picks the fault (or none) for the ``n``-th request from
 a counter-based hash of ``(fault_seed, n)``: the same seed and the same
 request sequence always give the same faults, whatever the timing. A faulted
-request never reaches the market, so it cannot change any data.
+request never reaches the market, so it cannot change any data. Requests the
+rate limiter refuses take no number in that sequence.
 ``RateLimiter`` is a sliding one-minute window per API key.
 """
 

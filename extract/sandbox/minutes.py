@@ -69,6 +69,7 @@ class MinuteBars:
 
 
 _FIELDS = ("t", "open", "high", "low", "close", "volume", "vwap", "transactions")
+_INTS = frozenset({"t", "volume", "transactions"})
 
 
 def refine(days: DayBlock, seed: int, ticker_key: int) -> MinuteBars:
@@ -114,9 +115,6 @@ def refine(days: DayBlock, seed: int, ticker_key: int) -> MinuteBars:
         t[valid], opens[valid], highs[valid], lows[valid], closes[valid],
         volume[valid], vwap[valid], transactions[valid],
     )  # fmt: skip
-
-
-_INTS = frozenset({"t", "volume", "transactions"})
 
 
 def _bridge_closes(
