@@ -204,11 +204,33 @@ def docs() -> None:
 def sandbox_serve(
     port: Annotated[int, typer.Option(help="Port to listen on (127.0.0.1).")] = 8765,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic market.")] = 42,
+    fault_rate: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Share of requests answered with a fault "
+            "(429 with Retry-After, 500/502/503, slow, dropped connection).",
+        ),
+    ] = 0.0,
+    latency_ms: Annotated[int, typer.Option(min=0, help="Delay added to every response.")] = 0,
+    rate_limit: Annotated[
+        int | None, typer.Option(min=1, help="Requests per minute per key before 429.")
+    ] = None,
+    fault_seed: Annotated[int, typer.Option(help="Seed of the fault sequence.")] = 0,
 ) -> None:
     """Serve the sandbox market until interrupted (Ctrl-C)."""
     from extract.sandbox.server import serve
 
-    serve("127.0.0.1", port, seed)
+    serve(
+        "127.0.0.1",
+        port,
+        seed,
+        fault_rate=fault_rate,
+        latency_ms=latency_ms,
+        rate_limit=rate_limit,
+        fault_seed=fault_seed,
+    )
 
 
 @services_app.command("up")
