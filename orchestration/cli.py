@@ -151,8 +151,9 @@ def load(
 
     settings, endpoints = _endpoints()
     export_connection_env(endpoints.database_url)
-    if not relation_exists(endpoints.database_url, loads.UNIVERSE_TABLE):
-        run_dbt("seed", target=settings.dbt_target)
+    if not relation_exists(endpoints.database_url, "marts.ohlcv_daily"):
+        # The calendar, seeds and both raw bar tables come from the bootstrap.
+        raise _fail("the warehouse is empty: run `tickstock eod` (or `make eod`) first", 2)
     tickers = (
         [s.strip() for s in symbols.split(",") if s.strip()]
         if symbols
