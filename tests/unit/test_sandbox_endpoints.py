@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -14,27 +13,10 @@ import requests
 from extract.sandbox.events import list_events
 from extract.sandbox.market import SandboxMarket
 from extract.sandbox.server import SandboxServer
+from tests.support.sandbox_client import AUTH, KEY, NOW, get
 
-KEY = "endpoint-test-key"
-NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
-AUTH = {"Authorization": f"Bearer {KEY}"}
 NY = ZoneInfo("America/New_York")
 MINUTES = "/v2/aggs/ticker/{}/range/1/minute/{}/{}"
-
-
-@pytest.fixture(scope="module")
-def market() -> SandboxMarket:
-    return SandboxMarket(seed=42)
-
-
-@pytest.fixture(scope="module")
-def base_url(market: SandboxMarket) -> Iterator[str]:
-    with SandboxServer(market, api_key=KEY, clock=lambda: NOW) as server:
-        yield server.base_url
-
-
-def get(url: str, **params: object) -> requests.Response:
-    return requests.get(url, params=params, headers=AUTH, timeout=10)
 
 
 def walk(first: requests.Response) -> tuple[list[dict], int]:

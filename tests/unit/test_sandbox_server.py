@@ -6,7 +6,6 @@ import logging
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,27 +15,10 @@ import requests
 
 from extract.sandbox.market import SandboxMarket
 from extract.sandbox.server import SandboxServer, redact
+from tests.support.sandbox_client import AUTH, KEY, NOW, get
 
-KEY = "sandbox-test-key-1234"
-NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
-AUTH = {"Authorization": f"Bearer {KEY}"}
 RANGE = "/v2/aggs/ticker/{}/range/1/day/{}/{}"
 GROUPED = "/v2/aggs/grouped/locale/us/market/stocks/{}"
-
-
-@pytest.fixture(scope="module")
-def market() -> SandboxMarket:
-    return SandboxMarket(seed=42)
-
-
-@pytest.fixture(scope="module")
-def base_url(market: SandboxMarket) -> Iterator[str]:
-    with SandboxServer(market, api_key=KEY, clock=lambda: NOW) as server:
-        yield server.base_url
-
-
-def get(url: str, **params: object) -> requests.Response:
-    return requests.get(url, params=params, headers=AUTH, timeout=5)
 
 
 def test_missing_key_is_401_with_polygons_body(base_url: str) -> None:
