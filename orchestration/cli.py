@@ -38,6 +38,10 @@ def _endpoints():
     return settings, endpoints
 
 
+def _announce(text: str) -> None:
+    console.print(f"[bold yellow]{text}[/]")
+
+
 def _fail(message: str, code: int = 1) -> typer.Exit:
     errors.print(f"[bold red]error:[/] {message}")
     return typer.Exit(code)
@@ -129,7 +133,7 @@ def load(
     from extract.polygon.endpoint import polygon_endpoint
     from orchestration import loads
     from orchestration.dbt_runner import run_dbt
-    from orchestration.eod import utc_now
+    from orchestration.eod import BOOTSTRAP_HISTORY, utc_now
     from orchestration.market_calendar import TradingCalendar
     from orchestration.warehouse import export_connection_env, relation_exists
 
@@ -145,7 +149,7 @@ def load(
     elif years or months:
         first = last - timedelta(days=365 * (years or 0) + 31 * (months or 0))
     else:
-        first = last - timedelta(days=183)
+        first = last - BOOTSTRAP_HISTORY
     if first > last:
         raise _fail(f"--from {first} is after --to {last}", 2)
 
@@ -160,9 +164,8 @@ def load(
         else loads.universe_symbols(endpoints.database_url)
     )
     console.print(f"Loading daily bars {first} → {last} for {len(tickers)} symbols")
-    announce = lambda text: console.print(f"[bold yellow]{text}[/]")  # noqa: E731
     try:
-        with polygon_endpoint(settings, announce) as api:
+        with polygon_endpoint(settings, _announce) as api:
             landing = loads.land_polygon(
                 endpoints.database_url,
                 api,

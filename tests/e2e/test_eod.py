@@ -82,27 +82,38 @@ def _secrets(servers: Endpoints) -> list[str]:
     ]
 
 
+def _tickstock(*args: str, database_url: str, redis_url: str) -> subprocess.CompletedProcess:
+    """Run the installed CLI as a user would, on the given servers and the sandbox."""
+    env = {
+        **os.environ,
+        "TICKSTOCK_DATABASE_URL": database_url,
+        "TICKSTOCK_REDIS_URL": redis_url,
+        "COLUMNS": "200",
+    }
+    env.pop("POLYGON_API_KEY", None)
+    tickstock = os.path.join(os.path.dirname(sys.executable), "tickstock")
+    return subprocess.run(
+        [tickstock, *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
 @pytest.fixture(scope="module")
 def first_run(servers: Endpoints):
     """`tickstock eod --date SESSION` in a subprocess, on a database nobody used."""
     with throwaway_database(servers.database_url) as database_url:
         listener = Listener(servers.redis_url)
-        env = {
-            **os.environ,
-            "TICKSTOCK_DATABASE_URL": database_url,
-            "TICKSTOCK_REDIS_URL": servers.redis_url,
-            "COLUMNS": "200",
-        }
-        env.pop("POLYGON_API_KEY", None)
-        tickstock = os.path.join(os.path.dirname(sys.executable), "tickstock")
-        completed = subprocess.run(
-            [tickstock, "eod", "--date", SESSION.isoformat()],
-            cwd=REPO_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
+        completed = _tickstock(
+            "eod",
+            "--date",
+            SESSION.isoformat(),
+            database_url=database_url,
+            redis_url=servers.redis_url,
         )
         listener.close()
         yield database_url, completed, listener.messages
@@ -207,21 +218,7 @@ def test_a_session_still_open_is_refused(first_run, servers) -> None:
 
 def test_docs_sites_are_built_without_secrets(first_run, servers) -> None:
     database_url, _, _ = first_run
-    env = {
-        **os.environ,
-        "TICKSTOCK_DATABASE_URL": database_url,
-        "TICKSTOCK_REDIS_URL": servers.redis_url,
-    }
-    tickstock = os.path.join(os.path.dirname(sys.executable), "tickstock")
-    completed = subprocess.run(
-        [tickstock, "docs"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    completed = _tickstock("docs", database_url=database_url, redis_url=servers.redis_url)
     assert completed.returncode == 0, completed.stderr[-3000:]
     paths = {
         line.split(":", 1)[0]: line.split(":", 1)[1].strip()
