@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import dlt
-from requests import HTTPError, RequestException
 
 from extract.polygon.client import UNLIMITED, RequestPolicy, polygon_client
+from extract.polygon.fetching import FetchFailure, PageFetcher, PolygonAuthError, exact
 from extract.polygon.settings import (
     AGGS_PAGE_LIMIT,
     AGGS_RANGE_PATH,
@@ -27,40 +25,16 @@ from extract.polygon.settings import (
     bar_columns,
 )
 
+__all__ = ["FetchFailure", "PolygonAuthError", "polygon_source"]
+
 _BAR_NUMERICS = ("o", "h", "l", "c", "v", "vw")
-
-
-class PolygonAuthError(RuntimeError):
-    """The API refused the key: nothing else can succeed, so the run stops."""
-
-
-@dataclass(frozen=True)
-class FetchFailure:
-    """One request that still failed after retries; the run went on without it."""
-
-    endpoint: str
-    subject: str  # the ticker or session it was for
-    reason: str
 
 
 def _exact_bar(bar: dict[str, Any], ticker: str) -> dict[str, Any]:
     """One landed bar: `T` becomes `ticker`, prices become exact decimals."""
     row = {key: value for key, value in bar.items() if key != "T"}
     row["ticker"] = ticker
-    for key in _BAR_NUMERICS:
-        if isinstance(row.get(key), float | int):
-            # str() of a float is its shortest round-trip text: the JSON's value.
-            row[key] = Decimal(str(row[key]))
-    return row
-
-
-def _reason(error: Exception) -> str:
-    """A one-line cause that names no URL parameters (the key travels in a header)."""
-    if isinstance(error, HTTPError) and error.response is not None:
-        return f"HTTP {error.response.status_code} after retries"
-    if isinstance(error, ValueError):
-        return f"malformed JSON: {error}"
-    return type(error).__name__
+    return exact(row, _BAR_NUMERICS)
 
 
 @dlt.source(name="polygon")
@@ -89,22 +63,8 @@ def polygon_source(
         policy: request rate and retry policy.
         failures: collects what could not be fetched.
     """
-    client = polygon_client(base_url, api_key, policy)
     failed = failures if failures is not None else []
-
-    def fetch_all(endpoint: str, subject: str, path: str, params: dict) -> list | None:
-        """Every page of one request, or None (recorded) if any page fails."""
-        try:
-            return list(client.paginate(path, params=params))
-        except HTTPError as error:
-            if error.response is not None and error.response.status_code in (401, 403):
-                raise PolygonAuthError(
-                    f"the API refused the key (HTTP {error.response.status_code}) on {endpoint}"
-                ) from None
-            failed.append(FetchFailure(endpoint, subject, _reason(error)))
-        except (RequestException, ValueError) as error:
-            failed.append(FetchFailure(endpoint, subject, _reason(error)))
-        return None
+    fetch_all = PageFetcher(polygon_client(base_url, api_key, policy), failed).all_pages
 
     @dlt.resource(
         name="tickers",

@@ -1,0 +1,69 @@
+"""Fetch every page of one request, or record why not: the run goes on without it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from dlt.sources.helpers.rest_client import RESTClient
+from requests import HTTPError, RequestException
+
+
+class PolygonAuthError(RuntimeError):
+    """The API refused the key: nothing else can succeed, so the run stops."""
+
+
+@dataclass(frozen=True)
+class FetchFailure:
+    """One request that still failed after retries; the run went on without it."""
+
+    endpoint: str
+    subject: str  # the ticker or session it was for
+    reason: str
+
+
+def exact(row: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    """`row` with the numbers under `keys` as exact decimals (in place, returned).
+
+    str() of a float is its shortest round-trip text, i.e. the JSON's value.
+    """
+    for key in keys:
+        value = row.get(key)
+        if isinstance(value, float | int) and not isinstance(value, bool):
+            row[key] = Decimal(str(value))
+    return row
+
+
+def _reason(error: Exception) -> str:
+    """A one-line cause that names no URL parameters (the key travels in a header)."""
+    if isinstance(error, HTTPError) and error.response is not None:
+        return f"HTTP {error.response.status_code} after retries"
+    if isinstance(error, ValueError):
+        return f"malformed JSON: {error}"
+    return type(error).__name__
+
+
+class PageFetcher:
+    """All pages of a request, or None with the failure recorded in `failures`."""
+
+    def __init__(self, client: RESTClient, failures: list[FetchFailure]) -> None:
+        self.client = client
+        self.failures = failures
+
+    def all_pages(
+        self, endpoint: str, subject: str, path: str, params: dict | None = None
+    ) -> list | None:
+        """Every page (dlt PageData: a list of `results` with `.response`), or None."""
+        try:
+            return list(self.client.paginate(path, params=params or {}))
+        except HTTPError as error:
+            if error.response is not None and error.response.status_code in (401, 403):
+                raise PolygonAuthError(
+                    f"the API refused the key (HTTP {error.response.status_code}) on {endpoint}"
+                ) from None
+            self.failures.append(FetchFailure(endpoint, subject, _reason(error)))
+        except (RequestException, ValueError) as error:
+            self.failures.append(FetchFailure(endpoint, subject, _reason(error)))
+        return None
