@@ -1,0 +1,31 @@
+{#-
+    A source table that dlt may not have created yet (it creates a table on
+    its first load): selects the table when it exists, else an empty
+    relation with the given typed columns, so `dbt build` works on a
+    warehouse that has never loaded that endpoint.
+
+    empty_columns: {column name: SQL type} of the empty stand-in; list every
+    column the model reads.
+-#}
+{% macro source_or_empty(source_name, table_name, empty_columns) %}
+    {%- set table = source(source_name, table_name) -%}
+    {%- set existing = none -%}
+    {%- if execute -%}
+        {%- set existing = adapter.get_relation(
+            database=table.database,
+            schema=table.schema,
+            identifier=table.identifier,
+        ) -%}
+    {%- endif -%}
+    {%- if existing is not none or not execute -%}
+        {{ table }}
+    {%- else -%}
+        (
+            select
+                {%- for name, type in empty_columns.items() %}
+                    null::{{ type }} as {{ name }}{{ "," if not loop.last }}
+                {%- endfor %}
+            where false
+        )
+    {%- endif -%}
+{% endmacro %}
