@@ -53,11 +53,21 @@ class PageFetcher:
         self.failures = failures
 
     def all_pages(
-        self, endpoint: str, subject: str, path: str, params: dict | None = None
+        self,
+        endpoint: str,
+        subject: str,
+        path: str,
+        params: dict | None = None,
+        data_selector: str | None = None,
     ) -> list | None:
-        """Every page (dlt PageData: a list of `results` with `.response`), or None."""
+        """Every page (dlt PageData: a list of `results` with `.response`), or None.
+
+        `data_selector` names the records where they are not under `results`
+        (`tickers` of the snapshot, `$` for a bare object or list).
+        """
         try:
-            return list(self.client.paginate(path, params=params or {}))
+            pages = self.client.paginate(path, params=params or {}, data_selector=data_selector)
+            return list(pages)
         except HTTPError as error:
             if error.response is not None and error.response.status_code in (401, 403):
                 raise PolygonAuthError(

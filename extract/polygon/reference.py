@@ -1,0 +1,341 @@
+"""dlt source for Polygon's reference endpoints: details, types, events, actions, market state.
+
+Thin like the bars source: every response lands in `raw_polygon` with numbers
+as exact decimals, dates as dates and timestamps as timestamps; the meaning is
+given in dbt. Nested objects of ticker details (`address`, `branding`) are
+flattened by dlt into `address__city`-style columns. The snapshot's nested
+bars and quote are flattened here instead, because dlt's snake_case naming
+would fold the quote's ask `P`/`S` onto the bid `p`/`s`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import dlt
+
+from extract.polygon.client import UNLIMITED, RequestPolicy, polygon_client
+from extract.polygon.fetching import FetchFailure, PageFetcher, exact
+
+TICKER_DETAILS_PATH = "/v3/reference/tickers/{ticker}"
+TICKER_TYPES_PATH = "/v3/reference/tickers/types"
+TICKER_EVENTS_PATH = "/vX/reference/tickers/{id}/events"
+SPLITS_PATH = "/v3/reference/splits"
+DIVIDENDS_PATH = "/v3/reference/dividends"
+SNAPSHOT_PATH = "/v2/snapshot/locale/us/markets/stocks/tickers"
+MARKET_STATUS_PATH = "/v1/marketstatus/now"
+MARKET_HOLIDAYS_PATH = "/v1/marketstatus/upcoming"
+
+ACTIONS_PAGE_LIMIT = 1000
+# Records that are not under `results`: the snapshot's `tickers`, and the
+# market-status endpoints, which answer a bare object or a bare list.
+SNAPSHOT_SELECTOR = "tickers"
+WHOLE_BODY_SELECTOR = "$"
+
+
+def _hints(nullable: bool = True, **types: str) -> dict[str, dict[str, Any]]:
+    return {name: {"data_type": kind, "nullable": nullable} for name, kind in types.items()}
+
+
+def _columns(keys: dict[str, str], **others: str) -> dict[str, dict[str, Any]]:
+    """Column hints: `keys` are the (non-null) merge key, `others` may be null."""
+    return {**_hints(False, **keys), **_hints(True, **others)}
+
+
+DETAIL_NUMERICS = ("market_cap", "share_class_shares_outstanding", "weighted_shares_outstanding")
+TICKER_DETAIL_COLUMNS = _columns(
+    {"ticker": "text"},
+    name="text",
+    market="text",
+    locale="text",
+    primary_exchange="text",
+    type="text",
+    active="bool",
+    currency_name="text",
+    cik="text",
+    composite_figi="text",
+    share_class_figi="text",
+    market_cap="decimal",
+    phone_number="text",
+    address__address1="text",
+    address__address2="text",
+    address__city="text",
+    address__state="text",
+    address__postal_code="text",
+    description="text",
+    sic_code="text",
+    sic_description="text",
+    ticker_root="text",
+    ticker_suffix="text",
+    homepage_url="text",
+    total_employees="bigint",
+    list_date="date",
+    delisted_utc="timestamp",
+    branding__logo_url="text",
+    branding__icon_url="text",
+    share_class_shares_outstanding="decimal",
+    weighted_shares_outstanding="decimal",
+    round_lot="bigint",
+    as_of_date="date",
+)
+TICKER_TYPE_COLUMNS = _columns(
+    {"code": "text", "asset_class": "text", "locale": "text"}, description="text"
+)
+TICKER_EVENT_COLUMNS = _columns(
+    {"queried_id": "text", "type": "text", "date": "date"},
+    ticker="text",
+    name="text",
+    composite_figi="text",
+    cik="text",
+)
+SPLIT_COLUMNS = _columns(
+    {"ticker": "text", "execution_date": "date"},
+    id="text",
+    split_from="decimal",
+    split_to="decimal",
+)
+DIVIDEND_COLUMNS = _columns(
+    {"ticker": "text", "ex_dividend_date": "date", "dividend_type": "text"},
+    id="text",
+    cash_amount="decimal",
+    currency="text",
+    declaration_date="date",
+    record_date="date",
+    pay_date="date",
+    frequency="bigint",
+)
+MARKET_STATUS_COLUMNS = _columns(
+    {"server_time": "timestamp"},
+    market="text",
+    early_hours="bool",
+    after_hours="bool",
+    exchanges__nyse="text",
+    exchanges__nasdaq="text",
+    exchanges__otc="text",
+    currencies__fx="text",
+    currencies__crypto="text",
+)
+MARKET_HOLIDAY_COLUMNS = _columns(
+    {"exchange": "text", "date": "date"},
+    name="text",
+    status="text",
+    open="timestamp",
+    close="timestamp",
+)
+
+# Snapshot: nested object -> {Polygon key: landed column}. Bars keep Polygon's
+# letters (as the bar tables do); the quote's sides get names.
+_BAR_KEYS = {key: key for key in ("o", "h", "l", "c", "v", "vw", "otc")}
+SNAPSHOT_NESTED: dict[str, tuple[str, dict[str, str]]] = {
+    "day": ("day", _BAR_KEYS),
+    "prevDay": ("prev_day", _BAR_KEYS),
+    "min": ("min", {**_BAR_KEYS, "av": "av", "t": "t", "n": "n"}),
+    "lastTrade": ("last_trade", {"p": "p", "s": "s", "x": "x", "i": "i", "t": "t", "c": "c"}),
+    "lastQuote": (
+        "last_quote",
+        {"P": "ask_price", "S": "ask_size", "p": "bid_price", "s": "bid_size", "t": "t"},
+    ),
+}
+SNAPSHOT_TOP = {
+    "ticker": "ticker",
+    "todaysChange": "todays_change",
+    "todaysChangePerc": "todays_change_perc",
+    "updated": "updated",
+    "fmv": "fmv",
+}
+_SNAPSHOT_TYPES = {
+    "o": "decimal",
+    "h": "decimal",
+    "l": "decimal",
+    "c": "decimal",
+    "v": "decimal",
+    "vw": "decimal",
+    "av": "decimal",
+    "otc": "bool",
+    "t": "bigint",
+    "n": "bigint",
+    "p": "decimal",
+    "s": "decimal",
+    "x": "bigint",
+    "i": "text",
+    "ask_price": "decimal",
+    "bid_price": "decimal",
+    "ask_size": "decimal",
+    "bid_size": "decimal",
+}
+SNAPSHOT_COLUMNS = _columns(
+    {"ticker": "text"},
+    snapshot_at="timestamp",
+    todays_change="decimal",
+    todays_change_perc="decimal",
+    updated="bigint",
+    fmv="decimal",
+    **{
+        f"{prefix}__{column}": _SNAPSHOT_TYPES[column]
+        for prefix, keys in SNAPSHOT_NESTED.values()
+        for column in keys.values()
+        if (prefix, column) != ("last_trade", "c")
+    },
+    last_trade__c="json",
+)
+
+
+def snapshot_row(ticker: dict[str, Any], snapshot_at: datetime) -> dict[str, Any]:
+    """One landed row of the full-market snapshot: nested objects flattened, numbers exact."""
+    row: dict[str, Any] = {"snapshot_at": snapshot_at}
+    for key, column in SNAPSHOT_TOP.items():
+        if key in ticker:
+            row[column] = ticker[key]
+    for key, (prefix, names) in SNAPSHOT_NESTED.items():
+        for inner, column in names.items():
+            if inner in (ticker.get(key) or {}):
+                row[f"{prefix}__{column}"] = ticker[key][inner]
+    decimals = [name for name, hint in SNAPSHOT_COLUMNS.items() if hint["data_type"] == "decimal"]
+    return exact(row, decimals)
+
+
+def _response_time(response: Any) -> datetime:
+    """The server's `Date` header (when the snapshot was taken), else our clock."""
+    header = response.headers.get("Date")
+    return parsedate_to_datetime(header) if header else datetime.now(UTC)
+
+
+def _event_rows(queried_id: str, results: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per ticker event, with the queried id and the entity it resolved to."""
+    entity = {key: results.get(key) for key in ("name", "composite_figi", "cik")}
+    rows = []
+    for event in results.get("events") or []:
+        change = event.get(event["type"]) or {}
+        rows.append(
+            {
+                "queried_id": queried_id,
+                **entity,
+                "type": event["type"],
+                "date": date.fromisoformat(event["date"]),
+                "ticker": change.get("ticker"),
+            }
+        )
+    return rows
+
+
+def _as_dates(row: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    """`row` with the ISO date strings under `keys` as dates (dlt would land text)."""
+    for key in keys:
+        if isinstance(row.get(key), str):
+            row[key] = date.fromisoformat(row[key])
+    return row
+
+
+def _resource(name: str, primary_key: Any, columns: dict[str, dict[str, Any]]) -> Any:
+    """A merged resource with fresh column hints (dlt fills hint dicts in place)."""
+    return dlt.resource(
+        name=name,
+        primary_key=primary_key,
+        write_disposition="merge",
+        columns=copy.deepcopy(columns),
+    )
+
+
+@dlt.source(name="polygon_reference")
+def polygon_reference_source(
+    base_url: str,
+    api_key: str,
+    policy: RequestPolicy = UNLIMITED,
+    symbols: Sequence[str] = (),
+    failures: list[FetchFailure] | None = None,
+    as_of: date | None = None,
+    action_symbols: Sequence[str] | None = None,
+) -> Iterable[Any]:
+    """Polygon reference data: per-symbol details and events, types, actions, market state.
+
+    A symbol (or whole-market request) whose requests still fail after retries
+    is appended to `failures` and skipped: all of its pages land, or none do.
+
+    Args:
+        base_url: Polygon-compatible API root (real API or sandbox).
+        api_key: sent as a bearer token, never in URLs.
+        policy: request rate and retry policy.
+        symbols: tickers to fetch details and ticker-change events for.
+        failures: collects what could not be fetched.
+        as_of: point-in-time date for ticker details (`?date=`); None for current.
+        action_symbols: tickers to fetch splits and dividends for, one request
+            each; None fetches every page of the whole market's.
+    """
+    failed = failures if failures is not None else []
+    fetch_all = PageFetcher(polygon_client(base_url, api_key, policy), failed).all_pages
+
+    @_resource("ticker_details", "ticker", TICKER_DETAIL_COLUMNS)
+    def ticker_details() -> Iterator[list[dict[str, Any]]]:
+        params = {"date": as_of.isoformat()} if as_of else {}
+        for ticker in symbols:
+            path = TICKER_DETAILS_PATH.format(ticker=ticker)
+            for page in fetch_all(TICKER_DETAILS_PATH, ticker, path, params) or []:
+                yield [
+                    _as_dates(exact({**row, "as_of_date": as_of}, DETAIL_NUMERICS), ["list_date"])
+                    for row in page
+                ]
+
+    @_resource("ticker_types", ("code", "asset_class", "locale"), TICKER_TYPE_COLUMNS)
+    def ticker_types() -> Iterator[list[dict[str, Any]]]:
+        yield from fetch_all(TICKER_TYPES_PATH, "all", TICKER_TYPES_PATH) or []
+
+    @_resource("ticker_events", ("queried_id", "type", "date"), TICKER_EVENT_COLUMNS)
+    def ticker_events() -> Iterator[list[dict[str, Any]]]:
+        for ident in symbols:
+            path = TICKER_EVENTS_PATH.format(id=ident)
+            pages = fetch_all(TICKER_EVENTS_PATH, ident, path, {"types": "ticker_change"})
+            for page in pages or []:
+                yield [row for results in page for row in _event_rows(ident, results)]
+
+    def actions(path: str, dates: Sequence[str], numerics: Sequence[str]) -> Iterator[list[dict]]:
+        params = {"limit": ACTIONS_PAGE_LIMIT}
+        requests = (
+            [("all", params)]
+            if action_symbols is None
+            else [(ticker, {**params, "ticker": ticker}) for ticker in action_symbols]
+        )
+        for subject, query in requests:
+            for page in fetch_all(path, subject, path, query) or []:
+                yield [_as_dates(exact(dict(row), numerics), dates) for row in page]
+
+    @_resource("splits", ("ticker", "execution_date"), SPLIT_COLUMNS)
+    def splits() -> Iterator[list[dict[str, Any]]]:
+        yield from actions(SPLITS_PATH, ["execution_date"], ["split_from", "split_to"])
+
+    @_resource("dividends", ("ticker", "ex_dividend_date", "dividend_type"), DIVIDEND_COLUMNS)
+    def dividends() -> Iterator[list[dict[str, Any]]]:
+        dates = ["ex_dividend_date", "declaration_date", "record_date", "pay_date"]
+        yield from actions(DIVIDENDS_PATH, dates, ["cash_amount"])
+
+    @_resource("snapshot", "ticker", SNAPSHOT_COLUMNS)
+    def snapshot() -> Iterator[list[dict[str, Any]]]:
+        pages = fetch_all(SNAPSHOT_PATH, "all", SNAPSHOT_PATH, data_selector=SNAPSHOT_SELECTOR)
+        for page in pages or []:
+            taken_at = _response_time(page.response)
+            yield [snapshot_row(ticker, taken_at) for ticker in page]
+
+    @_resource("market_status", "server_time", MARKET_STATUS_COLUMNS)
+    def market_status() -> Iterator[list[dict[str, Any]]]:
+        path = MARKET_STATUS_PATH
+        yield from fetch_all(path, "now", path, data_selector=WHOLE_BODY_SELECTOR) or []
+
+    @_resource("market_holidays", ("exchange", "date"), MARKET_HOLIDAY_COLUMNS)
+    def market_holidays() -> Iterator[list[dict[str, Any]]]:
+        path = MARKET_HOLIDAYS_PATH
+        for page in fetch_all(path, "upcoming", path, data_selector=WHOLE_BODY_SELECTOR) or []:
+            yield [_as_dates(dict(row), ["date"]) for row in page]
+
+    return (
+        ticker_details,
+        ticker_types,
+        ticker_events,
+        splits,
+        dividends,
+        snapshot,
+        market_status,
+        market_holidays,
+    )
