@@ -1,0 +1,53 @@
+{#-
+    The session a quality run is "as of": the `quality_session` var
+    (`tickstock quality --date D` sets it), else the newest daily bar.
+-#}
+{% macro quality_as_of_session() -%}
+    {%- if var('quality_session', none) -%}
+        '{{ var("quality_session") }}'::date
+    {%- else -%}
+        (select max(bars.date) from {{ ref('ohlcv_daily') }} as bars)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The first session of the `sessions_back` sessions ending at the as-of session. -#}
+{% macro quality_window_start(sessions_back) -%}
+    (
+        select min(window_sessions.session_date)
+        from {{ ref('trading_sessions') }} as window_sessions
+        where window_sessions.session_number > (
+            select max(as_of_sessions.session_number)
+            from {{ ref('trading_sessions') }} as as_of_sessions
+            where as_of_sessions.session_date <= {{ quality_as_of_session() }}
+        ) - {{ sessions_back }}
+    )
+{%- endmacro %}
+
+
+{#-
+    Polygon stock splits from `raw_polygon.splits` when that table has
+    landed; an empty, typed relation otherwise, so the price-jump rule runs
+    (explaining nothing) before any split was ever loaded.
+-#}
+{% macro quality_splits() -%}
+    {%- set splits = adapter.get_relation(
+        database=target.database, schema='raw_polygon', identifier='splits'
+    ) if execute else none -%}
+    {%- if splits is not none -%}
+        select
+            ticker::text as symbol,
+            execution_date::date as split_date,
+            split_from::numeric as split_from,
+            split_to::numeric as split_to
+        from {{ splits }}
+        where split_from > 0 and split_to > 0
+    {%- else -%}
+        select
+            null::text as symbol,
+            null::date as split_date,
+            null::numeric as split_from,
+            null::numeric as split_to
+        where false
+    {%- endif -%}
+{%- endmacro %}

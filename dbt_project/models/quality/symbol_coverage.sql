@@ -1,0 +1,112 @@
+{#-
+    Which sessions each tracked symbol should have a daily bar for: from its
+    list date (or, when that is unknown, its first bar) to the session
+    before its delisting (or the session the quality run is for). Symbols
+    of types the EOD job does not fetch daily bars for are not tracked.
+-#}
+with
+
+symbols as (
+
+    select * from {{ ref('symbols') }}
+
+),
+
+equity_types as (
+
+    select * from {{ ref('dim_equity_types') }}
+
+),
+
+daily_bars as (
+
+    select * from {{ ref('ohlcv_daily') }}
+
+),
+
+sessions as (
+
+    select * from {{ ref('trading_sessions') }}
+
+),
+
+as_of as (
+
+    select {{ quality_as_of_session() }} as session_date
+
+),
+
+bar_ranges as (
+
+    select
+        symbol,
+        min(date) as first_bar_date,
+        max(date) as last_bar_date,
+        count(*) as bar_count
+
+    from daily_bars
+
+    group by symbol
+
+),
+
+bounds as (
+
+    select
+        symbols.symbol,
+        bar_ranges.first_bar_date,
+        bar_ranges.last_bar_date,
+        coalesce(bar_ranges.bar_count, 0) as bar_count,
+        coalesce(symbols.list_date, bar_ranges.first_bar_date) as coverage_start,
+        case
+            when symbols.list_date is not null then 'list_date'
+            else 'first_bar'
+        end as start_basis,
+        case
+            -- The delisting day itself has no session for the symbol.
+            when (symbols.delisted_at at time zone 'America/New_York')::date
+                <= as_of.session_date
+                then (symbols.delisted_at at time zone 'America/New_York')::date - 1
+            else as_of.session_date
+        end as coverage_end,
+        case
+            when (symbols.delisted_at at time zone 'America/New_York')::date
+                <= as_of.session_date
+                then 'delisted'
+            else 'as_of_session'
+        end as end_basis
+
+    from symbols
+
+    cross join as_of
+
+    left join bar_ranges
+        on symbols.symbol = bar_ranges.symbol
+
+    left join equity_types
+        on symbols.type = equity_types.type_code
+
+    -- Unknown types are tracked: a missing reference row must not hide gaps.
+    where coalesce(equity_types.eod_update, true)
+
+),
+
+final as (
+
+    select
+        bounds.*,
+        (
+            select count(*)
+            from sessions
+            where
+                sessions.session_date
+                between bounds.coverage_start and bounds.coverage_end
+        )::integer as expected_sessions
+
+    from bounds
+
+    where bounds.coverage_start is not null
+
+)
+
+select * from final

@@ -1,0 +1,223 @@
+"""The code-first GX suites: row-level checks on the marts, and checks on the
+outputs of the dbt quality models (`quality.*`), which hold the heavy logic.
+
+Thresholds the suites share with dbt (e.g. the minimum completeness) are read
+from the dbt vars in `dbt_project.yml`, so there is one place to change them.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from expectations.context import SuiteSpec
+from orchestration.settings import DBT_PROJECT_DIR
+
+PRICE_COLUMNS = ("open", "high", "low", "close")
+
+
+@cache
+def dbt_var(name: str) -> float:
+    """A quality threshold from the `vars:` of `dbt_project.yml`."""
+    import yaml
+
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    return project["vars"][name]
+
+
+def _rows(description: str, query: str):
+    """A row query that must return nothing; `description` names it in results."""
+    import great_expectations as gx
+
+    return gx.expectations.UnexpectedRowsExpectation(
+        unexpected_rows_query=query, description=description
+    )
+
+
+def _bar_expectations(key: str) -> list:
+    """Row-level checks shared by daily and minute bars keyed on (symbol, `key`)."""
+    import great_expectations as gx
+
+    expect = gx.expectations
+    return [
+        # Freshness: the session has bars at all.
+        expect.ExpectTableRowCountToBeBetween(min_value=1),
+        *(
+            expect.ExpectColumnValuesToNotBeNull(column=column)
+            for column in ("symbol", key, *PRICE_COLUMNS, "volume")
+        ),
+        # OHLC integrity: high >= greatest(open, close), low <= least(open, close).
+        expect.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="high", column_B="open", or_equal=True
+        ),
+        expect.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="high", column_B="close", or_equal=True
+        ),
+        expect.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="open", column_B="low", or_equal=True
+        ),
+        expect.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="close", column_B="low", or_equal=True
+        ),
+        *(
+            expect.ExpectColumnValuesToBeBetween(column=column, min_value=0, strict_min=True)
+            for column in PRICE_COLUMNS
+        ),
+        expect.ExpectColumnValuesToBeBetween(column="volume", min_value=0),
+        expect.ExpectCompoundColumnsToBeUnique(column_list=["symbol", key]),
+        _rows(
+            "bars whose symbol is not in marts.symbols",
+            # GX substitutes `{batch}` with an aliased subquery: no alias of our own.
+            "select symbol from {batch} where symbol not in (select symbol from marts.symbols)",
+        ),
+    ]
+
+
+def _ohlcv_daily() -> list:
+    return _bar_expectations("date")
+
+
+def _ohlcv_1min() -> list:
+    return _bar_expectations("ts")
+
+
+def _symbols() -> list:
+    import great_expectations as gx
+
+    expect = gx.expectations
+    return [
+        expect.ExpectTableRowCountToBeBetween(min_value=1),
+        expect.ExpectColumnValuesToNotBeNull(column="symbol"),
+        expect.ExpectColumnValuesToBeUnique(column="symbol"),
+        expect.ExpectColumnValuesToNotBeNull(column="initial_load_date"),
+        _rows(
+            "symbols of a type missing from marts.equity_types",
+            "select symbol from {batch} where type is not null"
+            " and type not in (select type_code from marts.equity_types)",
+        ),
+        _rows(
+            "symbols delisted before they were listed",
+            "select symbol from {batch} where delisted_at::date < list_date",
+        ),
+    ]
+
+
+def _group_memberships() -> list:
+    import great_expectations as gx
+
+    expect = gx.expectations
+    return [
+        expect.ExpectTableRowCountToBeBetween(min_value=1),
+        expect.ExpectColumnValuesToNotBeNull(column="symbol"),
+        expect.ExpectColumnValuesToBeBetween(column="weight", min_value=0, max_value=100),
+        _rows(
+            "members whose symbol is not in marts.symbols",
+            "select symbol from {batch} where symbol not in (select symbol from marts.symbols)",
+        ),
+    ]
+
+
+def _cache_entries() -> list:
+    import great_expectations as gx
+
+    expect = gx.expectations
+    return [
+        expect.ExpectTableRowCountToBeBetween(min_value=1),
+        *(expect.ExpectColumnValuesToNotBeNull(column=c) for c in ("type", "name", "key", "value")),
+        expect.ExpectCompoundColumnsToBeUnique(column_list=["type", "name", "key"]),
+    ]
+
+
+def _session_completeness() -> list:
+    import great_expectations as gx
+
+    expect = gx.expectations
+    return [
+        # A trading session with tracked symbols has exactly one row.
+        expect.ExpectTableRowCountToEqual(value=1),
+        expect.ExpectColumnValuesToBeBetween(
+            column="completeness_pct",
+            min_value=dbt_var("quality_min_completeness_pct"),
+            max_value=100,
+        ),
+    ]
+
+
+def _daily_bar_gaps() -> list:
+    import great_expectations as gx
+
+    # Run after the auto-backfill: what is left could not be re-fetched.
+    return [gx.expectations.ExpectTableRowCountToEqual(value=0)]
+
+
+def _daily_bar_flags() -> list:
+    import great_expectations as gx
+
+    expect = gx.expectations
+    return [
+        expect.ExpectColumnValuesToBeInSet(
+            column="kind",
+            value_set=["price_jump", "volume_spike", "stale_price", "fmv_deviation"],
+        ),
+        expect.ExpectColumnValuesToNotBeNull(column="value"),
+        expect.ExpectCompoundColumnsToBeUnique(column_list=["symbol", "date", "kind"]),
+        _rows(
+            "flags on bars that do not exist",
+            "select symbol from {batch}"
+            " where (symbol, date) not in (select symbol, date from marts.ohlcv_daily)",
+        ),
+    ]
+
+
+OHLCV_DAILY = SuiteSpec(
+    suite="ohlcv_daily__suite",
+    schema="marts",
+    table="ohlcv_daily",
+    expectations=_ohlcv_daily,
+    session_column="date",
+    checkpoint="eod__checkpoint",
+)
+
+SUITES: tuple[SuiteSpec, ...] = (
+    OHLCV_DAILY,
+    SuiteSpec(
+        suite="ohlcv_1min__suite",
+        schema="marts",
+        table="ohlcv_1min",
+        expectations=_ohlcv_1min,
+        session_column="ts",
+    ),
+    SuiteSpec(suite="symbols__suite", schema="marts", table="symbols", expectations=_symbols),
+    SuiteSpec(
+        suite="group_memberships__suite",
+        schema="marts",
+        table="group_memberships",
+        expectations=_group_memberships,
+        columns=("symbol", "weight"),
+    ),
+    SuiteSpec(
+        suite="cache_entries__suite",
+        schema="marts",
+        table="cache_entries",
+        expectations=_cache_entries,
+        columns=("type", "name", "key", "value"),
+    ),
+    SuiteSpec(
+        suite="session_completeness__suite",
+        schema="quality",
+        table="session_completeness",
+        expectations=_session_completeness,
+        session_column="session_date",
+    ),
+    SuiteSpec(
+        suite="daily_bar_gaps__suite",
+        schema="quality",
+        table="daily_bar_gaps",
+        expectations=_daily_bar_gaps,
+    ),
+    SuiteSpec(
+        suite="daily_bar_flags__suite",
+        schema="quality",
+        table="daily_bar_flags",
+        expectations=_daily_bar_flags,
+    ),
+)
