@@ -47,67 +47,6 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-@app.command()
-def eod(
-    session: Annotated[
-        str | None,
-        typer.Option(
-            "--date",
-            help="Session to process (YYYY-MM-DD). Default: the latest "
-            "completed NYSE session (30 minutes after its close).",
-        ),
-    ] = None,
-    force: Annotated[bool, typer.Option(help="Run again even if the session is complete.")] = False,
-) -> None:
-    """Run the end-of-day job; bootstraps an empty warehouse first."""
-    import redis
-
-    from extract.polygon import PolygonAuthError
-    from orchestration.eod import EodJob, MarketClosed, SessionNotFinal
-    from orchestration.notifier import RedisNotifier
-
-    requested = _parse_date(session, "--date") if session else None
-    settings, endpoints = _endpoints()
-    notifier = RedisNotifier(redis.Redis.from_url(endpoints.redis_url))
-    job = EodJob(settings, endpoints, notifier, console=console)
-    try:
-        outcome = job.run(requested, force=force)
-    except PolygonAuthError as refused:
-        raise _fail(f"{refused}: check POLYGON_API_KEY") from None
-    except MarketClosed as closed:
-        console.print(f"Market closed: {closed}. Nothing processed, nothing published.")
-        return
-    except SessionNotFinal as early:
-        raise _fail(str(early), 2) from None
-    if outcome.message:
-        _print_summary(outcome)
-        if outcome.message["status"] != "complete":
-            raise typer.Exit(1)
-
-
-def _print_summary(outcome) -> None:
-    message = outcome.message
-    table = Table(title=f"EOD {message['session_date']} — {message['status']}")
-    for column in ("step", "status", "seconds", "detail"):
-        table.add_column(column)
-    for step in outcome.steps:
-        detail = ", ".join(f"{key}={value}" for key, value in step.detail.items())
-        table.add_row(step.name, step.status, f"{step.duration_s:.1f}", detail)
-    console.print(table)
-    console.print(
-        f"symbols expected {message['symbols_expected']}, updated {message['symbols_updated']} "
-        f"({message['completion_pct']}%), quality passed: {message['quality_passed']}, "
-        f"data source: {message['data_source']}, total {message['duration_s']:.1f}s"
-    )
-    for step in outcome.steps:
-        for failure in step.detail.get("failures", []):
-            errors.print(f"[red]failed to fetch[/] {failure}")
-    if message["gaps"]:
-        console.print(f"missing: {', '.join(gap['symbol'] for gap in message['gaps'])}")
-    console.print(f"GX Data Docs: {message['reports']['data_docs']}")
-    console.print(f"Run record:   {message['reports']['run_record']}")
-
-
 def _parse_date(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -251,6 +190,19 @@ def services_down() -> None:
     stopped = stop_embedded()
     console.print(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")
 
+
+# The EOD commands live in their own module, which imports the helpers above.
+from orchestration.cli_eod import (  # noqa: E402
+    db_app,
+    eod_command,
+    publish_command,
+    schedule_command,
+)
+
+app.command("eod")(eod_command)
+app.command("schedule")(schedule_command)
+app.command("publish")(publish_command)
+app.add_typer(db_app, name="db")
 
 if __name__ == "__main__":
     app()

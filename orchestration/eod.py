@@ -1,8 +1,14 @@
-"""The end-of-day job: extract → transform → quality → publish, for one session."""
+"""The end-of-day job for one session, step by step under the run ledger.
+
+reference → lifecycle → extract (the session's bars) → transform (dbt) →
+quality (GX) → publish (Redis, through the Postgres outbox). A failed or
+killed run resumes at the step that did not finish; a finished session is
+skipped unless forced.
+"""
 
 from __future__ import annotations
 
-import time
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -10,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import redis
 from rich.console import Console
 
 from extract.polygon.endpoint import PolygonEndpoint, polygon_endpoint
 from orchestration import loads
 from orchestration.dbt_runner import run_dbt, summarise
 from orchestration.ledger import RunLedger, StepRecord
-from orchestration.market_calendar import TradingCalendar
+from orchestration.market_calendar import Session, TradingCalendar
 from orchestration.notifier import RedisNotifier
 from orchestration.services import Endpoints
 from orchestration.settings import STATE_DIR, Settings
@@ -24,10 +31,20 @@ from orchestration.warehouse import export_connection_env, query, relation_exist
 
 BOOTSTRAP_HISTORY = timedelta(days=183)  # about six months of daily bars
 COMPLETE_THRESHOLD_PCT = 95.0
+STEPS = ("reference", "lifecycle", "extract", "transform", "quality", "publish")
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def calendar_for(settings: Settings, mic: str | None = "XNYS") -> TradingCalendar:
+    """The exchange calendar with the run delays the settings ask for."""
+    return TradingCalendar.for_exchange(
+        mic,
+        settle_delay=timedelta(minutes=settings.eod_delay_minutes),
+        early_close_delay=timedelta(minutes=settings.eod_early_close_delay_minutes),
+    )
 
 
 class MarketClosed(RuntimeError):
@@ -35,7 +52,24 @@ class MarketClosed(RuntimeError):
 
 
 class SessionNotFinal(RuntimeError):
-    """The requested session has not closed (plus the settle delay) yet."""
+    """The requested session has not reached its run time (close plus delay) yet."""
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    """What `eod --plan` reports for one date."""
+
+    day: date
+    calendar: str
+    session: Session | None
+    run_at: datetime | None
+
+
+def plan_session(calendar: TradingCalendar, day: date) -> SessionPlan:
+    """Whether `day` is a session, its close and when the EOD runs for it."""
+    session = calendar.session(day)
+    run_at = calendar.run_time(session) if session else None
+    return SessionPlan(day, calendar.name, session, run_at)
 
 
 @dataclass
@@ -46,17 +80,21 @@ class EodOutcome:
     message: dict[str, Any] | None = None
     steps: list[StepRecord] = field(default_factory=list)
     skipped_run_id: str | None = None
+    resumed_run_id: str | None = None
     run_record: Path | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Run:
-    """The ledger entry a run's steps are recorded under."""
+    """The ledger entry a run's steps are recorded under, and what they share."""
 
     ledger: RunLedger
     run_id: str
     session: date
     outcome: EodOutcome
+    done: dict[str, StepRecord]
+    endpoints: contextlib.ExitStack
+    endpoint: PolygonEndpoint | None = None
 
 
 class EodJob:
@@ -74,24 +112,27 @@ class EodJob:
         self.settings = settings
         self.database_url = endpoints.database_url
         self.notifier = notifier
-        self.calendar = calendar or TradingCalendar()
+        self.calendar = calendar or calendar_for(settings)
         self.console = console or Console()
         self.clock = clock
+
+    # ------------------------------------------------------------- calendar
 
     def resolve_session(self, requested: date | None) -> date:
         """The session to process: the one asked for, or the latest completed one."""
         now = self.clock()
         if requested is None:
             return self.calendar.latest_completed_session(now)
-        sessions = self.calendar.sessions_between(requested, requested)
-        if not sessions:
+        plan = plan_session(self.calendar, requested)
+        if plan.run_at is None:
             raise MarketClosed(f"{requested} is not a {self.calendar.name} trading session")
-        if sessions[0].close + self.calendar.settle_delay > now:
+        if plan.run_at > now:
             raise SessionNotFinal(
-                f"{requested} is not complete yet: its data is final at "
-                f"{sessions[0].close + self.calendar.settle_delay:%Y-%m-%d %H:%M %Z}"
+                f"{requested} is not complete yet: its EOD runs at {plan.run_at:%Y-%m-%d %H:%M %Z}"
             )
         return requested
+
+    # ------------------------------------------------------------------ run
 
     def run(self, requested: date | None = None, force: bool = False) -> EodOutcome:
         """Process one session end to end; a completed session is skipped unless forced."""
@@ -99,48 +140,72 @@ class EodJob:
         outcome = EodOutcome(session_date=session)
         export_connection_env(self.database_url)
         ledger = RunLedger(self.database_url)
-        done = ledger.completed_run(session)
-        if done and not force:
-            self.console.print(
-                f"Session {session} is already complete (run {done}); nothing to do. "
-                "Use --force to run it again."
-            )
-            outcome.skipped_run_id = done
-            return outcome
-
-        run = _Run(ledger, ledger.start_run(session), session, outcome)
-        started = time.perf_counter()
-        self.console.rule(f"EOD {session}  run {run.run_id}")
-        try:
-            with polygon_endpoint(self.settings, self._announce) as endpoint:
-                self._step(run, "extract", lambda step: self._extract(session, endpoint, step))
-            self._step(run, "transform", self._transform)
-            quality = self._step(run, "quality", lambda step: self._quality(session, step))
-            message = self._message(run.run_id, session, quality, endpoint, started)
-            outcome.run_record = self._write_run_record(message, outcome.steps)
-            message["reports"]["run_record"] = str(outcome.run_record)
-            self._step(run, "publish", lambda step: self._publish(message, step))
-        except Exception as error:
-            failure = {"error": type(error).__name__, "detail": str(error)}
-            ledger.finish_run(run.run_id, "failed", failure)
-            raise
-        ledger.finish_run(run.run_id, message["status"], message)
+        with ledger.session_lock(session), contextlib.ExitStack() as endpoints:
+            resumable = ledger.unfinished_run(session)
+            finished = ledger.completed_run(session)
+            if finished and not resumable and not force:
+                self.console.print(
+                    f"Session {session} is already complete (run {finished}); nothing to do. "
+                    "Use --force to run it again."
+                )
+                outcome.skipped_run_id = finished
+                return outcome
+            if resumable:
+                ledger.reopen_run(resumable)
+                outcome.resumed_run_id = resumable
+            run_id = resumable or ledger.start_run(session)
+            run = _Run(ledger, run_id, session, outcome, ledger.succeeded_steps(run_id), endpoints)
+            self.console.rule(f"EOD {session}  run {run_id}{'  (resumed)' if resumable else ''}")
+            try:
+                message = self._run_steps(run)
+            except Exception as error:
+                failure = {"error": type(error).__name__, "detail": str(error)}
+                ledger.finish_run(run_id, "failed", failure)
+                raise
+            ledger.finish_run(run_id, message["status"], message)
         outcome.message = message
         return outcome
+
+    def _run_steps(self, run: _Run) -> dict[str, Any]:
+        self._step(run, "reference", lambda step: self._reference(run, step))
+        self._step(run, "lifecycle", lambda step: self._lifecycle(run, step))
+        self._step(run, "extract", lambda step: self._extract(run, step))
+        self._step(run, "transform", lambda step: self._transform(run.session, step))
+        self._step(run, "quality", lambda step: self._quality(run.session, step))
+        message = self._message(run)
+        run.outcome.run_record = self._write_run_record(message, run.outcome.steps)
+        message["reports"]["run_record"] = str(run.outcome.run_record)
+        self._step(run, "publish", lambda step: self._publish(run, message, step))
+        return message
+
+    def _endpoint(self, run: _Run) -> PolygonEndpoint:
+        """The API, opened on first use (a resumed run may not need it at all)."""
+        if run.endpoint is None:
+            run.endpoint = run.endpoints.enter_context(
+                polygon_endpoint(self.settings, self._announce)
+            )
+        return run.endpoint
 
     def _announce(self, text: str) -> None:
         self.console.print(f"[bold yellow]{text}[/]")
 
-    def _step(self, run: _Run, name: str, work: Callable[[StepRecord], Any]) -> Any:
-        """Run one step under the ledger and announce its outcome on the stream."""
+    def _step(self, run: _Run, name: str, work: Callable[[StepRecord], Any]) -> None:
+        """Run one step under the ledger (unless a previous attempt did it) and announce it."""
+        if name in run.done:
+            record = run.done[name]
+            run.outcome.steps.append(record)
+            self.console.print(f"[dim]▶ {name} already done by this run; skipped[/]")
+            return
         self.console.print(f"[bold]▶ {name}[/]")
         with run.ledger.step(run.run_id, name) as record:
             run.outcome.steps.append(record)
-            result = work(record)
+            work(record)
+        run.done[name] = record
         payload = {"status": record.status, "duration_s": record.duration_s, **record.detail}
-        self.notifier.step(run.run_id, run.session.isoformat(), name, payload)
+        with contextlib.suppress(redis.RedisError):
+            # Progress entries are best effort; the completion notice has an outbox.
+            self.notifier.step(run.run_id, run.session.isoformat(), name, payload)
         self.console.print(f"  {name} done in {record.duration_s:.1f}s")
-        return result
 
     # ---------------------------------------------------------------- steps
 
@@ -149,57 +214,159 @@ class EodJob:
             return True
         return query(self.database_url, "select not exists (select from marts.ohlcv_daily)")[0][0]
 
-    def _extract(self, session: date, endpoint: PolygonEndpoint, record: StepRecord) -> None:
+    def _reference(self, run: _Run, record: StepRecord) -> None:
+        """Calendar, seeds, and the ticker reference as of the session."""
+        rows: dict[str, int] = {}
+        if loads.calendar_needs_refresh(self.database_url, run.session):
+            rows |= loads.land_calendar(self.database_url, self.calendar, run.session)
+        endpoint = self._endpoint(run)
+        rows |= loads.land_listings(self.database_url, endpoint, run.session)
+        tickers = loads.land_polygon(self.database_url, endpoint, resources=("tickers",))
+        rows |= tickers.rows
+        record.detail["rows_landed"] = rows
+        _note_failures(record, tickers.failures)
+
+    def _lifecycle(self, run: _Run, record: StepRecord) -> None:
+        """Listings, delistings and ticker changes; history for what is new."""
+        run_dbt(
+            "build",
+            "--select",
+            "+tag:lifecycle",
+            # Not the tests that also need models outside the lifecycle (not built yet).
+            "--indirect-selection",
+            "cautious",
+            target=self.settings.dbt_target,
+            variables={"session_date": run.session.isoformat()},
+        )
+        backfill = query(
+            self.database_url,
+            "select events.symbol, processing.history_days_on_listing"
+            " from lifecycle.lifecycle_events as events"
+            " inner join lifecycle.symbol_processing as processing using (symbol)"
+            " where events.event_session = %s and events.event_type in ('listed', 'renamed')"
+            " and processing.eod_update and processing.history_days_on_listing > 0"
+            " order by 1",
+            (run.session,),
+        )
+        by_length: dict[int, list[str]] = {}
+        for symbol, days in backfill:
+            by_length.setdefault(days, []).append(symbol)
+        landed: dict[str, int] = {}
+        for days, symbols in sorted(by_length.items()):
+            history = loads.land_polygon(
+                self.database_url,
+                self._endpoint(run),
+                resources=("aggs_daily",),
+                symbols=symbols,
+                start=run.session - timedelta(days=days),
+                end=run.session,
+            )
+            landed = {t: landed.get(t, 0) + n for t, n in history.rows.items()}
+            _note_failures(record, history.failures)
+        record.detail["events"] = self._lifecycle_events(run.session)
+        record.detail["history_backfilled"] = {s: d for s, d in backfill}
+        record.detail["rows_landed"] = landed
+
+    def _extract(self, run: _Run, record: StepRecord) -> None:
+        """The session's grouped daily bars (and a default history on an empty warehouse)."""
         rows: dict[str, int] = {}
         failures = []
-        if loads.calendar_needs_refresh(self.database_url, session):
-            rows |= loads.land_calendar(self.database_url, self.calendar, session)
+        endpoint = self._endpoint(run)
         if self._needs_bootstrap():
             self.console.print("  empty warehouse: bootstrapping reference data and history")
             run_dbt("seed", target=self.settings.dbt_target)
-            symbols = loads.universe_symbols(self.database_url)
             history = loads.land_polygon(
                 self.database_url,
                 endpoint,
-                resources=("tickers", "aggs_daily"),
-                symbols=symbols,
-                start=session - BOOTSTRAP_HISTORY,
-                end=session,
+                resources=("aggs_daily",),
+                symbols=loads.universe_symbols(self.database_url),
+                start=run.session - BOOTSTRAP_HISTORY,
+                end=run.session,
             )
             rows |= history.rows
             failures += history.failures
             record.detail["bootstrapped"] = True
         bars = loads.land_polygon(
-            self.database_url, endpoint, resources=("grouped_daily",), sessions=[session]
+            self.database_url, endpoint, resources=("grouped_daily",), sessions=[run.session]
         )
         rows |= bars.rows
         failures += bars.failures
         record.detail["rows_landed"] = rows
-        if failures:
-            record.detail["failures"] = [f"{f.subject}: {f.reason}" for f in failures]
+        _note_failures(record, failures)
 
-    def _transform(self, record: StepRecord) -> None:
-        results = run_dbt("build", target=self.settings.dbt_target)
+    def _transform(self, session: date, record: StepRecord) -> None:
+        results = run_dbt(
+            "build",
+            target=self.settings.dbt_target,
+            variables={"session_date": session.isoformat()},
+        )
         record.detail["dbt"] = summarise(results)
 
-    def _quality(self, session: date, record: StepRecord) -> Any:
+    def _quality(self, session: date, record: StepRecord) -> None:
         from expectations.ohlcv_daily import validate_session
 
         result = validate_session(session)
         record.detail.update(
-            passed=result.success, evaluated=result.evaluated, failed=result.failed
+            passed=bool(result.success),
+            evaluated=result.evaluated,
+            failed=result.failed,
+            data_docs=str(result.data_docs_index),
         )
-        return result
 
-    def _publish(self, message: dict[str, Any], record: StepRecord) -> None:
-        record.detail["listeners"] = self.notifier.complete(message)
+    def _publish(self, run: _Run, message: dict[str, Any], record: StepRecord) -> None:
+        run.ledger.enqueue_notice(run.run_id, run.session, message)
+        delivered, pending = deliver_pending(run.ledger, self.notifier)
+        record.detail.update(delivered=delivered, pending=pending)
+        if pending:
+            self.console.print(
+                f"[bold yellow]Redis unavailable: {pending} notice(s) kept in ops.eod_outbox; "
+                "the next run or `tickstock publish --pending` delivers them.[/]"
+            )
 
     # -------------------------------------------------------------- results
 
-    def _message(
-        self, run_id: str, session: date, quality: Any, endpoint: PolygonEndpoint, started: float
-    ) -> dict[str, Any]:
-        expected = loads.universe_symbols(self.database_url)
+    def _lifecycle_events(self, session: date) -> dict[str, list]:
+        rows = query(
+            self.database_url,
+            "select event_type, symbol, previous_symbol from lifecycle.lifecycle_events"
+            " where event_session = %s order by event_type, symbol",
+            (session,),
+        )
+        return {
+            "listed": [symbol for kind, symbol, _ in rows if kind == "listed"],
+            "delisted": [symbol for kind, symbol, _ in rows if kind == "delisted"],
+            "renamed": [{"from": old, "to": new} for kind, new, old in rows if kind == "renamed"],
+        }
+
+    def _tracked_symbols(self, session: date) -> tuple[list[str], dict[str, int]]:
+        """Active EOD-type symbols whose primary exchange traded on `session`.
+
+        Returns the tracked symbols, and the active symbols of non-EOD types
+        per type (listed in the compliance line as not processed).
+        """
+        rows = query(
+            self.database_url,
+            "select symbol, type_code, primary_exchange, eod_update"
+            " from lifecycle.symbol_processing"
+            " where is_active and first_seen_session <= %s order by symbol",
+            (session,),
+        )
+        open_venues: dict[str, bool] = {}
+        tracked, skipped = [], {}
+        for symbol, type_code, mic, eod_update in rows:
+            if not eod_update:
+                skipped[type_code or "unknown"] = skipped.get(type_code or "unknown", 0) + 1
+                continue
+            venue = mic or "XNYS"
+            if venue not in open_venues:
+                open_venues[venue] = calendar_for(self.settings, venue).session(session) is not None
+            if open_venues[venue]:
+                tracked.append(symbol)
+        return tracked, skipped
+
+    def _message(self, run: _Run) -> dict[str, Any]:
+        session = run.session
+        expected, skipped = self._tracked_symbols(session)
         updated = {
             symbol
             for (symbol,) in query(
@@ -210,8 +377,14 @@ class EodJob:
         }
         missing = sorted(set(expected) - updated)
         pct = round(100.0 * len(updated) / len(expected), 2) if expected else 0.0
+        (etf_details,) = query(
+            self.database_url,
+            "select count(*) from lifecycle.symbol_processing"
+            " where is_active and fetch_etf_details",
+        )[0]
+        quality = run.done["quality"].detail
         return {
-            "run_id": run_id,
+            "run_id": run.run_id,
             "session_date": session.isoformat(),
             "status": "complete" if pct >= COMPLETE_THRESHOLD_PCT else "incomplete",
             "symbols_expected": len(expected),
@@ -219,10 +392,18 @@ class EodJob:
             "completion_pct": pct,
             "gaps": [{"symbol": s, "missing_sessions": [session.isoformat()]} for s in missing],
             "anomalies": [],
-            "quality_passed": bool(quality.success),
-            "duration_s": round(time.perf_counter() - started, 3),
-            "data_source": "sandbox" if endpoint.synthetic else "polygon",
-            "reports": {"data_docs": str(quality.data_docs_index)},
+            "quality_passed": bool(quality["passed"]),
+            "duration_s": round(sum(step.duration_s for step in run.outcome.steps), 3),
+            "data_source": "sandbox" if self.settings.uses_sandbox else "polygon",
+            "lifecycle": self._lifecycle_events(session),
+            "compliance": {
+                "eod_symbols": len(expected),
+                "eod_symbols_processed": len(updated),
+                "eod_processed_pct": pct,
+                "not_eod_types": skipped,
+                "etf_details_due": etf_details,
+            },
+            "reports": {"data_docs": quality["data_docs"]},
         }
 
     def _write_run_record(self, message: dict[str, Any], steps: list[StepRecord]) -> Path:
@@ -232,3 +413,29 @@ class EodJob:
         record = {**message, "steps": [step.__dict__ for step in steps]}
         path.write_bytes(orjson.dumps(record, option=orjson.OPT_INDENT_2, default=str))
         return path
+
+
+def _note_failures(record: StepRecord, failures: list) -> None:
+    if failures:
+        record.detail.setdefault("failures", []).extend(
+            f"{f.subject}: {f.reason}" for f in failures
+        )
+
+
+def deliver_pending(ledger: RunLedger, notifier: RedisNotifier) -> tuple[int, int]:
+    """Send the outbox's notices oldest first; stop at the first Redis failure.
+
+    Returns:
+        (delivered now, still pending). A notice Redis already has (its
+        delivery marker exists) is marked delivered without being sent again.
+    """
+    notices = ledger.pending_notices()
+    delivered = 0
+    for message in notices:
+        try:
+            notifier.complete(message)
+        except redis.RedisError:
+            break
+        ledger.mark_delivered(message["run_id"])
+        delivered += 1
+    return delivered, len(notices) - delivered

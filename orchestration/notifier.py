@@ -10,6 +10,19 @@ import redis
 EOD_COMPLETE_CHANNEL = "tickstock.eod.complete"
 EOD_RUNS_STREAM = "tickstock:eod:runs"
 STREAM_MAX_LENGTH = 10_000
+DELIVERED_KEY = "tickstock:eod:delivered:{run_id}"
+DELIVERED_TTL_S = 90 * 24 * 3600
+
+# Atomic in Redis: the marker, the stream entry and the publish happen together
+# or not at all, so a notice retried from the outbox is never sent twice.
+_DELIVER_ONCE = """
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[4]) then
+    return -1
+end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*',
+           'kind', 'complete', 'run_id', ARGV[1], 'session_date', ARGV[2], 'data', ARGV[3])
+return redis.call('PUBLISH', ARGV[6], ARGV[3])
+"""
 
 
 def _encode(payload: dict[str, Any]) -> bytes:
@@ -31,18 +44,24 @@ class RedisNotifier:
         )
         return entry_id.decode() if isinstance(entry_id, bytes) else entry_id
 
-    def complete(self, message: dict[str, Any]) -> int:
-        """Publish the completion notice and keep it on the stream; return listeners."""
-        data = _encode(message)
-        self.client.xadd(
+    def complete(self, message: dict[str, Any]) -> int | None:
+        """Publish the completion notice and keep it on the stream, once per run.
+
+        Returns:
+            How many listeners received it, or None when this run's notice had
+            already been delivered (nothing is sent again).
+        """
+        run_id = message["run_id"]
+        listeners = self.client.eval(
+            _DELIVER_ONCE,
+            2,
+            DELIVERED_KEY.format(run_id=run_id),
             EOD_RUNS_STREAM,
-            {
-                "kind": "complete",
-                "run_id": message["run_id"],
-                "session_date": str(message["session_date"]),
-                "data": data,
-            },
-            maxlen=STREAM_MAX_LENGTH,
-            approximate=True,
+            run_id,
+            str(message["session_date"]),
+            _encode(message),
+            DELIVERED_TTL_S,
+            STREAM_MAX_LENGTH,
+            EOD_COMPLETE_CHANNEL,
         )
-        return self.client.publish(EOD_COMPLETE_CHANNEL, data)
+        return None if listeners == -1 else int(listeners)
