@@ -28,17 +28,24 @@ def _recorded() -> dict[str, list[tuple[dict[str, str], Path]]]:
 
 
 class ReplayServer(LoopbackServer):
-    """Serves the recorded responses; requests must carry a bearer key."""
+    """Serves the recorded responses; requests must carry a bearer key.
+
+    Records what was asked (`requests`), with which `Authorization` header
+    (`authorizations`), and which recorded files were answered (`served`).
+    """
 
     def __init__(self) -> None:
         recorded = _recorded()
         self.requests: list[str] = []
-        requests = self.requests
+        self.authorizations: list[str] = []
+        self.served: list[Path] = []
+        requests, authorizations, served = self.requests, self.authorizations, self.served
 
         class Handler(JsonHandler):
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 requests.append(self.path)
+                authorizations.append(self.headers.get("Authorization", ""))
                 if not self.headers.get("Authorization", "").startswith("Bearer "):
                     self.send_json(401, b'{"status":"ERROR","error":"API Key was not provided"}')
                     return
@@ -53,6 +60,7 @@ class ReplayServer(LoopbackServer):
                     self.send_json(404, b'{"status":"NOT_FOUND"}')
                     return
                 _, file = max(candidates, key=lambda candidate: len(candidate[0]))
+                served.append(file)
                 self.send_json(200, file.read_bytes())
 
         super().__init__(Handler)
