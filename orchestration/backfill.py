@@ -1,0 +1,145 @@
+"""Auto-backfill: re-fetch exactly the sessions `quality.daily_bar_gaps` lists.
+
+A session many symbols miss is fetched once for the whole market (grouped
+daily bars); every other gap is fetched per ticker, one date range per run of
+consecutive missing sessions, so no session outside a gap is requested. Runs
+with the same range share one request batch.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from extract.polygon import FetchFailure
+from extract.polygon.endpoint import PolygonEndpoint
+from orchestration import loads
+from orchestration.warehouse import query
+
+# A session missed by at least this many symbols is fetched whole-market.
+GROUPED_SESSION_MIN_SYMBOLS = 3
+
+
+@dataclass(frozen=True)
+class RangeRequest:
+    """Per-ticker daily bars for `symbols` over consecutive sessions `start`..`end`."""
+
+    symbols: tuple[str, ...]
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class BackfillPlan:
+    """What to fetch to close the gaps."""
+
+    gaps: dict[str, list[date]]
+    grouped_sessions: tuple[date, ...] = ()
+    ranges: tuple[RangeRequest, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.grouped_sessions and not self.ranges
+
+    @property
+    def missing_bars(self) -> int:
+        return sum(len(sessions) for sessions in self.gaps.values())
+
+    def as_dict(self) -> dict:
+        return {
+            "grouped_sessions": [s.isoformat() for s in self.grouped_sessions],
+            "ranges": [
+                {"symbols": list(r.symbols), "from": r.start.isoformat(), "to": r.end.isoformat()}
+                for r in self.ranges
+            ],
+        }
+
+
+@dataclass
+class BackfillResult:
+    """Rows landed by the backfill and the requests that failed."""
+
+    plan: BackfillPlan
+    rows: dict[str, int] = field(default_factory=dict)
+    failures: list[FetchFailure] = field(default_factory=list)
+
+
+def read_gaps(database_url: str) -> dict[str, list[tuple[date, int]]]:
+    """Missing (session, session number) pairs per symbol, in session order."""
+    gaps: dict[str, list[tuple[date, int]]] = defaultdict(list)
+    rows = query(
+        database_url,
+        "select symbol, session_date, session_number from quality.daily_bar_gaps"
+        " order by symbol, session_number",
+    )
+    for symbol, session, number in rows:
+        gaps[symbol].append((session, number))
+    return dict(gaps)
+
+
+def plan_backfill(
+    gaps: dict[str, list[tuple[date, int]]],
+    grouped_min_symbols: int = GROUPED_SESSION_MIN_SYMBOLS,
+) -> BackfillPlan:
+    """Group the gaps into as few requests as fetch exactly the missing sessions."""
+    missing_by_session: dict[date, int] = defaultdict(int)
+    for sessions in gaps.values():
+        for session, _ in sessions:
+            missing_by_session[session] += 1
+    grouped = {s for s, count in missing_by_session.items() if count >= grouped_min_symbols}
+
+    ranges: dict[tuple[date, date], list[str]] = defaultdict(list)
+    for symbol, sessions in gaps.items():
+        run: list[tuple[date, int]] = []
+        for session, number in sessions:
+            if session in grouped:
+                continue
+            if run and number != run[-1][1] + 1:
+                ranges[(run[0][0], run[-1][0])].append(symbol)
+                run = []
+            run.append((session, number))
+        if run:
+            ranges[(run[0][0], run[-1][0])].append(symbol)
+
+    return BackfillPlan(
+        gaps={symbol: [s for s, _ in sessions] for symbol, sessions in gaps.items()},
+        grouped_sessions=tuple(sorted(grouped)),
+        ranges=tuple(
+            RangeRequest(tuple(sorted(symbols)), start, end)
+            for (start, end), symbols in sorted(ranges.items())
+        ),
+    )
+
+
+def run_backfill(
+    database_url: str, endpoint: PolygonEndpoint, plan: BackfillPlan
+) -> BackfillResult:
+    """Land the planned bars into `raw_polygon` (the caller rebuilds the models)."""
+    result = BackfillResult(plan)
+    landings = []
+    if plan.grouped_sessions:
+        landings.append(
+            loads.land_polygon(
+                database_url,
+                endpoint,
+                resources=("grouped_daily",),
+                sessions=list(plan.grouped_sessions),
+            )
+        )
+    for request in plan.ranges:
+        landings.append(
+            loads.land_polygon(
+                database_url,
+                endpoint,
+                resources=("aggs_daily",),
+                symbols=list(request.symbols),
+                start=request.start,
+                end=request.end,
+            )
+        )
+    for landing in landings:
+        for table, rows in landing.rows.items():
+            result.rows[table] = result.rows.get(table, 0) + rows
+        result.failures += landing.failures
+    return result
