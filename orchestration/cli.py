@@ -204,5 +204,9 @@ app.command("schedule")(schedule_command)
 app.command("publish")(publish_command)
 app.add_typer(db_app, name="db")
 
+from orchestration.cli_quality import quality_command  # noqa: E402
+
+app.command("quality")(quality_command)
+
 if __name__ == "__main__":
     app()
