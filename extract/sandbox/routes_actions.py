@@ -6,7 +6,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from extract.sandbox.actions import SPLITS, Dividend, Split, dividends
+from extract.sandbox.actions import Dividend, Split
 from extract.sandbox.context import Call
 from extract.sandbox.params import (
     RANGE_OPERATORS,
@@ -62,7 +62,7 @@ def splits(call: Call) -> Body:
             "split_to": split.split_to,
             "ticker": split.ticker,
         }
-        for split in SPLITS
+        for split in call.market.actions.splits
         if keep(split)
     ]
     records = _sorted(records, params, ("execution_date", "ticker"))
@@ -103,7 +103,7 @@ def dividends_route(call: Call) -> Body:
             "record_date": str(div.record_date),
             "ticker": div.ticker,
         }
-        for div in dividends()
+        for div in call.market.actions.dividends
         if keep(div)
     ]
     records = _sorted(records, params, (*DIVIDEND_DATES, "ticker", "cash_amount"))

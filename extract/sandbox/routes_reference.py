@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from extract.sandbox.actions import TICKER_HISTORY, TickerChange
+from extract.sandbox.actions import TickerChange
 from extract.sandbox.context import Call
 from extract.sandbox.market import SandboxMarket
 from extract.sandbox.params import (
@@ -164,7 +164,8 @@ def ticker_events(call: Call, ident: str) -> Body:
     if listing is None:
         raise NotFound("Ticker not found.")
     types = {t for t in call.params.get("types", "ticker_change").split(",") if t}
-    history = TICKER_HISTORY.get(listing.ticker, (TickerChange(listing.ticker, listing.list_date),))
+    known = call.market.actions.ticker_history
+    history = known.get(listing.ticker, (TickerChange(listing.ticker, listing.list_date),))
     events = [
         {
             "ticker_change": {"ticker": change.ticker},
@@ -187,7 +188,7 @@ def _resolve(market: SandboxMarket, ident: str) -> Listing | None:
     listing = market.listing(ident)
     if listing is not None:
         return listing
-    for current, history in TICKER_HISTORY.items():
+    for current, history in market.actions.ticker_history.items():
         if any(change.ticker == ident for change in history):
             return market.listing(current)
     return next((lst for lst in market.listings if lst.composite_figi == ident), None)

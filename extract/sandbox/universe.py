@@ -31,6 +31,11 @@ class Listing:
         sic_code: SEC Standard Industrial Classification code (operating companies only).
         sic_description: Polygon's upper-case SIC description.
         shares_outstanding: Share-class shares outstanding (approximate, constant).
+        sector: Sector whose price factor moves the listing (``sectors.SECTORS``), if any.
+        beta: Loading on the market factor.
+        size: Loading on the size factor (small caps positive, mega caps negative).
+        sector_beta: Loading on the sector factor (ETFs: their holdings' average).
+        thin: Thinly traded: minutes only when it trades, and some sessions without a bar.
     """
 
     ticker: str
@@ -48,6 +53,11 @@ class Listing:
     sic_code: str | None = None
     sic_description: str | None = None
     shares_outstanding: int | None = None
+    sector: str | None = None
+    beta: float = 1.0
+    size: float = 0.0
+    sector_beta: float = 1.0
+    thin: bool = False
 
     def trades_on(self, session: date) -> bool:
         """Whether the symbol is listed on ``session`` (its list and last trading day included)."""
@@ -61,35 +71,35 @@ _ROWS: tuple[_Row, ...] = (
     # ticker, name, type, exchange, cik, composite_figi, share_class_figi,
     # start_price, daily_vol, base_volume
     ("AAPL", "Apple Inc.", "CS", "XNAS", "0000320193", "BBG000B9XRY4", "BBG001S5N8V8",
-     110.0, 0.016, 60_000_000),
+     110.0, 0.012, 60_000_000),
     ("MSFT", "Microsoft Corp", "CS", "XNAS", "0000789019", "BBG000BPH459", "BBG001S5TD05",
-     46.0, 0.015, 30_000_000),
+     46.0, 0.011, 30_000_000),
     ("NVDA", "NVIDIA Corp", "CS", "XNAS", "0001045810", "BBG000BBJQV0", "BBG001S5TZJ6",
-     20.0, 0.028, 45_000_000),
+     20.0, 0.022, 45_000_000),
     ("AMZN", "Amazon.com Inc", "CS", "XNAS", "0001018724", "BBG000BVPV84", "BBG001S5PQL7",
-     310.0, 0.019, 40_000_000),
+     310.0, 0.015, 40_000_000),
     ("GOOGL", "Alphabet Inc. Class A", "CS", "XNAS", "0001652044", "BBG009S39JX6", "BBG009S39JY5",
-     530.0, 0.017, 28_000_000),
+     530.0, 0.013, 28_000_000),
     ("META", "Meta Platforms Inc. Class A", "CS", "XNAS", "0001326801", "BBG000MM2P62", None,
-     78.0, 0.022, 20_000_000),
+     78.0, 0.017, 20_000_000),
     ("TSLA", "Tesla Inc", "CS", "XNAS", "0001318605", "BBG000N9MNX3", "BBG001SQKGD7",
-     220.0, 0.033, 90_000_000),
+     220.0, 0.027, 90_000_000),
     ("JPM", "JPMorgan Chase & Co.", "CS", "XNYS", "0000019617", "BBG000DMBXR2", None,
-     62.0, 0.014, 10_000_000),
+     62.0, 0.010, 10_000_000),
     ("JNJ", "Johnson & Johnson", "CS", "XNYS", "0000200406", "BBG000BMHYD1", None,
-     104.0, 0.010, 7_000_000),
+     104.0, 0.008, 7_000_000),
     ("XOM", "Exxon Mobil Corp", "CS", "XNYS", "0000034088", "BBG000GZQ728", None,
-     92.0, 0.015, 15_000_000),
+     92.0, 0.011, 15_000_000),
     ("SPY", "SPDR S&P 500 ETF Trust", "ETF", "ARCX", "0000884394", "BBG000BDTBL9", "BBG001S72SM3",
-     205.0, 0.010, 80_000_000),
+     205.0, 0.0015, 80_000_000),
     ("QQQ", "Invesco QQQ Trust, Series 1", "ETF", "XNAS", "0001067839", "BBG000BSWKH7", None,
-     103.0, 0.012, 40_000_000),
+     103.0, 0.003, 40_000_000),
     ("IWM", "iShares Russell 2000 ETF", "ETF", "ARCX", "0001100663", "BBG000CGC9C4", None,
-     119.0, 0.013, 30_000_000),
+     119.0, 0.003, 30_000_000),
     ("XLK", "Technology Select Sector SPDR Fund", "ETF", "ARCX", "0001064641", None, None,
-     41.0, 0.012, 8_000_000),
+     41.0, 0.003, 8_000_000),
     ("XLF", "Financial Select Sector SPDR Fund", "ETF", "ARCX", "0001064641", None, None,
-     24.5, 0.012, 35_000_000),
+     24.5, 0.003, 35_000_000),
 )
 # fmt: on
 
@@ -119,8 +129,37 @@ _PROFILES: dict[str, _Profile] = {
 }
 # fmt: on
 
+# Factor exposures: sector, market beta, size loading, sector loading. The ETFs
+# carry the average exposure of what they hold (QQQ: large caps, tech-heavy;
+# IWM: small caps), so they track their holdings' common moves.
+# fmt: off
+_EXPOSURES: dict[str, tuple[str | None, float, float, float]] = {
+    "AAPL": ("Information Technology", 1.1, -0.3, 1.0),
+    "MSFT": ("Information Technology", 1.0, -0.3, 1.0),
+    "NVDA": ("Information Technology", 1.5, -0.2, 1.2),
+    "AMZN": ("Consumer Discretionary", 1.2, -0.3, 1.0),
+    "GOOGL": ("Communication Services", 1.05, -0.3, 1.0),
+    "META": ("Communication Services", 1.25, -0.3, 1.0),
+    "TSLA": ("Consumer Discretionary", 1.6, -0.1, 1.0),
+    "JPM": ("Financials", 1.05, -0.2, 1.0),
+    "JNJ": ("Health Care", 0.6, -0.3, 1.0),
+    "XOM": ("Energy", 0.85, -0.2, 1.0),
+    "SPY": (None, 1.0, -0.1, 0.0),
+    "QQQ": ("Information Technology", 1.1, -0.2, 0.6),
+    "IWM": (None, 1.1, 1.0, 0.0),
+    "XLK": ("Information Technology", 1.1, -0.2, 1.0),
+    "XLF": ("Financials", 1.05, -0.1, 1.0),
+}
+# fmt: on
+
 _CORE = tuple(
-    Listing(*row, date.fromisoformat(_PROFILES[row[0]][0]), None, *_PROFILES[row[0]][1:])
+    Listing(
+        *row,
+        date.fromisoformat(_PROFILES[row[0]][0]),
+        None,
+        *_PROFILES[row[0]][1:],
+        *_EXPOSURES[row[0]],
+    )
     for row in _ROWS
 )
 
@@ -131,16 +170,18 @@ _CORE = tuple(
 _EXTRA: tuple[Listing, ...] = (
     Listing("NWSDY", "Northwind Semiconductor Ltd. ADR", "ADRC", "XNAS", None, None, None,
             18.40, 0.021, 900_000, date(2025, 9, 15), None, "3674",
-            "SEMICONDUCTORS & RELATED DEVICES", 412_000_000),
+            "SEMICONDUCTORS & RELATED DEVICES", 412_000_000,
+            sector="Information Technology", beta=1.2, size=0.5),
     Listing("SVXN", "Sandbox Capital S&P 500 Volatility ETN", "ETN", "ARCX", None, None, None,
-            25.00, 0.030, 400_000, date(2025, 10, 1)),
+            25.00, 0.010, 400_000, date(2025, 10, 1), beta=-2.5, sector_beta=0.0),
     Listing("CRMC", "Cobalt Ridge Mining Corp", "CS", "XNYS", None, None, None,
             14.20, 0.024, 1_200_000, date(2008, 4, 2), date(2019, 8, 30), "1000",
-            "METAL MINING", 96_000_000),
+            "METAL MINING", 96_000_000, sector="Materials", beta=1.2, size=1.0),
     Listing("BWACW", "Brightwater Acquisition Corp Warrant", "WARRANT", "XNAS", None, None,
-            None, 1.35, 0.045, 250_000, date(2020, 11, 4), date(2021, 12, 15)),
+            None, 1.35, 0.045, 250_000, date(2020, 11, 4), date(2021, 12, 15), beta=0.3),
     Listing("KSFpA", "Keystone Financial Corp 6.25% Series A Preferred", "PFD", "XNYS", None,
-            None, None, 25.10, 0.004, 300_000, date(2016, 3, 8), date(2023, 3, 15)),
+            None, None, 25.10, 0.004, 300_000, date(2016, 3, 8), date(2023, 3, 15),
+            sector="Financials", beta=0.2, sector_beta=0.2),
 )
 # fmt: on
 

@@ -295,12 +295,12 @@ def test_upcoming_holidays_and_early_closes(base_url: str) -> None:
 
 def test_list_events(market: SandboxMarket) -> None:
     events = list_events(market)
-    kinds = {e["type"] for e in events}
-    assert kinds == {"split", "dividend", "ticker_change", "delisting"}
+    kinds = {e["kind"] for e in events}
+    assert kinds == {"split", "dividend", "ticker_change", "delisting", "ipo"}
     assert [e["date"] for e in events] == sorted(e["date"] for e in events)
-    assert {"date": "2024-06-10", "ticker": "NVDA", "type": "split",
+    assert {"date": "2024-06-10", "symbol": "NVDA", "kind": "split",
             "detail": "10-for-1 split"} in events  # fmt: skip
     window = list_events(market, date(2019, 8, 1), date(2019, 8, 31))
-    assert {"date": "2019-08-30", "ticker": "CRMC", "type": "delisting",
+    assert {"date": "2019-08-30", "symbol": "CRMC", "kind": "delisting",
             "detail": "last trading day"} in window  # fmt: skip
     assert all("2019-08-01" <= e["date"] <= "2019-08-31" for e in window)
