@@ -12,9 +12,33 @@ dlt_loads as (
 
 ),
 
+ticker_details as (
+
+    select * from {{ ref('stg_polygon__ticker_details') }}
+
+),
+
 daily_bars as (
 
     select * from {{ ref('int_daily_bars_unioned') }}
+
+),
+
+classified as (
+
+    select * from {{ ref('int_symbols_classified') }}
+
+),
+
+etf_metadata as (
+
+    select * from {{ ref('etf_metadata') }}
+
+),
+
+correlated as (
+
+    select * from {{ ref('int_symbols_correlated') }}
 
 ),
 
@@ -98,19 +122,26 @@ final as (
         tickers.is_active as active,
         tickers.delisted_at,
 
-        ---------- not loaded yet: typed nulls that later issues fill
-        -- list date and market cap come from ticker details
-        null::date as list_date,
-        null::numeric(20, 2) as market_cap,
-        -- classification
-        null::text as sector,
-        null::text as industry,
-        -- ETF details
-        null::text as etf_type,
-        null::numeric(20, 4) as aum_millions,
-        null::numeric(10, 6) as expense_ratio,
-        null::text as underlying_index,
-        null::text as correlation_reference,
+        ---------- ticker details (null until details are loaded)
+        ticker_details.list_date,
+        ticker_details.market_cap::numeric(20, 2) as market_cap,
+
+        ---------- classification (sector CSV, holdings files, SIC); none for funds
+        case
+            when not coalesce(classified.is_fund, false)
+                then coalesce(classified.sector, 'unknown')
+        end as sector,
+        case
+            when not coalesce(classified.is_fund, false) then classified.industry
+        end as industry,
+
+        ---------- ETF details (seed etf_metadata)
+        etf_metadata.etf_type,
+        etf_metadata.aum_millions::numeric(20, 4) as aum_millions,
+        etf_metadata.expense_ratio::numeric(10, 6) as expense_ratio,
+        etf_metadata.underlying_index,
+        -- measured: the best-correlated benchmark over recent sessions
+        correlated.correlation_reference,
 
         ---------- lineage
         (
@@ -121,6 +152,18 @@ final as (
 
     left join tickers
         on first_loads.symbol = tickers.symbol
+
+    left join classified
+        on first_loads.symbol = classified.symbol
+
+    left join etf_metadata
+        on first_loads.symbol = etf_metadata.symbol
+
+    left join correlated
+        on first_loads.symbol = correlated.symbol
+
+    left join ticker_details
+        on first_loads.symbol = ticker_details.symbol
 
 )
 
