@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Annotated
+from datetime import date
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from orchestration.cli_sandbox import sandbox_app
 from orchestration.settings import read_settings, redact_url
 
 app = typer.Typer(
@@ -17,7 +16,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # locals may hold credentials
 )
-sandbox_app = typer.Typer(help="The sandbox market: a Polygon look-alike serving synthetic data.")
 services_app = typer.Typer(help="The embedded Postgres and Redis under .tickstock/.")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(services_app, name="services")
@@ -55,79 +53,6 @@ def _parse_date(text: str, option: str) -> date:
 
 
 @app.command()
-def load(
-    symbols: Annotated[
-        str | None, typer.Option(help="Comma-separated tickers, e.g. AAPL,MSFT.")
-    ] = None,
-    universe: Annotated[
-        str | None, typer.Option(help="Universe key: 'default' (the dev universe seed).")
-    ] = None,
-    years: Annotated[int | None, typer.Option(min=1, help="History length in years.")] = None,
-    months: Annotated[int | None, typer.Option(min=1, help="History length in months.")] = None,
-    start: Annotated[str | None, typer.Option("--from", help="First date (YYYY-MM-DD).")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Last date (YYYY-MM-DD).")] = None,
-) -> None:
-    """Backfill daily bars for symbols or a universe, then rebuild the marts."""
-    from extract.polygon import PolygonAuthError
-    from extract.polygon.endpoint import polygon_endpoint
-    from orchestration import loads
-    from orchestration.dbt_runner import run_dbt
-    from orchestration.eod import BOOTSTRAP_HISTORY, utc_now
-    from orchestration.market_calendar import TradingCalendar
-    from orchestration.warehouse import export_connection_env, relation_exists
-
-    if (symbols is None) == (universe is None):
-        raise _fail("give exactly one of --symbols or --universe", 2)
-    if universe not in (None, "default"):
-        raise _fail(f"unknown universe {universe!r}; known: default", 2)
-    last = (
-        _parse_date(end, "--to") if end else TradingCalendar().latest_completed_session(utc_now())
-    )
-    if start:
-        first = _parse_date(start, "--from")
-    elif years or months:
-        first = last - timedelta(days=365 * (years or 0) + 31 * (months or 0))
-    else:
-        first = last - BOOTSTRAP_HISTORY
-    if first > last:
-        raise _fail(f"--from {first} is after --to {last}", 2)
-
-    settings, endpoints = _endpoints()
-    export_connection_env(endpoints.database_url)
-    if not relation_exists(endpoints.database_url, "marts.ohlcv_daily"):
-        # The calendar, seeds and both raw bar tables come from the bootstrap.
-        raise _fail("the warehouse is empty: run `tickstock eod` (or `make eod`) first", 2)
-    tickers = (
-        [s.strip() for s in symbols.split(",") if s.strip()]
-        if symbols
-        else loads.universe_symbols(endpoints.database_url)
-    )
-    console.print(f"Loading daily bars {first} → {last} for {len(tickers)} symbols")
-    try:
-        with polygon_endpoint(settings, _announce) as api:
-            landing = loads.land_polygon(
-                endpoints.database_url,
-                api,
-                resources=("tickers", "aggs_daily"),
-                symbols=tickers,
-                start=first,
-                end=last,
-            )
-    except PolygonAuthError as refused:
-        raise _fail(f"{refused}: check POLYGON_API_KEY") from None
-    console.print(f"Landed rows: {landing.rows}")
-    run_dbt("build", target=settings.dbt_target)
-    if landing.failures:
-        table = Table(title=f"{len(landing.failures)} request(s) failed; their data is missing")
-        for column in ("endpoint", "for", "reason"):
-            table.add_column(column)
-        for failure in landing.failures:
-            table.add_row(failure.endpoint, failure.subject, failure.reason)
-        errors.print(table)
-        raise typer.Exit(1)
-
-
-@app.command()
 def docs() -> None:
     """Build the dbt docs site and the GX Data Docs; print where to open them."""
     from expectations.ohlcv_daily import build_data_docs
@@ -141,39 +66,6 @@ def docs() -> None:
     gx_index = build_data_docs()
     console.print(f"dbt docs:     {DBT_PROJECT_DIR / 'target' / 'static_index.html'}")
     console.print(f"GX Data Docs: {gx_index}")
-
-
-@sandbox_app.command("serve")
-def sandbox_serve(
-    port: Annotated[int, typer.Option(help="Port to listen on (127.0.0.1).")] = 8765,
-    seed: Annotated[int, typer.Option(help="Seed of the synthetic market.")] = 42,
-    fault_rate: Annotated[
-        float,
-        typer.Option(
-            min=0.0,
-            max=1.0,
-            help="Share of requests answered with a fault "
-            "(429 with Retry-After, 500/502/503, slow, dropped connection).",
-        ),
-    ] = 0.0,
-    latency_ms: Annotated[int, typer.Option(min=0, help="Delay added to every response.")] = 0,
-    rate_limit: Annotated[
-        int | None, typer.Option(min=1, help="Requests per minute per key before 429.")
-    ] = None,
-    fault_seed: Annotated[int, typer.Option(help="Seed of the fault sequence.")] = 0,
-) -> None:
-    """Serve the sandbox market until interrupted (Ctrl-C)."""
-    from extract.sandbox.server import serve
-
-    serve(
-        "127.0.0.1",
-        port,
-        seed,
-        fault_rate=fault_rate,
-        latency_ms=latency_ms,
-        rate_limit=rate_limit,
-        fault_seed=fault_seed,
-    )
 
 
 @services_app.command("up")
@@ -203,6 +95,10 @@ app.command("eod")(eod_command)
 app.command("schedule")(schedule_command)
 app.command("publish")(publish_command)
 app.add_typer(db_app, name="db")
+
+from orchestration.cli_load import load_command  # noqa: E402
+
+app.command("load")(load_command)
 
 from orchestration.cli_quality import quality_command  # noqa: E402
 

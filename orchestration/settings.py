@@ -43,8 +43,13 @@ class Settings:
     env: str
     polygon_plan: str = "free"
     polygon_requests_per_minute: float | None = None
+    sandbox_size: str = "dev"
     eod_delay_minutes: float = 30.0
     eod_early_close_delay_minutes: float = 60.0
+    # Requests in flight at once during backfills; None: 1 on the free plan, else 8.
+    polygon_concurrency: int | None = None
+    # Rows fetched per dlt load during backfills: a killed backfill redoes at most one batch.
+    load_batch_rows: int = 250_000
 
     @property
     def uses_sandbox(self) -> bool:
@@ -70,11 +75,22 @@ def read_settings() -> Settings:
         env=env,
         polygon_plan=os.environ.get("POLYGON_PLAN", "free").strip() or "free",
         polygon_requests_per_minute=_positive_number("POLYGON_REQUESTS_PER_MINUTE"),
+        sandbox_size=_sandbox_size(),
         eod_delay_minutes=_positive_number("TICKSTOCK_EOD_DELAY_MINUTES") or 30.0,
         eod_early_close_delay_minutes=(
             _positive_number("TICKSTOCK_EOD_EARLY_CLOSE_DELAY_MINUTES") or 60.0
         ),
+        polygon_concurrency=_positive_int("POLYGON_CONCURRENCY"),
+        load_batch_rows=_positive_int("TICKSTOCK_LOAD_BATCH_ROWS") or 250_000,
     )
+
+
+def _sandbox_size() -> str:
+    """Size of the sandbox market: dev (20 listings, fast) or full (about 12,000)."""
+    size = os.environ.get("TICKSTOCK_SANDBOX_SIZE", "dev").strip() or "dev"
+    if size not in ("dev", "full"):
+        raise ValueError(f"TICKSTOCK_SANDBOX_SIZE must be 'dev' or 'full', not {size!r}")
+    return size
 
 
 def _positive_number(name: str) -> float | None:
@@ -88,6 +104,13 @@ def _positive_number(name: str) -> float | None:
     if value <= 0:
         raise ValueError(f"{name} must be a positive number, not {text!r}")
     return value
+
+
+def _positive_int(name: str) -> int | None:
+    value = _positive_number(name)
+    if value is not None and value != int(value):
+        raise ValueError(f"{name} must be a whole number, not {value}")
+    return None if value is None else int(value)
 
 
 def redact_url(url: str) -> str:

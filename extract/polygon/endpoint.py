@@ -30,16 +30,38 @@ class PolygonEndpoint:
 
 @contextlib.contextmanager
 def polygon_endpoint(
-    settings: Settings, announce: Callable[[str], None] = print
+    settings: Settings,
+    announce: Callable[[str], None] = print,
+    scenario: str | None = None,
+    glitches: bool = False,
 ) -> Iterator[PolygonEndpoint]:
-    """Yield the configured API, or start a sandbox market for the duration."""
+    """Yield the configured API, or start a sandbox market for the duration.
+
+    Args:
+        settings: Where the real API is (and whether there is a key); the
+            sandbox's size comes from ``settings.sandbox_size``.
+        announce: Told once that the data is synthetic, when the sandbox runs.
+        scenario: Sandbox scenario name (``extract.sandbox.scenarios.SCENARIOS``).
+        glitches: Let the sandbox serve its vendor glitches.
+
+    Raises:
+        ValueError: A scenario or glitches were asked of the real API, or the
+            scenario name is unknown.
+    """
     if not settings.uses_sandbox:
+        if scenario is not None or glitches:
+            raise ValueError(
+                "scenarios and glitches exist only in the sandbox market; unset POLYGON_API_KEY"
+            )
         policy = request_policy(settings.polygon_plan, settings.polygon_requests_per_minute)
         yield PolygonEndpoint(settings.polygon_base_url, settings.polygon_api_key, False, policy)
         return
     from extract.sandbox.market import SandboxMarket
     from extract.sandbox.server import SandboxServer
 
+    market = SandboxMarket(
+        SANDBOX_SEED, size=settings.sandbox_size, scenario=scenario, glitches=glitches
+    )
     announce(SANDBOX_NOTICE)
-    with SandboxServer(SandboxMarket(seed=SANDBOX_SEED)) as server:
+    with SandboxServer(market) as server:
         yield PolygonEndpoint(server.base_url, SANDBOX_API_KEY, True)

@@ -229,6 +229,7 @@ def serve(
     latency_ms: int = 0,
     rate_limit: int | None = None,
     fault_seed: int = 0,
+    market: SandboxMarket | None = None,
 ) -> None:
     """Serve the sandbox market in the foreground until interrupted (``tickstock sandbox serve``).
 
@@ -242,10 +243,11 @@ def serve(
         latency_ms: Delay added to every response.
         rate_limit: Requests per minute and key, or ``None`` for no limit.
         fault_seed: Seed of the fault sequence.
+        market: The market to serve (default: the dev-size market of ``seed``).
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     server = SandboxServer(
-        SandboxMarket(seed=seed),
+        market or SandboxMarket(seed=seed),
         host=host,
         port=port,
         fault_rate=fault_rate,
