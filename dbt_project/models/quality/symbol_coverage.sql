@@ -63,14 +63,15 @@ bounds as (
             else 'first_bar'
         end as start_basis,
         case
-            -- The delisting day itself has no session for the symbol.
-            when (symbols.delisted_at at time zone 'America/New_York')::date
+            -- Polygon's delisted_utc is midnight UTC of the first day the
+            -- symbol no longer trades: coverage ends the day before.
+            when (symbols.delisted_at at time zone 'UTC')::date
                 <= as_of.session_date
-                then (symbols.delisted_at at time zone 'America/New_York')::date - 1
+                then (symbols.delisted_at at time zone 'UTC')::date - 1
             else as_of.session_date
         end as coverage_end,
         case
-            when (symbols.delisted_at at time zone 'America/New_York')::date
+            when (symbols.delisted_at at time zone 'UTC')::date
                 <= as_of.session_date
                 then 'delisted'
             else 'as_of_session'
