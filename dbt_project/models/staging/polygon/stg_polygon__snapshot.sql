@@ -74,15 +74,17 @@ renamed as (
         last_quote__ask_price as ask_price,
         last_quote__ask_size as ask_size,
 
-        ---------- timestamps: Polygon sends epoch ms (minute) and ns (others)
+        ---------- when the snapshot was taken (response Date header)
         snapshot_at,
+
+        ---------- lineage
+        _dlt_load_id as load_id,
+
+        ---------- timestamps: Polygon sends epoch ms (minute) and ns (others)
         to_timestamp(min__t / 1000.0) as minute_start_at,
         to_timestamp(last_trade__t / 1e9) as last_trade_at,
         to_timestamp(last_quote__t / 1e9) as last_quote_at,
-        to_timestamp(updated / 1e9) as updated_at,
-
-        ---------- lineage
-        _dlt_load_id as load_id
+        to_timestamp(updated / 1e9) as updated_at
 
     from source
 
