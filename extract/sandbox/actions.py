@@ -200,10 +200,14 @@ def _day_between(first: date, last: date, unit: float) -> date:
 def corporate_actions(listings: Iterable[Listing]) -> CorporateActions:
     """Actions of ``listings``: the fixed dev ones, plus generated ones for other common stocks.
 
-    About 4 % of the other common stocks split once (a fifth of those in
-    reverse), a third pay a growing quarterly dividend and 1 % changed ticker.
+    About 4 % of the other common stocks split once (some in reverse), a
+    third pay a growing quarterly dividend and 1 % of the invented ones
+    changed ticker (from a neighbouring symbol no listing uses).
     """
+    from extract.sandbox.catalog import real_tickers  # the full catalog, only when asked
+
     known = {listing.ticker: listing for listing in listings}
+    real = real_tickers() if len(known) > len(DEV_TICKERS) else frozenset()
     splits = [split for split in SPLITS if split.ticker in known]
     divs = [div for div in dividends() if div.ticker in known]
     history = {t: h for t, h in TICKER_HISTORY.items() if t in known}
@@ -228,9 +232,9 @@ def corporate_actions(listings: Iterable[Listing]) -> CorporateActions:
                                     1 + int(_unit(ticker, "day") * 25), years)
                 if start <= d.ex_dividend_date <= end
             ]  # fmt: skip
-        if _unit(ticker, "rename") < 0.01:
+        former = f"{ticker[:-1]}{chr(65 + (ord(ticker[-1]) - 64) % 26)}"
+        if _unit(ticker, "rename") < 0.01 and former not in known and ticker not in real:
             day = _day_between(start, end, _unit(ticker, "rename-day"))
-            former = f"{ticker[:-1]}{chr(65 + (ord(ticker[-1]) - 64) % 26)}X"
             history[ticker] = (TickerChange(former, listing.list_date), TickerChange(ticker, day))
     return CorporateActions(
         tuple(sorted(splits, key=lambda s: (s.execution_date, s.ticker))),

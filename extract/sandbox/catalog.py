@@ -20,7 +20,8 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from extract.sandbox.sectors import BLANK_CHECK, SECTORS, SIC_BY_SECTOR, sector_of, sic_for
+from extract.sandbox.sectors import BLANK_CHECK, SECTORS, sector_of, sic_for
+from extract.sandbox.sessions import xnys_sessions
 from extract.sandbox.universe import DEFAULT_UNIVERSE, Listing
 
 CATALOG_SEED = 20_150_102
@@ -271,20 +272,30 @@ _EXCHANGES = ("XNAS", "XNYS", "XNAS", "XNAS", "XASE")
 _TICKER = re.compile(r"[A-Z]+(\.[A-Z])?")
 
 
-@functools.cache
 def full_universe() -> tuple[Listing, ...]:
     """The full-size universe: the dev listings first, then real and invented ones."""
+    return _catalog()[0]
+
+
+def real_tickers() -> frozenset[str]:
+    """Tickers of the real names in the catalog (index constituents, well-known ETFs)."""
+    return _catalog()[1]
+
+
+@functools.cache
+def _catalog() -> tuple[tuple[Listing, ...], frozenset[str]]:
     taken = {listing.ticker for listing in DEFAULT_UNIVERSE}
     listings = list(DEFAULT_UNIVERSE)
     rng = np.random.default_rng(CATALOG_SEED)
     listings += _index_constituents(taken, rng)
     listings += _real_etfs(taken)
+    real = frozenset(listing.ticker for listing in listings)
     names = _Names(rng, taken)
     common = _invented_common(names, rng, TYPE_COUNTS["CS"] - _count(listings, "CS"))
     listings += common
     listings += _invented_etfs(names, rng, TYPE_COUNTS["ETF"] - _count(listings, "ETF"))
     listings += _derived(names, rng, common, listings)
-    return tuple(listings)
+    return tuple(listings), real
 
 
 def _count(listings: list[Listing], kind: str) -> int:
@@ -368,15 +379,18 @@ class _Names:
 
 
 def _old_list_date(rng: np.random.Generator) -> date:
-    return date(1980, 1, 2) + timedelta(days=int(rng.integers(0, 12_500)))
+    return _weekday(date(1980, 1, 2) + timedelta(days=int(rng.integers(0, 12_500))))
 
 
 def _ipo_date(rng: np.random.Generator) -> date:
-    return FIRST_IPO + timedelta(days=int(rng.integers(0, (LAST_IPO - FIRST_IPO).days)))
+    """A session between ``FIRST_IPO`` and ``LAST_IPO``: IPOs happen on trading days."""
+    day = FIRST_IPO + timedelta(days=int(rng.integers(0, (LAST_IPO - FIRST_IPO).days)))
+    days = xnys_sessions().days
+    return days[int(np.searchsorted(days, np.datetime64(day, "D")))].astype(object)
 
 
 def _weekday(day: date) -> date:
-    return day + timedelta(days=max(0, 7 - day.weekday()) if day.weekday() >= 5 else 0)
+    return day + timedelta(days=7 - day.weekday() if day.weekday() >= 5 else 0)
 
 
 def _delisting(rng: np.random.Generator, listed: date, share: float) -> date | None:
@@ -499,11 +513,3 @@ def _derived_one(
         volume * 50, sector=sector, beta=beta, size=0.5,
         sector_beta=1.0 if sector else 0.0,
     )  # fmt: skip
-
-
-def sector_members(listings: tuple[Listing, ...], sector: str) -> list[Listing]:
-    """Common stocks of ``sector`` (what a sector ETF holds)."""
-    return [lst for lst in listings if lst.type == "CS" and lst.sector == sector]
-
-
-__all__ = ["REAL_ETFS", "SIC_BY_SECTOR", "full_universe", "sector_members"]

@@ -42,21 +42,25 @@ CHUNK = 256
 DRAWS = 6
 """Standard-normal draws per listing and session: shock, gap, up wick, down wick, VWAP, volume."""
 
-UNIFORMS = 3
-"""Uniform draws per listing and session: jump, volume spike, thin-day skip."""
+UNIFORMS = 4
+"""Uniform draws per listing and session: jump, volume spike, thin-day skip, wide shock."""
 
 LOG_DRIFT = 0.0003
 """Median daily log return of the market (about 7.5 % a year)."""
 
 MARKET_VOL = 0.0095
 SECTOR_VOL = 0.006
-SIZE_VOL = 0.004
-GARCH_ALPHA = 0.09
-GARCH_BETA = 0.89
+SIZE_VOL = 0.005
+GARCH_ALPHA = 0.10
+GARCH_BETA = 0.88
 T_DOF = 5.0
 """Degrees of freedom of the Student-t shocks (fat tails)."""
 
-JUMP_CHANCE = 0.004
+WIDE_CHANCE = 0.1
+WIDE_SCALE = 2.2
+"""One idiosyncratic shock in ten is 2.2 times wider (a normal scale mixture: fat tails)."""
+
+JUMP_CHANCE = 0.002
 SPIKE_CHANCE = 0.015
 THIN_SKIP = 0.15
 """Share of sessions a thin listing has no trade at all."""
@@ -211,9 +215,10 @@ def make_block(
         + exposures.sector_beta * sector_moves
         + exposures.size * factors.size[rows][:, None]
     )
-    shock = normal[0]
+    wide = np.where(uniform[3] < WIDE_CHANCE, WIDE_SCALE, 1.0)
+    shock = normal[0] * wide / math.sqrt(1 - WIDE_CHANCE + WIDE_CHANCE * WIDE_SCALE**2)
     sigma = _garch(shock, exposures.idio_vol, carry.variance)
-    jumps = np.where(uniform[0] < JUMP_CHANCE, 4 * exposures.idio_vol * normal[5], 0)
+    jumps = np.where(uniform[0] < JUMP_CHANCE, 3 * exposures.idio_vol * normal[5], 0)
     log_return = LOG_DRIFT + common + sigma * shock + jumps
     log_close = carry.log_close + np.cumsum(log_return, axis=0)
     omega = exposures.idio_vol**2 * (1 - GARCH_ALPHA - GARCH_BETA)
