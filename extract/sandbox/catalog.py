@@ -384,7 +384,11 @@ def _old_list_date(rng: np.random.Generator) -> date:
 
 def _ipo_date(rng: np.random.Generator) -> date:
     """A session between ``FIRST_IPO`` and ``LAST_IPO``: IPOs happen on trading days."""
-    day = FIRST_IPO + timedelta(days=int(rng.integers(0, (LAST_IPO - FIRST_IPO).days)))
+    return _session(FIRST_IPO + timedelta(days=int(rng.integers(0, (LAST_IPO - FIRST_IPO).days))))
+
+
+def _session(day: date) -> date:
+    """The first XNYS session on or after ``day``."""
     days = xnys_sessions().days
     return days[int(np.searchsorted(days, np.datetime64(day, "D")))].astype(object)
 
@@ -400,7 +404,7 @@ def _delisting(rng: np.random.Generator, listed: date, share: float) -> date | N
     first = max(listed, date(2015, 6, 1)) + timedelta(days=365)
     if first >= date(2026, 10, 1):
         return None
-    return _weekday(first + timedelta(days=int(rng.integers(0, (date(2026, 10, 1) - first).days))))
+    return _session(first + timedelta(days=int(rng.integers(0, (date(2026, 10, 1) - first).days))))
 
 
 def _invented_common(names: _Names, rng: np.random.Generator, count: int) -> list[Listing]:
@@ -480,7 +484,7 @@ def _derived_one(
         beta = 0.25
     elif kind in ("WARRANT", "UNIT", "RIGHT"):
         # SPAC era: listed 2019-2022, most gone within three years (merged or liquidated).
-        listed = _weekday(date(2019, 1, 2) + timedelta(days=int(rng.integers(0, 1400))))
+        listed = _session(date(2019, 1, 2) + timedelta(days=int(rng.integers(0, 1400))))
         stem, _ = names.company()
         suffix = {"WARRANT": "W", "UNIT": "U", "RIGHT": "R"}[kind]
         ticker = names.ticker(4, suffix)

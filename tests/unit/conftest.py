@@ -20,3 +20,9 @@ def market() -> SandboxMarket:
 def base_url(market: SandboxMarket) -> Iterator[str]:
     with SandboxServer(market, api_key=KEY, clock=lambda: NOW) as server:
         yield server.base_url
+
+
+@pytest.fixture(scope="session")
+def full_market() -> SandboxMarket:
+    """The full-size market (about 12,000 listings); its catalog takes a second or two."""
+    return SandboxMarket(seed=42, size="full")
