@@ -442,7 +442,11 @@ def _invented_etfs(names: _Names, rng: np.random.Generator, count: int) -> list[
         if series >= 6:
             name = name.replace(" ETF", f" Fund {series // 6 + 1} ETF")
         thin = rng.random() < THIN_SHARE
-        listed = _ipo_date(rng) if rng.random() < 0.3 else _old_list_date(rng).replace(year=2012)
+        listed = (
+            _ipo_date(rng)
+            if rng.random() < 0.3
+            else _weekday(_old_list_date(rng).replace(year=2012))
+        )
         volume = int(rng.uniform(800, 6_000)) if thin else int(np.exp(rng.normal(11.5, 1.2)))
         out.append(
             Listing(
