@@ -332,3 +332,75 @@ def test_unknown_ticker_details_has_polygons_not_found_shape(base_url: str) -> N
         "request_id": response.json()["request_id"],
         "message": "Ticker not found.",
     }
+
+
+@pytest.fixture(scope="module")
+def full_market() -> SandboxMarket:
+    return SandboxMarket(seed=42, size="full", glitches=True)
+
+
+@pytest.fixture(scope="module")
+def full_url(full_market: SandboxMarket) -> Iterator[str]:
+    with SandboxServer(full_market, api_key=KEY, clock=lambda: NOW) as server:
+        yield server.base_url
+
+
+@pytest.fixture(scope="module")
+def full_paths(full_market: SandboxMarket) -> dict[str, str]:
+    """Paths that reach the full-size market's extra types, lifecycle events and thin ETFs."""
+    market = full_market
+    thin = next(lst for lst in market.listings if lst.thin and lst.delisted is None)
+    renamed = next(t for t in market.actions.ticker_history if t != "META")
+    split = next(s for s in market.actions.splits if s.split_from > s.split_to)
+    gone = next(lst for lst in market.listings if lst.type == "CS" and lst.delisted)
+    kinds = {f"type {kind}": f"/v3/reference/tickers?type={kind}&limit=5" for kind in FULL_TYPES}
+    return {
+        **kinds,
+        "inactive": "/v3/reference/tickers?active=false&limit=1000",
+        "delisted details": f"/v3/reference/tickers/{gone.ticker}",
+        "thin details": f"/v3/reference/tickers/{thin.ticker}",
+        "constituent details": "/v3/reference/tickers/MMM",
+        "rename events": f"/vX/reference/tickers/{renamed}/events",
+        "reverse split": f"/v3/reference/splits?ticker={split.ticker}",
+        "dividends": "/v3/reference/dividends?limit=1000",
+        "grouped": "/v2/aggs/grouped/locale/us/market/stocks/2015-03-02",
+        "thin days": f"/v2/aggs/ticker/{thin.ticker}/range/1/day/2025-01-01/2025-12-31",
+        "thin minutes": f"/v2/aggs/ticker/{thin.ticker}/range/1/minute/2025-12-01/2025-12-05",
+        "as traded": f"/v2/aggs/ticker/{split.ticker}/range/1/day/2015-01-01/2025-12-31"
+        "?adjusted=false",
+        "glitchy range": "/v2/aggs/ticker/AAPL/range/1/day/2016-01-01/2025-12-31",
+        "thin snapshot": f"/v2/snapshot/locale/us/markets/stocks/tickers?tickers={thin.ticker},SPY",
+    }
+
+
+FULL_TYPES = ("WARRANT", "PFD", "ADRC", "UNIT", "RIGHT", "FUND", "SP", "ETN")
+FULL_ENDPOINTS = {
+    **{f"type {kind}": TICKERS for kind in FULL_TYPES},
+    "inactive": TICKERS,
+    "delisted details": DETAILS,
+    "thin details": DETAILS,
+    "constituent details": DETAILS,
+    "rename events": EVENTS,
+    "reverse split": SPLITS,
+    "dividends": DIVIDENDS,
+    "grouped": GROUPED,
+    "thin days": RANGE,
+    "thin minutes": RANGE,
+    "as traded": RANGE,
+    "glitchy range": RANGE,
+    "thin snapshot": SNAPSHOT,
+}
+
+
+@pytest.mark.parametrize("case", FULL_ENDPOINTS)
+def test_full_size_responses_satisfy_the_strict_schemas(
+    validators: dict[str, Draft202012Validator],
+    full_url: str,
+    full_paths: dict[str, str],
+    case: str,
+) -> None:
+    response = _fetch(full_url + full_paths[case])
+    assert response.status_code == 200
+    body = response.json()
+    assert _errors(validators[FULL_ENDPOINTS[case]], body) == []
+    assert body.get("results") or body.get("tickers")
