@@ -1,9 +1,13 @@
 """Auto-backfill: re-fetch exactly the sessions `quality.daily_bar_gaps` lists.
 
-A session many symbols miss is fetched once for the whole market (grouped
-daily bars); every other gap is fetched per ticker, one date range per run of
-consecutive missing sessions, so no session outside a gap is requested. Runs
-with the same range share one request batch.
+A session (nearly) every tracked symbol misses is fetched once for the whole
+market (grouped daily bars); every other gap is fetched per ticker, one date
+range per run of consecutive missing sessions, so no session outside a gap is
+requested. Runs with the same range share one request batch.
+
+Grouped bars come for every symbol of the market, so they are used only for
+a session missing as a whole: a symbol whose history starts later would
+otherwise get one isolated bar, and with it new gaps.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from extract.polygon.endpoint import PolygonEndpoint
 from orchestration import loads
 from orchestration.warehouse import query
 
-# A session missed by at least this many symbols is fetched whole-market.
+# A session missing for at least this share of its expected symbols (and at
+# least GROUPED_SESSION_MIN_SYMBOLS of them) is fetched whole-market.
+WHOLE_SESSION_MISSING_SHARE = 0.95
 GROUPED_SESSION_MIN_SYMBOLS = 3
 
 
@@ -78,16 +84,35 @@ def read_gaps(database_url: str) -> dict[str, list[tuple[date, int]]]:
     return dict(gaps)
 
 
+def read_expected(database_url: str) -> dict[date, int]:
+    """Symbols expected per session, for the sessions that have gaps."""
+    rows = query(
+        database_url,
+        "select session_date, symbols_expected from quality.session_completeness"
+        " where symbols_missing > 0",
+    )
+    return dict(rows)
+
+
 def plan_backfill(
-    gaps: dict[str, list[tuple[date, int]]],
-    grouped_min_symbols: int = GROUPED_SESSION_MIN_SYMBOLS,
+    gaps: dict[str, list[tuple[date, int]]], expected: dict[date, int]
 ) -> BackfillPlan:
-    """Group the gaps into as few requests as fetch exactly the missing sessions."""
+    """Group the gaps into as few requests as fetch exactly the missing sessions.
+
+    Args:
+        gaps: missing (session, session number) pairs per symbol.
+        expected: symbols expected per session (from quality.session_completeness).
+    """
     missing_by_session: dict[date, int] = defaultdict(int)
     for sessions in gaps.values():
         for session, _ in sessions:
             missing_by_session[session] += 1
-    grouped = {s for s, count in missing_by_session.items() if count >= grouped_min_symbols}
+    grouped = {
+        session
+        for session, count in missing_by_session.items()
+        if count >= GROUPED_SESSION_MIN_SYMBOLS
+        and count >= WHOLE_SESSION_MISSING_SHARE * expected.get(session, count)
+    }
 
     ranges: dict[tuple[date, date], list[str]] = defaultdict(list)
     for symbol, sessions in gaps.items():

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from extract.polygon.endpoint import PolygonEndpoint
-from orchestration.backfill import plan_backfill, read_gaps, run_backfill
+from orchestration.backfill import plan_backfill, read_expected, read_gaps, run_backfill
 from orchestration.dbt_runner import run_dbt
 from orchestration.settings import STATE_DIR
 from orchestration.warehouse import query
@@ -136,7 +136,7 @@ def run_quality(
     backfill: dict[str, Any] = {"missing_bars": sum(len(s) for s in found.values())}
     remaining = found
     if found and endpoint is not None:
-        plan = plan_backfill(found)
+        plan = plan_backfill(found, read_expected(database_url))
         say(
             f"  backfilling {plan.missing_bars} missing bars of {len(found)} symbols: "
             f"{len(plan.grouped_sessions)} whole-market sessions, {len(plan.ranges)} ranges"
