@@ -42,6 +42,12 @@ correlated as (
 
 ),
 
+lifecycle as (
+
+    select * from {{ ref('symbol_lifecycle') }}
+
+),
+
 completed_loads as (
 
     select
@@ -95,6 +101,15 @@ symbol_loads as (
 
     from bar_loads
 
+    union all
+
+    -- delisted symbols the lifecycle saw but today's ticker list omits
+    select
+        symbol,
+        null::timestamptz as loaded_at
+
+    from lifecycle
+
 ),
 
 first_loads as (
@@ -119,39 +134,39 @@ final as (
         tickers.name,
         tickers.type_code as type,
         tickers.primary_exchange,
-        tickers.is_active as active,
-        tickers.delisted_at,
+        ---------- lifecycle (as of the latest EOD session), else today's list
+        coalesce(lifecycle.is_active, tickers.is_active) as active,
+        coalesce(lifecycle.delisted_at, tickers.delisted_at) as delisted_at,
 
         ---------- ticker details (null until details are loaded)
         ticker_details.list_date,
-        ticker_details.market_cap::numeric(20, 2) as market_cap,
+        ticker_details.market_cap,
 
         ---------- classification (sector CSV, holdings files, SIC); none for funds
-        case
-            when not coalesce(classified.is_fund, false)
-                then coalesce(classified.sector, 'unknown')
-        end as sector,
-        case
-            when not coalesce(classified.is_fund, false) then classified.industry
-        end as industry,
+        classified.stock_sector as sector,
+        classified.stock_industry as industry,
 
         ---------- ETF details (seed etf_metadata)
         etf_metadata.etf_type,
-        etf_metadata.aum_millions::numeric(20, 4) as aum_millions,
-        etf_metadata.expense_ratio::numeric(10, 6) as expense_ratio,
+        etf_metadata.aum_millions,
+        etf_metadata.expense_ratio,
         etf_metadata.underlying_index,
         -- measured: the best-correlated benchmark over recent sessions
         correlated.correlation_reference,
 
-        ---------- lineage
-        (
-            first_loads.first_loaded_at at time zone 'America/New_York'
-        )::date as initial_load_date
+        ---------- lineage: the first EOD session that listed the symbol
+        coalesce(
+            lifecycle.first_seen_session,
+            (first_loads.first_loaded_at at time zone 'America/New_York')::date
+        ) as initial_load_date
 
     from first_loads
 
     left join tickers
         on first_loads.symbol = tickers.symbol
+
+    left join lifecycle
+        on first_loads.symbol = lifecycle.symbol
 
     left join classified
         on first_loads.symbol = classified.symbol

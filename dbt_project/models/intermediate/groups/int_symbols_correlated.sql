@@ -1,0 +1,101 @@
+{#-
+    correlation_reference: the benchmark (seed correlation_references) whose
+    daily close-to-close returns correlate best with the symbol's over the
+    last 120 sessions, from at least 20 common sessions. A benchmark is its
+    own reference.
+-#}
+with
+
+daily_bars as (
+
+    select * from {{ ref('ohlcv_daily') }}
+
+),
+
+benchmarks as (
+
+    select * from {{ ref('correlation_references') }}
+
+),
+
+returns as (
+
+    select
+        symbol,
+        date as session_date,
+        close / nullif(lag(close) over (partition by symbol order by date), 0) - 1 as daily_return,
+        row_number() over (partition by symbol order by date desc) as sessions_back
+
+    from daily_bars
+
+),
+
+recent_returns as (
+
+    select * from returns
+
+    where sessions_back <= 120 and daily_return is not null
+
+),
+
+reference_returns as (
+
+    select recent_returns.*
+
+    from recent_returns
+
+    inner join benchmarks
+        on recent_returns.symbol = benchmarks.symbol
+
+),
+
+correlations as (
+
+    select
+        recent_returns.symbol,
+        reference_returns.symbol as reference_symbol,
+        corr(recent_returns.daily_return, reference_returns.daily_return) as return_correlation,
+        count(*) as common_sessions
+
+    from recent_returns
+
+    inner join reference_returns
+        on recent_returns.session_date = reference_returns.session_date
+
+    group by recent_returns.symbol, reference_returns.symbol
+
+    having count(*) >= 20
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by symbol
+            order by
+                (symbol = reference_symbol) desc,
+                return_correlation desc nulls last,
+                reference_symbol asc
+        ) as preference
+
+    from correlations
+
+),
+
+final as (
+
+    select
+        symbol,
+        reference_symbol as correlation_reference,
+        return_correlation::numeric(8, 6) as return_correlation,
+        common_sessions
+
+    from ranked
+
+    where preference = 1
+
+)
+
+select * from final

@@ -1,0 +1,54 @@
+{#-
+    Average daily volume over each symbol's last N sessions in
+    marts.ohlcv_daily; N and the threshold come from the universe_filters
+    seed (filter `liquidity`), so changing them is a data change.
+-#}
+with
+
+daily_bars as (
+
+    select * from {{ ref('ohlcv_daily') }}
+
+),
+
+liquidity_filter as (
+
+    select * from {{ ref('universe_filters') }}
+
+    where filter_name = 'liquidity'
+
+),
+
+recent_bars as (
+
+    select
+        symbol,
+        date,
+        volume,
+        row_number() over (partition by symbol order by date desc) as sessions_back
+
+    from daily_bars
+
+),
+
+final as (
+
+    select
+        recent_bars.symbol,
+        avg(recent_bars.volume) as avg_daily_volume,
+        count(*) as sessions_measured,
+        max(liquidity_filter.lookback_sessions) as lookback_sessions,
+        count(*) >= max(liquidity_filter.lookback_sessions)
+        and avg(recent_bars.volume) > max(liquidity_filter.min_avg_daily_volume) as is_liquid
+
+    from recent_bars
+
+    cross join liquidity_filter
+
+    where recent_bars.sessions_back <= liquidity_filter.lookback_sessions
+
+    group by recent_bars.symbol
+
+)
+
+select * from final
