@@ -40,6 +40,7 @@ from extract.sandbox.prices import (
     Carry,
     Exposures,
     Factors,
+    advance,
     first_carry,
     make_block,
     make_factors,
@@ -483,18 +484,21 @@ class SandboxMarket:
         else:
             carry = first_carry(exposures)
         edges = np.cumsum([0, *(len(p.beta) for p in parts)])
+        factors = self._market_factors()
         for each in range(start, year + 1):
             rows = self._year_rows(each)
-            block, carry = make_block(
-                self._seed, each, chunks, rows, self._market_factors(), exposures, carry
-            )
+            if each < year:  # only the closing path, for the state it hands on
+                carry = advance(self._seed, each, chunks, rows, factors, exposures, carry)
+            else:
+                block, carry = make_block(self._seed, each, chunks, rows, factors, exposures, carry)
             for number, chunk in enumerate(chunks):
                 cut = slice(int(edges[number]), int(edges[number + 1]))
                 self._carries[(each + 1, chunk)] = Carry(carry.log_close[cut], carry.variance[cut])
-                if each == year:
-                    self._blocks[(year, chunk)] = Block(
-                        *(getattr(block, f)[:, cut] for f in Block.__dataclass_fields__)
-                    )
+        for number, chunk in enumerate(chunks):
+            cut = slice(int(edges[number]), int(edges[number + 1]))
+            self._blocks[(year, chunk)] = Block(
+                *(getattr(block, f)[:, cut] for f in Block.__dataclass_fields__)
+            )
 
     def _market_factors(self) -> Factors:
         if self._factors is None:

@@ -39,11 +39,16 @@ from extract.sandbox.sessions import Sessions
 CHUNK = 256
 """Listings per generator."""
 
-DRAWS = 6
-"""Standard-normal draws per listing and session: shock, gap, up wick, down wick, VWAP, volume."""
+DRAWS = 7
+"""Normal draws per listing and session: shock, jump size (the path planes), then gap,
+up wick, down wick, VWAP and trade size, volume."""
 
 UNIFORMS = 4
-"""Uniform draws per listing and session: jump, volume spike, thin-day skip, wide shock."""
+"""Uniform draws per listing and session: jump, wide shock (the path planes), then volume
+spike, thin-day skip."""
+
+PATH_NORMALS = 2
+PATH_UNIFORMS = 2
 
 LOG_DRIFT = 0.0003
 """Median daily log return of the market (about 7.5 % a year)."""
@@ -165,6 +170,84 @@ def first_carry(exposures: Exposures) -> Carry:
     return Carry(np.log(exposures.start_price), exposures.idio_vol**2)
 
 
+@dataclass(frozen=True)
+class _Path:
+    """A year's closing path: what both a block and a carried state are made from."""
+
+    log_return: np.ndarray
+    log_close: np.ndarray
+    sigma: np.ndarray
+    carry: Carry
+
+
+def _draws(
+    seed: int, year: int, chunks: list[int], width: int, length: int, normals: int, uniforms: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``normals`` and ``uniforms`` planes of each chunk's draws, side by side.
+
+    Each chunk always draws a full chunk's width, so a listing's draws do not
+    depend on how many follow it; asking for fewer planes yields the same
+    leading planes (generators fill arrays in order).
+    """
+    normal_parts, uniform_parts = [], []
+    for number, chunk in enumerate(chunks):
+        columns = min(CHUNK, width - number * CHUNK)
+        rng = np.random.default_rng([seed, year, chunk])
+        normal_parts.append(rng.standard_normal((normals, length, CHUNK))[:, :, :columns])
+        spare = np.random.default_rng([seed, year, chunk, 0x0F])
+        uniform_parts.append(spare.random((uniforms, length, CHUNK))[:, :, :columns])
+    return np.concatenate(normal_parts, axis=2), np.concatenate(uniform_parts, axis=2)
+
+
+def _path(
+    normal: np.ndarray,
+    uniform: np.ndarray,
+    rows: slice,
+    factors: Factors,
+    exposures: Exposures,
+    carry: Carry,
+) -> _Path:
+    """Log returns and closes from the path planes (normal 0-1, uniform 0-1)."""
+    sector_moves = np.where(
+        exposures.sector >= 0, factors.sectors[rows][:, np.maximum(exposures.sector, 0)], 0.0
+    )
+    common = (
+        exposures.beta * (factors.market[rows][:, None] - LOG_DRIFT)
+        + exposures.sector_beta * sector_moves
+        + exposures.size * factors.size[rows][:, None]
+    )
+    wide = np.where(uniform[1] < WIDE_CHANCE, WIDE_SCALE, 1.0)
+    shock = normal[0] * wide / math.sqrt(1 - WIDE_CHANCE + WIDE_CHANCE * WIDE_SCALE**2)
+    sigma = _garch(shock, exposures.idio_vol, carry.variance)
+    jumps = np.where(uniform[0] < JUMP_CHANCE, 3 * exposures.idio_vol * normal[1], 0)
+    log_return = LOG_DRIFT + common + sigma * shock + jumps
+    log_close = carry.log_close + np.cumsum(log_return, axis=0)
+    omega = exposures.idio_vol**2 * (1 - GARCH_ALPHA - GARCH_BETA)
+    last_var = omega + (GARCH_ALPHA * shock[-1] ** 2 + GARCH_BETA) * sigma[-1] ** 2
+    return _Path(log_return, log_close, sigma, Carry(log_close[-1], last_var))
+
+
+def advance(
+    seed: int,
+    year: int,
+    chunks: list[int],
+    rows: slice,
+    factors: Factors,
+    exposures: Exposures,
+    carry: Carry,
+) -> Carry:
+    """The state at the end of ``year`` without making its bars (see ``make_block``).
+
+    Draws only the planes the closing path needs, so walking up to a late
+    year costs a fraction of generating every year's bars.
+    """
+    normal, uniform = _draws(
+        seed, year, chunks, len(exposures.beta), rows.stop - rows.start,
+        PATH_NORMALS, PATH_UNIFORMS,
+    )  # fmt: skip
+    return _path(normal, uniform, rows, factors, exposures, carry).carry
+
+
 def make_block(
     seed: int,
     year: int,
@@ -177,8 +260,8 @@ def make_block(
     """Daily bars of some chunks over the sessions ``rows`` (one calendar year).
 
     The chunks are generated side by side (one GARCH pass for all of them),
-    but each draws from its own generator, so the result for a chunk does not
-    depend on which other chunks come with it.
+    but each draws from its own generators, so the result for a chunk does
+    not depend on which other chunks come with it.
 
     Args:
         seed: Market seed.
@@ -194,35 +277,11 @@ def make_block(
         The year's bars (columns as in ``exposures``) and the state to carry
         into the next year.
     """
-    width = len(exposures.beta)
-    length = rows.stop - rows.start
-    normals, uniforms = [], []
-    for number, chunk in enumerate(chunks):
-        # Always a full chunk's draws, so a listing's draws do not depend on how many follow it.
-        columns = min(CHUNK, width - number * CHUNK)
-        rng = np.random.default_rng([seed, year, chunk])
-        normals.append(rng.standard_normal((DRAWS, length, CHUNK))[:, :, :columns])
-        spare = np.random.default_rng([seed, year, chunk, 0x0F])
-        uniforms.append(spare.random((UNIFORMS, length, CHUNK))[:, :, :columns])
-    normal = np.concatenate(normals, axis=2)
-    uniform = np.concatenate(uniforms, axis=2)
-
-    sector_moves = np.where(
-        exposures.sector >= 0, factors.sectors[rows][:, np.maximum(exposures.sector, 0)], 0.0
+    normal, uniform = _draws(
+        seed, year, chunks, len(exposures.beta), rows.stop - rows.start, DRAWS, UNIFORMS
     )
-    common = (
-        exposures.beta * (factors.market[rows][:, None] - LOG_DRIFT)
-        + exposures.sector_beta * sector_moves
-        + exposures.size * factors.size[rows][:, None]
-    )
-    wide = np.where(uniform[3] < WIDE_CHANCE, WIDE_SCALE, 1.0)
-    shock = normal[0] * wide / math.sqrt(1 - WIDE_CHANCE + WIDE_CHANCE * WIDE_SCALE**2)
-    sigma = _garch(shock, exposures.idio_vol, carry.variance)
-    jumps = np.where(uniform[0] < JUMP_CHANCE, 3 * exposures.idio_vol * normal[5], 0)
-    log_return = LOG_DRIFT + common + sigma * shock + jumps
-    log_close = carry.log_close + np.cumsum(log_return, axis=0)
-    omega = exposures.idio_vol**2 * (1 - GARCH_ALPHA - GARCH_BETA)
-    last_var = omega + (GARCH_ALPHA * shock[-1] ** 2 + GARCH_BETA) * sigma[-1] ** 2
+    path = _path(normal, uniform, rows, factors, exposures, carry)
+    log_close, sigma = path.log_close, path.sigma
 
     day_vol = np.sqrt(
         (exposures.beta * factors.market_vol[rows][:, None]) ** 2
@@ -231,30 +290,30 @@ def make_block(
     )
     close_raw = np.exp(log_close)
     prev_close = np.exp(np.concatenate((carry.log_close[None, :], log_close[:-1])))
-    open_raw = prev_close * np.exp(0.3 * day_vol * normal[1])
-    high_raw = np.maximum(open_raw, close_raw) * np.exp(0.6 * day_vol * np.abs(normal[2]))
-    low_raw = np.minimum(open_raw, close_raw) * np.exp(-0.6 * day_vol * np.abs(normal[3]))
+    open_raw = prev_close * np.exp(0.3 * day_vol * normal[2])
+    high_raw = np.maximum(open_raw, close_raw) * np.exp(0.6 * day_vol * np.abs(normal[3]))
+    low_raw = np.minimum(open_raw, close_raw) * np.exp(-0.6 * day_vol * np.abs(normal[4]))
 
     open_ = np.maximum(np.round(open_raw, 2), MIN_PRICE)
     close = np.maximum(np.round(close_raw, 2), MIN_PRICE)
     high = np.maximum(np.round(high_raw, 2), np.maximum(open_, close))
     low = np.maximum(np.minimum(np.round(low_raw, 2), np.minimum(open_, close)), MIN_PRICE)
-    typical = (high + low + close) / 3 + 0.15 * (high - low) * np.tanh(normal[4])
+    typical = (high + low + close) / 3 + 0.15 * (high - low) * np.tanh(normal[5])
     vwap = np.clip(np.round(typical, 4), low, high)
 
     calm = np.sqrt(exposures.beta**2 * MARKET_VOL**2 + exposures.idio_vol**2)
-    surprise = np.abs(log_return - LOG_DRIFT) / np.maximum(day_vol, 1e-9)
-    spike = np.where(uniform[1] < SPIKE_CHANCE, 2.5 + 150 * uniform[1], 1.0)
+    surprise = np.abs(path.log_return - LOG_DRIFT) / np.maximum(day_vol, 1e-9)
+    spike = np.where(uniform[2] < SPIKE_CHANCE, 2.5 + 150 * uniform[2], 1.0)
     volume = (
         exposures.base_volume
-        * np.exp(0.3 * normal[5])
+        * np.exp(0.3 * normal[6])
         * (0.6 + 0.4 * surprise)
         * (day_vol / np.maximum(calm, 1e-9)) ** 0.7
         * spike
     )
     volume = np.round(volume).astype(np.int64)
-    avg_trade = 60 + 40 * np.exp(0.2 * normal[4])
+    avg_trade = 60 + 40 * np.exp(0.2 * normal[5])
     transactions = np.maximum(np.round(volume / avg_trade), 1).astype(np.int64)
-    traded = ~(exposures.thin & (uniform[2] < THIN_SKIP))
+    traded = ~(exposures.thin & (uniform[3] < THIN_SKIP))
     block = Block(open_, high, low, close, volume, vwap, transactions, traded)
-    return block, Carry(log_close[-1], last_var)
+    return block, path.carry
