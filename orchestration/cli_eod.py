@@ -89,7 +89,9 @@ def _print_summary(outcome) -> None:
     for column in ("step", "status", "seconds", "detail"):
         table.add_column(column)
     for step in outcome.steps:
-        detail = ", ".join(f"{key}={value}" for key, value in step.detail.items())
+        detail = ", ".join(
+            f"{key}={value}" for key, value in step.detail.items() if key != "message"
+        )
         table.add_row(step.name, step.status, f"{step.duration_s:.1f}", detail)
     console.print(table)
     console.print(

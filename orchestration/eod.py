@@ -172,11 +172,8 @@ class EodJob:
         self._step(run, "extract", lambda step: self._extract(run, step))
         self._step(run, "transform", lambda step: self._transform(run.session, step))
         self._step(run, "quality", lambda step: self._quality(run.session, step))
-        message = self._message(run)
-        run.outcome.run_record = self._write_run_record(message, run.outcome.steps)
-        message["reports"]["run_record"] = str(run.outcome.run_record)
-        self._step(run, "publish", lambda step: self._publish(run, message, step))
-        return message
+        self._step(run, "publish", lambda step: self._publish(run, step))
+        return run.done["publish"].detail["message"]
 
     def _endpoint(self, run: _Run) -> PolygonEndpoint:
         """The API, opened on first use (a resumed run may not need it at all)."""
@@ -201,7 +198,8 @@ class EodJob:
             run.outcome.steps.append(record)
             work(record)
         run.done[name] = record
-        payload = {"status": record.status, "duration_s": record.duration_s, **record.detail}
+        detail = {key: value for key, value in record.detail.items() if key != "message"}
+        payload = {"status": record.status, "duration_s": record.duration_s, **detail}
         with contextlib.suppress(redis.RedisError):
             # Progress entries are best effort; the completion notice has an outbox.
             self.notifier.step(run.run_id, run.session.isoformat(), name, payload)
@@ -303,17 +301,31 @@ class EodJob:
         record.detail["dbt"] = summarise(results)
 
     def _quality(self, session: date, record: StepRecord) -> None:
-        from expectations.ohlcv_daily import validate_session
+        from orchestration.quality import run_quality
 
-        result = validate_session(session)
+        # Gaps are re-fetched from the same API the extract step used.
+        with polygon_endpoint(self.settings, self._announce) as endpoint:
+            report = run_quality(
+                self.database_url, session, self.settings.dbt_target, endpoint, self.console.print
+            )
         record.detail.update(
-            passed=bool(result.success),
-            evaluated=result.evaluated,
-            failed=result.failed,
-            data_docs=str(result.data_docs_index),
+            passed=report.success,
+            evaluated=sum(s["passed"] + s["failed"] for s in report.expectations.values()),
+            failed=[f for s in report.expectations.values() for f in s["failures"]],
+            data_docs=str(report.data_docs_index),
+            gaps=report.gaps,
+            anomalies=report.anomalies,
+            issues=report.issues,
+            reports=report.paths,
         )
+        self.console.print(f"  quality report: {report.paths['quality_html']}")
 
-    def _publish(self, run: _Run, message: dict[str, Any], record: StepRecord) -> None:
+    def _publish(self, run: _Run, record: StepRecord) -> None:
+        """Build the notice, keep it in the outbox, then deliver what the outbox holds."""
+        message = self._message(run)
+        run.outcome.run_record = self._write_run_record(message, run.outcome.steps)
+        message["reports"]["run_record"] = str(run.outcome.run_record)
+        record.detail["message"] = message
         run.ledger.enqueue_notice(run.run_id, run.session, message)
         delivered, pending = deliver_pending(run.ledger, self.notifier)
         record.detail.update(delivered=delivered, pending=pending)
@@ -375,7 +387,6 @@ class EodJob:
                 (session, expected),
             )
         }
-        missing = sorted(set(expected) - updated)
         pct = round(100.0 * len(updated) / len(expected), 2) if expected else 0.0
         (etf_details,) = query(
             self.database_url,
@@ -390,8 +401,8 @@ class EodJob:
             "symbols_expected": len(expected),
             "symbols_updated": len(updated),
             "completion_pct": pct,
-            "gaps": [{"symbol": s, "missing_sessions": [session.isoformat()]} for s in missing],
-            "anomalies": [],
+            "gaps": quality["gaps"],
+            "anomalies": quality["anomalies"],
             "quality_passed": bool(quality["passed"]),
             "duration_s": round(sum(step.duration_s for step in run.outcome.steps), 3),
             "data_source": "sandbox" if self.settings.uses_sandbox else "polygon",
@@ -403,7 +414,7 @@ class EodJob:
                 "not_eod_types": skipped,
                 "etf_details_due": etf_details,
             },
-            "reports": {"data_docs": quality["data_docs"]},
+            "reports": {"data_docs": quality["data_docs"], **quality["reports"]},
         }
 
     def _write_run_record(self, message: dict[str, Any], steps: list[StepRecord]) -> Path:

@@ -43,6 +43,8 @@ class Settings:
     env: str
     polygon_plan: str = "free"
     polygon_requests_per_minute: float | None = None
+    eod_delay_minutes: float = 30.0
+    eod_early_close_delay_minutes: float = 60.0
     sandbox_size: str = "dev"
     eod_delay_minutes: float = 30.0
     eod_early_close_delay_minutes: float = 60.0
@@ -75,6 +77,10 @@ def read_settings() -> Settings:
         env=env,
         polygon_plan=os.environ.get("POLYGON_PLAN", "free").strip() or "free",
         polygon_requests_per_minute=_positive_number("POLYGON_REQUESTS_PER_MINUTE"),
+        eod_delay_minutes=_positive_number("TICKSTOCK_EOD_DELAY_MINUTES") or 30.0,
+        eod_early_close_delay_minutes=(
+            _positive_number("TICKSTOCK_EOD_EARLY_CLOSE_DELAY_MINUTES") or 60.0
+        ),
         sandbox_size=_sandbox_size(),
         eod_delay_minutes=_positive_number("TICKSTOCK_EOD_DELAY_MINUTES") or 30.0,
         eod_early_close_delay_minutes=(

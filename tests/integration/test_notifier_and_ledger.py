@@ -60,3 +60,44 @@ def test_ledger_records_steps_and_failures(fresh_database: str) -> None:
         ("extract", "succeeded", {"rows": 10}),
         ("transform", "failed", {"error": "RuntimeError"}),
     ]
+
+
+def test_a_killed_run_is_found_again_with_its_finished_steps(fresh_database: str) -> None:
+    ledger = RunLedger(fresh_database)
+    session = date(2026, 11, 20)
+    run_id = ledger.start_run(session)
+    with ledger.step(run_id, "reference") as step:
+        step.detail["rows"] = 3
+    # Killed during `lifecycle`: the step row says running, the run was never finished.
+    with psycopg2.connect(fresh_database) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "insert into ops.eod_steps (run_id, step, status) values (%s, 'lifecycle', 'running')",
+            (run_id,),
+        )
+    assert ledger.unfinished_run(session) == run_id
+    assert ledger.last_finished_session() is None
+    done = ledger.succeeded_steps(run_id)
+    assert list(done) == ["reference"] and done["reference"].detail == {"rows": 3}
+
+    ledger.reopen_run(run_id)
+    with ledger.step(run_id, "lifecycle"):
+        pass
+    ledger.finish_run(run_id, "complete", {})
+    assert ledger.unfinished_run(session) is None
+    assert ledger.last_finished_session() == session
+    with psycopg2.connect(fresh_database) as connection, connection.cursor() as cursor:
+        cursor.execute("select step, status, attempts from ops.eod_steps order by step")
+        assert cursor.fetchall() == [("lifecycle", "succeeded", 2), ("reference", "succeeded", 1)]
+
+
+def test_one_runner_per_session(fresh_database: str) -> None:
+    from orchestration.ledger import RunInProgress
+
+    ledger = RunLedger(fresh_database)
+    with ledger.session_lock(date(2026, 11, 20)):
+        with pytest.raises(RunInProgress), ledger.session_lock(date(2026, 11, 20)):
+            pass
+        with ledger.session_lock(date(2026, 11, 19)):
+            pass  # another session is independent
+    with ledger.session_lock(date(2026, 11, 20)):
+        pass  # released

@@ -25,9 +25,9 @@ def at(text: str) -> datetime:
         ("2026-11-22T12:00:00-05:00", date(2026, 11, 20)),
         # Thanksgiving (closed): Wednesday.
         ("2026-11-26T20:00:00-05:00", date(2026, 11, 25)),
-        # The day after Thanksgiving closes early at 13:00 ET.
-        ("2026-11-27T13:31:00-05:00", date(2026, 11, 27)),
-        ("2026-11-27T13:29:00-05:00", date(2026, 11, 25)),
+        # The day after Thanksgiving closes early at 13:00 ET: final an hour later.
+        ("2026-11-27T14:00:00-05:00", date(2026, 11, 27)),
+        ("2026-11-27T13:59:00-05:00", date(2026, 11, 25)),
         # Monday morning after a long weekend (Good Friday 2026-04-03 closed).
         ("2026-04-06T09:00:00-04:00", date(2026, 4, 2)),
     ],
@@ -58,3 +58,38 @@ def test_early_close_is_flagged() -> None:
     assert friday.close == at("2026-11-27T13:00:00-05:00")
     (monday,) = NYSE.sessions_between(date(2026, 11, 30), date(2026, 11, 30))
     assert not monday.early_close
+
+
+def test_run_time_is_close_plus_30_minutes_or_60_after_an_early_close() -> None:
+    (regular,) = NYSE.sessions_between(date(2026, 11, 20), date(2026, 11, 20))
+    assert NYSE.run_time(regular) == at("2026-11-20T16:30:00-05:00")
+    (early,) = NYSE.sessions_between(date(2026, 11, 27), date(2026, 11, 27))
+    assert NYSE.run_time(early) == at("2026-11-27T14:00:00-05:00")
+    custom = TradingCalendar(
+        settle_delay=timedelta(minutes=45), early_close_delay=timedelta(minutes=90)
+    )
+    assert custom.run_time(regular) == at("2026-11-20T16:45:00-05:00")
+    assert custom.run_time(early) == at("2026-11-27T14:30:00-05:00")
+
+
+def test_session_of_a_closed_day_is_none() -> None:
+    assert NYSE.session(date(2026, 11, 26)) is None  # Thanksgiving
+    assert NYSE.session(date(2026, 11, 21)) is None  # Saturday
+    assert NYSE.session(date(2026, 11, 20)).date == date(2026, 11, 20)
+
+
+@pytest.mark.parametrize(
+    ("mic", "calendar"),
+    [("XNAS", "XNYS"), ("ARCX", "XNYS"), (None, "XNYS"), ("XLON", "XLON"), ("xtks", "XTKS")],
+)
+def test_primary_exchange_chooses_the_calendar(mic: str | None, calendar: str) -> None:
+    assert TradingCalendar.for_exchange(mic).name == calendar
+
+
+def test_a_symbol_listed_abroad_follows_its_exchange_holidays() -> None:
+    london = TradingCalendar.for_exchange("XLON")
+    # 2026-08-31 is the UK summer bank holiday; New York trades.
+    assert london.session(date(2026, 8, 31)) is None
+    assert NYSE.session(date(2026, 8, 31)) is not None
+    # 2026-11-26 is Thanksgiving: London trades, New York does not.
+    assert london.session(date(2026, 11, 26)) is not None

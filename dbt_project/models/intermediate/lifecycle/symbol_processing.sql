@@ -21,6 +21,7 @@ final as (
         lifecycle.type_code,
         lifecycle.primary_exchange,
         lifecycle.is_active,
+        lifecycle.first_seen_session,
         lifecycle.last_seen_session,
         coalesce(equity_types.eod_update, false) as eod_update,
         coalesce(equity_types.fetch_etf_details, false) as fetch_etf_details,

@@ -1,0 +1,93 @@
+"""Completion notices survive a Redis outage: kept in Postgres, delivered once, later."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+import redis
+
+from orchestration.eod import deliver_pending
+from orchestration.ledger import RunLedger
+from orchestration.notifier import EOD_COMPLETE_CHANNEL, EOD_RUNS_STREAM, RedisNotifier
+from tests.support.private_redis import PrivateRedis
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    server = PrivateRedis()
+    server.start()
+    yield server
+    server.stop()
+
+
+def _notice(ledger: RunLedger, session: date) -> dict:
+    run_id = ledger.start_run(session)
+    message = {"run_id": run_id, "session_date": session.isoformat(), "status": "complete"}
+    ledger.enqueue_notice(run_id, session, message)
+    return message
+
+
+def _completions(client: redis.Redis) -> list[str]:
+    return [
+        fields[b"run_id"].decode()
+        for _, fields in client.xrange(EOD_RUNS_STREAM, "-", "+")
+        if fields[b"kind"] == b"complete"
+    ]
+
+
+def test_a_notice_kept_while_redis_is_down_is_delivered_once_later(
+    fresh_database: str, private_redis: PrivateRedis
+) -> None:
+    ledger = RunLedger(fresh_database)
+    client = redis.Redis.from_url(private_redis.url, socket_timeout=2)
+    notifier = RedisNotifier(client)
+    private_redis.stop()
+
+    first = _notice(ledger, date(2026, 11, 19))
+    assert deliver_pending(ledger, notifier) == (0, 1)
+    second = _notice(ledger, date(2026, 11, 20))
+    assert deliver_pending(ledger, notifier) == (0, 2)
+    assert [m["run_id"] for m in ledger.pending_notices()] == [first["run_id"], second["run_id"]]
+
+    private_redis.start()
+    subscriber = client.pubsub()
+    subscriber.subscribe(EOD_COMPLETE_CHANNEL)
+    subscriber.get_message(timeout=2)
+    assert deliver_pending(ledger, notifier) == (2, 0)
+    received = []
+    while (message := subscriber.get_message(timeout=1)) is not None:
+        received.append(json.loads(message["data"])["run_id"])
+    subscriber.close()
+    assert received == [first["run_id"], second["run_id"]]  # oldest first
+    assert _completions(client) == [first["run_id"], second["run_id"]]
+
+    # Nothing left: a second delivery sends nothing.
+    assert deliver_pending(ledger, notifier) == (0, 0)
+    assert _completions(client) == [first["run_id"], second["run_id"]]
+
+
+def test_a_notice_redis_already_has_is_not_sent_again(
+    fresh_database: str, private_redis: PrivateRedis
+) -> None:
+    # Say the process died after Redis took the notice but before Postgres recorded it.
+    ledger = RunLedger(fresh_database)
+    notifier = RedisNotifier(redis.Redis.from_url(private_redis.url))
+    message = _notice(ledger, date(2026, 11, 20))
+    assert notifier.complete(message) is not None
+    assert notifier.complete(message) is None  # the delivery marker refuses a second send
+
+    assert deliver_pending(ledger, notifier) == (1, 0)
+    assert ledger.pending_notices() == []
+    assert _completions(notifier.client) == [message["run_id"]]
+
+
+def test_the_same_run_is_enqueued_once(fresh_database: str) -> None:
+    ledger = RunLedger(fresh_database)
+    message = _notice(ledger, date(2026, 11, 20))
+    ledger.enqueue_notice(message["run_id"], date(2026, 11, 20), {**message, "status": "x"})
+    assert ledger.pending_notices() == [message]
