@@ -42,15 +42,6 @@ def land_listings(database_url: str, endpoint: PolygonEndpoint, session: date) -
     return run_and_count(pipeline, source)
 
 
-def land_listings(database_url: str, endpoint: PolygonEndpoint, session: date) -> dict[str, int]:
-    """Land the ticker list as of `session` (listed and delisted) for the lifecycle models."""
-    from extract.polygon.listings import listings_source
-
-    pipeline = make_pipeline("polygon_listings", "raw_polygon", database_url)
-    source = listings_source(endpoint.base_url, endpoint.api_key, session, endpoint.policy)
-    return run_and_count(pipeline, source)
-
-
 def universe_symbols(database_url: str) -> list[str]:
     """The symbols the EOD job tracks (the dev universe seed)."""
     rows = query(database_url, f"select symbol from {UNIVERSE_TABLE} order by symbol")
