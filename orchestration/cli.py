@@ -175,5 +175,11 @@ from orchestration.cli_quality import quality_command  # noqa: E402
 
 app.command("quality")(quality_command)
 
+from orchestration.cli_groups import holdings_app, report_command, universes_app  # noqa: E402
+
+app.add_typer(holdings_app, name="holdings")
+app.add_typer(universes_app, name="universes")
+app.command("report")(report_command)
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,320 @@
+"""The relationship cache: ETF holdings, sectors, themes and universes for consumers.
+
+Three layers, fastest first:
+
+1. an in-process dict (entries expire after `ttl_s`): a hit is a dict lookup;
+2. Redis hashes under `tickstock:relationships:v1:*`, rebuilt from the marts
+   by `publish_relationships` after every dbt build and swapped in atomically;
+3. Postgres (`marts.group_memberships`, `marts.definition_groups`) when Redis
+   has nothing published or cannot be reached.
+
+Values are tuples (immutable, so callers cannot alter what the cache holds).
+Publishing also announces `tickstock.universe.updated` when any group's
+members changed since the previous publication.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import psycopg2
+import redis
+
+PREFIX = "tickstock:relationships:v1"
+META_KEY = f"{PREFIX}:meta"
+GROUP_HASHES_KEY = f"{PREFIX}:group_hashes"
+UNIVERSE_UPDATED_CHANNEL = "tickstock.universe.updated"
+REDIS_TTL_S = 7 * 24 * 3600  # outlives long weekends between EOD publications
+DEFAULT_TTL_S = 300.0
+
+# kind -> Redis hash; each field is one key (an ETF, a symbol, a sector, ...).
+KINDS = (
+    "etf_holdings",
+    "stock_etfs",
+    "stock_sector",
+    "sector_stocks",
+    "theme_members",
+    "universe",
+    "catalog",
+)
+
+_MEMBERSHIPS_SQL = """
+    select group_type, group_name, symbol, weight::float8
+    from marts.group_memberships
+    order by group_type, group_name, member_rank
+"""
+_CATALOG_SQL = """
+    select group_type, name from marts.definition_groups
+    where group_type in ('ETF', 'SECTOR', 'THEME') order by group_type, name
+"""
+# One query per kind for the Postgres fallback; each returns rows of one value.
+_FALLBACK_SQL: dict[str, str] = {
+    "etf_holdings": "select symbol, weight::float8 from marts.group_memberships "
+    "where group_type = 'ETF' and group_name = %s order by member_rank",
+    "stock_etfs": "select group_name from marts.group_memberships "
+    "where group_type = 'ETF' and symbol = %s order by group_name",
+    "stock_sector": "select group_name from marts.group_memberships "
+    "where group_type = 'SECTOR' and symbol = %s",
+    "sector_stocks": "select symbol from marts.group_memberships "
+    "where group_type = 'SECTOR' and group_name = %s order by symbol",
+    "theme_members": "select symbol from marts.group_memberships "
+    "where group_type = 'THEME' and group_name = %s order by symbol",
+    "universe": "select symbol from marts.group_memberships "
+    "where group_type = 'UNIVERSE' and group_name = %s order by symbol",
+    "catalog": "select name from marts.definition_groups where group_type = %s order by name",
+}
+_CATALOG_GROUP_TYPES = {"all_etfs": "ETF", "all_sectors": "SECTOR", "all_themes": "THEME"}
+
+
+def _key(kind: str) -> str:
+    return f"{PREFIX}:{kind}"
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What `publish_relationships` wrote."""
+
+    fingerprint: str
+    changed_groups: list[str]
+    entries: dict[str, int]
+    notified: bool
+
+
+def build_relationships(connection) -> dict[str, dict[str, Any]]:
+    """Every relation, from the marts, as {kind: {key: value}} (JSON-ready)."""
+    relations: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
+    grouped: dict[tuple[str, str], list] = defaultdict(list)
+    stock_etfs: dict[str, list[str]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(_MEMBERSHIPS_SQL)
+        for group_type, group_name, symbol, weight in cursor:
+            grouped[(group_type, group_name)].append((symbol, weight))
+        cursor.execute(_CATALOG_SQL)
+        catalog = cursor.fetchall()
+    for (group_type, group_name), members in grouped.items():
+        symbols = [symbol for symbol, _ in members]
+        if group_type == "ETF":
+            relations["etf_holdings"][group_name] = [list(member) for member in members]
+            for symbol in symbols:
+                stock_etfs[symbol].append(group_name)
+        elif group_type == "SECTOR":
+            relations["sector_stocks"][group_name] = sorted(symbols)
+            for symbol in symbols:
+                relations["stock_sector"][symbol] = group_name
+        elif group_type == "THEME":
+            relations["theme_members"][group_name] = sorted(symbols)
+        else:
+            relations["universe"][group_name] = sorted(symbols)
+    relations["stock_etfs"] = {symbol: sorted(etfs) for symbol, etfs in stock_etfs.items()}
+    for field, group_type in _CATALOG_GROUP_TYPES.items():
+        relations["catalog"][field] = [name for kind, name in catalog if kind == group_type]
+    return relations
+
+
+def _group_hashes(relations: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """A digest per group of its members, to tell which groups changed."""
+    hashes = {}
+    for kind, group_type in (
+        ("etf_holdings", "ETF"),
+        ("sector_stocks", "SECTOR"),
+        ("theme_members", "THEME"),
+        ("universe", "UNIVERSE"),
+    ):
+        for name, members in relations[kind].items():
+            symbols = sorted(m[0] if isinstance(m, list) else m for m in members)
+            digest = hashlib.sha256("\n".join(symbols).encode()).hexdigest()[:16]
+            hashes[f"{group_type}:{name}"] = digest
+    return hashes
+
+
+def publish_relationships(
+    database_url: str, client: redis.Redis, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> Publication:
+    """Rebuild the Redis copy from the marts, swap it in atomically, and announce
+    `tickstock.universe.updated` when members of any group changed."""
+    with psycopg2.connect(database_url) as connection:
+        relations = build_relationships(connection)
+    hashes = _group_hashes(relations)
+    previous = {k.decode(): v.decode() for k, v in client.hgetall(GROUP_HASHES_KEY).items()}
+    changed = sorted(
+        group
+        for group in hashes.keys() | previous.keys()
+        if hashes.get(group) != previous.get(group)
+    )
+    fingerprint = hashlib.sha256(orjson.dumps(hashes, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    published_at = now().isoformat()
+    token = hashlib.sha256(f"{fingerprint}{published_at}".encode()).hexdigest()[:12]
+    # Write every kind under a temporary name, then rename all of them in one
+    # MULTI: readers see the old set or the new set, never a mix.
+    staging = client.pipeline(transaction=False)
+    for kind in KINDS:
+        temporary = f"{_key(kind)}:next:{token}"
+        entries = relations[kind]
+        staging.delete(temporary)
+        if entries:
+            staging.hset(temporary, mapping={k: orjson.dumps(v) for k, v in entries.items()})
+    staging.execute()
+    swap = client.pipeline(transaction=True)
+    for kind in KINDS:
+        temporary = f"{_key(kind)}:next:{token}"
+        if relations[kind]:
+            swap.rename(temporary, _key(kind))
+            swap.expire(_key(kind), REDIS_TTL_S)
+        else:
+            swap.delete(_key(kind))
+    swap.delete(GROUP_HASHES_KEY)
+    if hashes:
+        swap.hset(GROUP_HASHES_KEY, mapping=hashes)
+    swap.hset(META_KEY, mapping={"fingerprint": fingerprint, "published_at": published_at})
+    swap.expire(META_KEY, REDIS_TTL_S)
+    swap.execute()
+    notified = False
+    if changed:
+        message = {
+            "event": "universe.updated",
+            "fingerprint": fingerprint,
+            "published_at": published_at,
+            "changed_groups": changed,
+            "changed_count": len(changed),
+        }
+        client.publish(UNIVERSE_UPDATED_CHANNEL, orjson.dumps(message))
+        notified = True
+    return Publication(
+        fingerprint, changed, {kind: len(relations[kind]) for kind in KINDS}, notified
+    )
+
+
+class RelationshipCache:
+    """Read API over the published relationships.
+
+    Args:
+        database_url: The warehouse, for the Postgres fallback.
+        client: Redis client (None: Postgres only).
+        ttl_s: Seconds an in-process entry stays before it is read again.
+        clock: Monotonic clock (seconds), injectable for tests.
+    """
+
+    def __init__(
+        self,
+        database_url: str,
+        client: redis.Redis | None,
+        ttl_s: float = DEFAULT_TTL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.database_url = database_url
+        self.client = client
+        self.ttl_s = ttl_s
+        self.clock = clock
+        self._local: dict[tuple[str, str], tuple[float, Any]] = {}
+        self._connection = None
+        self.last_source = ""  # "memory", "redis" or "postgres": for tests and benchmarks
+
+    # ---- public API -------------------------------------------------------
+    def get_etf_holdings(self, etf: str) -> tuple[tuple[str, float | None], ...]:
+        """(symbol, weight %) of an ETF's holdings, largest first; () if unknown."""
+        return self._get("etf_holdings", etf)
+
+    def get_stock_etfs(self, symbol: str) -> tuple[str, ...]:
+        """ETFs holding `symbol` (among loaded holdings files)."""
+        return self._get("stock_etfs", symbol)
+
+    def get_stock_sector(self, symbol: str) -> str | None:
+        """Sector of a stock; None when unknown or a fund."""
+        return self._get("stock_sector", symbol)
+
+    def get_sector_stocks(self, sector: str) -> tuple[str, ...]:
+        """Stocks of a sector, alphabetical."""
+        return self._get("sector_stocks", sector)
+
+    def get_theme_members(self, theme: str) -> tuple[str, ...]:
+        """ETFs of a theme (sectors, growth, value, international, ...)."""
+        return self._get("theme_members", theme)
+
+    def get_universe(self, name: str) -> tuple[str, ...]:
+        """Members of a universe (sp500, top_100, dev_etfs, ...)."""
+        return self._get("universe", name)
+
+    def get_all_etfs(self) -> tuple[str, ...]:
+        """Every ETF the warehouse knows (with or without loaded holdings)."""
+        return self._get("catalog", "all_etfs")
+
+    def get_all_sectors(self) -> tuple[str, ...]:
+        """Every sector with at least one stock."""
+        return self._get("catalog", "all_sectors")
+
+    def get_all_themes(self) -> tuple[str, ...]:
+        """Every ETF theme."""
+        return self._get("catalog", "all_themes")
+
+    def refresh(self) -> None:
+        """Forget the in-process entries: the next reads go to Redis (or Postgres)."""
+        self._local.clear()
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    # ---- layers -----------------------------------------------------------
+    def _get(self, kind: str, key: str) -> Any:
+        entry = self._local.get((kind, key))
+        if entry is not None and entry[0] > self.clock():
+            self.last_source = "memory"
+            return entry[1]
+        value = self._from_redis(kind, key)
+        if value is _UNPUBLISHED:
+            value = self._from_postgres(kind, key)
+            self.last_source = "postgres"
+        else:
+            self.last_source = "redis"
+        self._local[(kind, key)] = (self.clock() + self.ttl_s, value)
+        return value
+
+    def _from_redis(self, kind: str, key: str) -> Any:
+        if self.client is None:
+            return _UNPUBLISHED
+        try:
+            pipeline = self.client.pipeline(transaction=False)
+            pipeline.exists(META_KEY)
+            pipeline.hget(_key(kind), key)
+            published, raw = pipeline.execute()
+        except redis.RedisError:
+            return _UNPUBLISHED
+        if not published:
+            return _UNPUBLISHED
+        return _freeze(kind, orjson.loads(raw) if raw is not None else None)
+
+    def _from_postgres(self, kind: str, key: str) -> Any:
+        if self._connection is None or self._connection.closed:
+            self._connection = psycopg2.connect(self.database_url)
+            self._connection.autocommit = True
+        parameter = _CATALOG_GROUP_TYPES.get(key, key) if kind == "catalog" else key
+        with self._connection.cursor() as cursor:
+            cursor.execute(_FALLBACK_SQL[kind], (parameter,))
+            rows = cursor.fetchall()
+        if kind == "etf_holdings":
+            return _freeze(kind, [list(row) for row in rows])
+        if kind == "stock_sector":
+            return rows[0][0] if rows else None
+        return _freeze(kind, [row[0] for row in rows])
+
+
+_UNPUBLISHED = object()
+
+
+def _freeze(kind: str, value: Any) -> Any:
+    """JSON lists to tuples; a missing entry to the kind's empty value."""
+    if kind == "stock_sector":
+        return value
+    if value is None:
+        return ()
+    if kind == "etf_holdings":
+        return tuple((symbol, weight) for symbol, weight in value)
+    return tuple(value)

@@ -1,0 +1,288 @@
+"""`tickstock report`: counts, sector distribution, coverage and top holdings.
+
+The numbers come from the marts in a handful of queries; rendering is plain
+text (rich), Markdown, JSON or a self-contained HTML page.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import psycopg2
+from rich.console import Console
+from rich.table import Table
+
+FORMATS = ("text", "md", "json", "html")
+SUMMARY_TOP_ETFS = 10
+SUMMARY_TOP_HOLDINGS = 5
+DETAIL_TOP_HOLDINGS = 10
+
+_GROUP_COUNTS_SQL = """
+    select group_type, count(*), coalesce(sum(member_count), 0)::bigint,
+           count(*) filter (where member_count > 0)
+    from marts.definition_groups group by group_type order by group_type
+"""
+_SECTORS_SQL = """
+    select coalesce(sector, 'unknown'), count(*)
+    from marts.symbols where sector is not null group by 1 order by 2 desc, 1
+"""
+_COVERAGE_SQL = """
+    select
+        count(*) filter (where sector is not null),
+        count(*) filter (where sector = 'unknown'),
+        count(*) filter (where etf_type is not null),
+        count(*) filter (where correlation_reference is not null),
+        count(*)
+    from marts.symbols
+"""
+_HOLDINGS_TRACKED_SQL = """
+    select count(distinct m.symbol), count(distinct s.symbol)
+    from marts.group_memberships as m
+    left join marts.symbols as s on m.symbol = s.symbol
+    where m.group_type = 'ETF'
+"""
+# Stocks known anywhere (warehouse, holdings, universes) and whether a sector
+# group holds them: the coverage of the sector sources at full-market size.
+_KNOWN_STOCKS_SQL = """
+    with funds as (
+        select name as symbol from marts.definition_groups where group_type = 'ETF'
+    ),
+    stocks as (
+        select symbol from marts.group_memberships where group_type in ('ETF', 'UNIVERSE')
+        union
+        select symbol from marts.symbols where sector is not null
+    )
+    select
+        count(*),
+        count(*) filter (
+            where symbol not in (
+                select symbol from marts.group_memberships where group_type = 'SECTOR'
+            )
+        )
+    from stocks
+    where symbol not in (select symbol from funds)
+"""
+_TOP_HOLDINGS_SQL = """
+    select m.group_name, m.symbol, m.weight::float8
+    from marts.group_memberships as m
+    join marts.definition_groups as g on g.group_id = m.group_id
+    where m.group_type = 'ETF' and m.member_rank <= %s and g.name = any(%s)
+    order by m.group_name, m.member_rank
+"""
+_LOADED_SQL = """
+    select group_type, name, member_count, source_file, checksum, as_of_date, last_updated,
+           (metadata ->> 'aum_millions')::float8
+    from marts.definition_groups
+    where source_file is not null
+    order by (metadata ->> 'aum_millions')::float8 desc nulls last, name
+"""
+_CHANGES_SQL = """
+    select change_date, change_type, count(*)
+    from marts.membership_changes
+    where change_date >= current_date - 7
+    group by 1, 2 order by 1 desc, 2
+"""
+
+
+def build_report(database_url: str, detail: bool = False) -> dict[str, Any]:
+    """Collect the report's numbers from the marts."""
+    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        cursor.execute(_GROUP_COUNTS_SQL)
+        groups = [
+            {"group_type": t, "groups": n, "memberships": m, "non_empty": ne}
+            for t, n, m, ne in cursor.fetchall()
+        ]
+        cursor.execute(_SECTORS_SQL)
+        sectors = [{"sector": s, "stocks": n} for s, n in cursor.fetchall()]
+        cursor.execute(_COVERAGE_SQL)
+        stocks, unknown, etfs, correlated, symbols = cursor.fetchone()
+        cursor.execute(_HOLDINGS_TRACKED_SQL)
+        held, tracked = cursor.fetchone()
+        cursor.execute(_KNOWN_STOCKS_SQL)
+        known, known_unknown = cursor.fetchone()
+        cursor.execute(_LOADED_SQL)
+        loaded = [
+            {
+                "group_type": t,
+                "name": name,
+                "members": members,
+                "source_file": source_file,
+                "checksum": (checksum or "")[:12],
+                "as_of_date": as_of,
+                "last_updated": updated,
+                "aum_millions": aum,
+            }
+            for t, name, members, source_file, checksum, as_of, updated, aum in cursor.fetchall()
+        ]
+        loaded_etfs = [group["name"] for group in loaded if group["group_type"] == "ETF"]
+        shown = loaded_etfs if detail else loaded_etfs[:SUMMARY_TOP_ETFS]
+        cursor.execute(
+            _TOP_HOLDINGS_SQL, (DETAIL_TOP_HOLDINGS if detail else SUMMARY_TOP_HOLDINGS, shown)
+        )
+        top: dict[str, list[dict[str, Any]]] = {name: [] for name in shown}
+        for etf, symbol, weight in cursor.fetchall():
+            top[etf].append({"symbol": symbol, "weight": weight})
+        changes = []
+        if detail:
+            cursor.execute(_CHANGES_SQL)
+            changes = [{"date": d, "change": c, "count": n} for d, c, n in cursor.fetchall()]
+    report: dict[str, Any] = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "kind": "detail" if detail else "summary",
+        "groups": groups,
+        "sectors": sectors,
+        "coverage": {
+            "symbols": symbols,
+            "stocks": stocks,
+            "stocks_sector_unknown": unknown,
+            "sector_unknown_pct": _pct(unknown, stocks),
+            "known_stocks": known,
+            "known_stocks_sector_unknown": known_unknown,
+            "known_stocks_sector_unknown_pct": _pct(known_unknown, known),
+            "etfs_with_metadata": etfs,
+            "symbols_with_correlation_reference": correlated,
+            "etf_holdings_distinct_symbols": held,
+            "etf_holdings_tracked_in_warehouse": tracked,
+            "etf_holdings_tracked_pct": _pct(tracked, held),
+        },
+        "loaded_groups": loaded,
+        "top_holdings": top,
+    }
+    if detail:
+        report["recent_changes"] = changes
+    return report
+
+
+def _pct(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 2) if whole else 0.0
+
+
+def render(report: dict[str, Any], output_format: str) -> str:
+    """The report as text, md, json or html."""
+    if output_format == "json":
+        return orjson.dumps(report, option=orjson.OPT_INDENT_2, default=str).decode()
+    sections = _sections(report)
+    if output_format == "md":
+        return _markdown(report, sections)
+    if output_format == "html":
+        return _html(report, sections)
+    if output_format == "text":
+        return _text(report, sections)
+    raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {output_format!r}")
+
+
+Section = tuple[str, list[str], list[list[Any]]]
+
+
+def _sections(report: dict[str, Any]) -> list[Section]:
+    coverage = report["coverage"]
+    sections: list[Section] = [
+        (
+            "Groups",
+            ["type", "groups", "non-empty", "memberships"],
+            [
+                [g["group_type"], g["groups"], g["non_empty"], g["memberships"]]
+                for g in report["groups"]
+            ],
+        ),
+        ("Coverage", ["metric", "value"], [[key, value] for key, value in coverage.items()]),
+        (
+            "Sector distribution",
+            ["sector", "stocks"],
+            [[s["sector"], s["stocks"]] for s in report["sectors"]],
+        ),
+        (
+            "Loaded files",
+            ["type", "name", "members", "file", "checksum", "as of", "last updated"],
+            [
+                [
+                    g["group_type"],
+                    g["name"],
+                    g["members"],
+                    g["source_file"],
+                    g["checksum"],
+                    g["as_of_date"],
+                    g["last_updated"],
+                ]
+                for g in report["loaded_groups"]
+            ],
+        ),
+    ]
+    for etf, holdings in report["top_holdings"].items():
+        sections.append(
+            (
+                f"Top holdings of {etf}",
+                ["symbol", "weight %"],
+                [
+                    [h["symbol"], "" if h["weight"] is None else f"{h['weight']:.2f}"]
+                    for h in holdings
+                ],
+            )
+        )
+    if "recent_changes" in report:
+        sections.append(
+            (
+                "Membership changes (last 7 days)",
+                ["date", "change", "count"],
+                [[c["date"], c["change"], c["count"]] for c in report["recent_changes"]],
+            )
+        )
+    return sections
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _title(report: dict[str, Any]) -> str:
+    return f"TickStock relationship report ({report['kind']}, {report['generated_at']})"
+
+
+def _text(report: dict[str, Any], sections: list[Section]) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=120, color_system=None)
+    console.print(_title(report))
+    for title, header, rows in sections:
+        table = Table(title=title, title_justify="left")
+        for column in header:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*(_cell(value) for value in row))
+        console.print(table)
+    return buffer.getvalue()
+
+
+def _markdown(report: dict[str, Any], sections: list[Section]) -> str:
+    lines = [f"# {_title(report)}", ""]
+    for title, header, rows in sections:
+        lines += [f"## {title}", "", "| " + " | ".join(header) + " |"]
+        lines.append("|" + "---|" * len(header))
+        lines += [
+            "| " + " | ".join(_cell(v).replace("|", "\\|") for v in row) + " |" for row in rows
+        ]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _html(report: dict[str, Any], sections: list[Section]) -> str:
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>{html.escape(_title(report))}</title>",
+        "<style>body{font-family:sans-serif}table{border-collapse:collapse;margin-bottom:1em}"
+        "td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}</style></head><body>",
+        f"<h1>{html.escape(_title(report))}</h1>",
+    ]
+    for title, header, rows in sections:
+        parts.append(f"<h2>{html.escape(title)}</h2><table><tr>")
+        parts += [f"<th>{html.escape(column)}</th>" for column in header]
+        parts.append("</tr>")
+        for row in rows:
+            cells = "".join(f"<td>{html.escape(_cell(value))}</td>" for value in row)
+            parts.append(f"<tr>{cells}</tr>")
+        parts.append("</table>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
