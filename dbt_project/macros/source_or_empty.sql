@@ -5,7 +5,8 @@
     warehouse that has never loaded that endpoint.
 
     empty_columns: {column name: SQL type} of the empty stand-in; list every
-    column the model reads.
+    column the model reads. Either way the relation is aliased as the table's
+    name, so `select * from {{ source_or_empty(...) }}` needs no alias.
 -#}
 {% macro source_or_empty(source_name, table_name, empty_columns) %}
     {%- set table = source(source_name, table_name) -%}
@@ -18,7 +19,7 @@
         ) -%}
     {%- endif -%}
     {%- if existing is not none or not execute -%}
-        {{ table }}
+        {{ table }} as {{ table_name }}
     {%- else -%}
         (
             select
@@ -26,6 +27,6 @@
                     null::{{ type }} as {{ name }}{{ "," if not loop.last }}
                 {%- endfor %}
             where false
-        )
+        ) as {{ table_name }}
     {%- endif -%}
 {% endmacro %}
