@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from typing import Any
 
 import dlt
@@ -17,6 +18,8 @@ def make_pipeline(name: str, dataset: str, database_url: str) -> dlt.Pipeline:
     Keying the working folder by warehouse keeps two databases (say a test one
     and the dev one) from sharing, and confusing, one pipeline state.
     """
+    # Arrow tables (the bars) get `_dlt_load_id` too: dbt reads rows by completed load.
+    os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
     warehouse = hashlib.sha256(redact_url(database_url).encode()).hexdigest()[:12]
     return dlt.pipeline(
         pipeline_name=name,

@@ -10,6 +10,7 @@ from extract.calendar import calendar_source
 from extract.pipelines import make_pipeline, run_and_count
 from extract.polygon import FetchFailure, polygon_source
 from extract.polygon.endpoint import PolygonEndpoint
+from extract.polygon.work import BarRange
 from orchestration.market_calendar import TradingCalendar
 from orchestration.warehouse import query, relation_exists
 
@@ -65,16 +66,21 @@ def land_polygon(
     start: date | None = None,
     end: date | None = None,
 ) -> Landing:
-    """Fetch the named Polygon resources and merge them into `raw_polygon`."""
+    """Fetch the named Polygon resources and merge them into `raw_polygon`.
+
+    `symbols` with `start` and `end` ask for daily per-ticker ranges; resumable
+    backfills with a plan go through `orchestration.bulk_load` instead.
+    """
+    if symbols and (start is None or end is None):
+        raise ValueError("per-ticker bars need both start and end dates")
+    ranges = [BarRange(symbol, "day", start, end) for symbol in symbols] if symbols else []
     pipeline = make_pipeline("polygon", "raw_polygon", database_url)
     landing = Landing()
     source = polygon_source(
         endpoint.base_url,
         endpoint.api_key,
         sessions=sessions,
-        symbols=symbols,
-        start=start,
-        end=end,
+        ranges=ranges,
         policy=endpoint.policy,
         failures=landing.failures,
     ).with_resources(*resources)

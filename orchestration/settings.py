@@ -43,9 +43,9 @@ class Settings:
     env: str
     polygon_plan: str = "free"
     polygon_requests_per_minute: float | None = None
+    sandbox_size: str = "dev"
     eod_delay_minutes: float = 30.0
     eod_early_close_delay_minutes: float = 60.0
-    sandbox_size: str = "dev"
     # Requests in flight at once during backfills; None: 1 on the free plan, else 8.
     polygon_concurrency: int | None = None
     # Rows fetched per dlt load during backfills: a killed backfill redoes at most one batch.
@@ -75,11 +75,11 @@ def read_settings() -> Settings:
         env=env,
         polygon_plan=os.environ.get("POLYGON_PLAN", "free").strip() or "free",
         polygon_requests_per_minute=_positive_number("POLYGON_REQUESTS_PER_MINUTE"),
+        sandbox_size=_sandbox_size(),
         eod_delay_minutes=_positive_number("TICKSTOCK_EOD_DELAY_MINUTES") or 30.0,
         eod_early_close_delay_minutes=(
             _positive_number("TICKSTOCK_EOD_EARLY_CLOSE_DELAY_MINUTES") or 60.0
         ),
-        sandbox_size=_sandbox_size(),
         polygon_concurrency=_positive_int("POLYGON_CONCURRENCY"),
         load_batch_rows=_positive_int("TICKSTOCK_LOAD_BATCH_ROWS") or 250_000,
     )

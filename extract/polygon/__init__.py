@@ -7,14 +7,17 @@ URL and the key differ. Business rules live in dbt, not here.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import dlt
+import pyarrow as pa
 
+from extract.polygon.bars import bars_table
 from extract.polygon.client import UNLIMITED, RequestPolicy, polygon_client
-from extract.polygon.fetching import FetchFailure, PageFetcher, PolygonAuthError, exact
+from extract.polygon.fetching import FetchFailure, PageFetcher, PolygonAuthError
 from extract.polygon.settings import (
     AGGS_PAGE_LIMIT,
     AGGS_RANGE_PATH,
@@ -24,17 +27,37 @@ from extract.polygon.settings import (
     TICKERS_PATH,
     bar_columns,
 )
+from extract.polygon.work import BarRange, GroupedSession
 
 __all__ = ["FetchFailure", "PolygonAuthError", "polygon_source"]
 
-_BAR_NUMERICS = ("o", "h", "l", "c", "v", "vw")
+Unit = TypeVar("Unit", BarRange, GroupedSession)
+UnitLanded = Callable[[BarRange | GroupedSession, pa.Table], None]
 
 
-def _exact_bar(bar: dict[str, Any], ticker: str) -> dict[str, Any]:
-    """One landed bar: `T` becomes `ticker`, prices become exact decimals."""
-    row = {key: value for key, value in bar.items() if key != "T"}
-    row["ticker"] = ticker
-    return exact(row, _BAR_NUMERICS)
+def _concurrently(
+    units: Sequence[Unit], fetch: Callable[[Unit], Any], workers: int
+) -> Iterator[tuple[Unit, Any]]:
+    """(unit, fetch(unit)) in completion order, at most `workers` requests in flight.
+
+    Submission is windowed so that fetched pages never pile up in memory
+    faster than dlt writes them out.
+    """
+    if workers <= 1:
+        yield from ((unit, fetch(unit)) for unit in units)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="polygon") as pool:
+        pending: dict[Future, Unit] = {}
+        for unit in units:
+            pending[pool.submit(fetch, unit)] = unit
+            if len(pending) >= 2 * workers:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield pending.pop(future), future.result()
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield pending.pop(future), future.result()
 
 
 @dlt.source(name="polygon")
@@ -42,29 +65,42 @@ def polygon_source(
     base_url: str,
     api_key: str,
     sessions: Sequence[date] = (),
-    symbols: Sequence[str] = (),
-    start: date | None = None,
-    end: date | None = None,
+    ranges: Sequence[BarRange] = (),
     policy: RequestPolicy = UNLIMITED,
     failures: list[FetchFailure] | None = None,
+    on_landed: UnitLanded | None = None,
+    concurrency: int = 1,
 ) -> Iterable[Any]:
-    """Tickers, grouped daily bars for `sessions` and per-ticker daily bars.
+    """Tickers, grouped daily bars for `sessions` and per-ticker bar `ranges`.
 
-    A symbol or session whose requests still fail after retries is appended to
-    `failures` and skipped: all of its pages land, or none do.
+    A unit (a session, or a ticker's range) whose requests still fail after
+    retries is appended to `failures` and skipped: all of its pages land, or
+    none do. `on_landed(unit, table)` is called for every unit that was
+    fetched whole, once its rows are handed to dlt.
 
     Args:
         base_url: Polygon-compatible API root (real API or sandbox).
         api_key: sent as a bearer token, never in URLs.
         sessions: trading sessions to fetch whole-market daily bars for.
-        symbols: tickers whose daily bars from `start` to `end` are fetched.
-        start: first date of the per-ticker range.
-        end: last date of the per-ticker range.
-        policy: request rate and retry policy.
+        ranges: per-ticker bar ranges (day ranges land in `aggs_daily`,
+            minute ranges in `aggs_minute`).
+        policy: request rate and retry policy (shared by all workers).
         failures: collects what could not be fetched.
+        on_landed: progress and bookkeeping hook, called in the extract thread.
+        concurrency: requests in flight at once (1 on a rate-limited plan).
     """
     failed = failures if failures is not None else []
     fetch_all = PageFetcher(polygon_client(base_url, api_key, policy), failed).all_pages
+
+    def landed(units: Iterator[tuple[Unit, pa.Table | None]]) -> Iterator[pa.Table]:
+        """The fetched tables to land, reporting each whole unit (empty ones too)."""
+        for unit, table in units:
+            if table is None:
+                continue  # failed, and recorded in `failures`
+            if on_landed is not None:
+                on_landed(unit, table)
+            if table.num_rows:  # dlt's CSV writer must not be handed an empty table
+                yield table
 
     @dlt.resource(
         name="tickers",
@@ -77,46 +113,65 @@ def polygon_source(
         pages = fetch_all(TICKERS_PATH, "all", TICKERS_PATH, params)
         yield from pages or []
 
+    def fetch_session(unit: GroupedSession) -> pa.Table | None:
+        day = unit.session.isoformat()
+        path = GROUPED_DAILY_PATH.format(date=day)
+        pages = fetch_all(GROUPED_DAILY_PATH, day, path, {"adjusted": "true"})
+        if pages is None:
+            return None
+        results = [bar for page in pages for bar in page]
+        return bars_table(results, request_date=unit.session)
+
     @dlt.resource(
         name="grouped_daily",
         primary_key=("ticker", "t"),
         write_disposition="merge",
         columns=bar_columns(request_date={"data_type": "date", "nullable": False}),
+        file_format="csv",  # Arrow tables go in with COPY
     )
-    def grouped_daily() -> Iterator[list[dict[str, Any]]]:
-        for session in sessions:
-            path = GROUPED_DAILY_PATH.format(date=session.isoformat())
-            pages = fetch_all(GROUPED_DAILY_PATH, session.isoformat(), path, {"adjusted": "true"})
-            for page in pages or []:
-                yield [{**_exact_bar(bar, bar["T"]), "request_date": session} for bar in page]
+    def grouped_daily() -> Iterator[pa.Table]:
+        units = [GroupedSession(session) for session in sessions]
+        yield from landed(_concurrently(units, fetch_session, concurrency))
 
-    @dlt.resource(
-        name="aggs_daily",
-        primary_key=("ticker", "t"),
-        write_disposition="merge",
-        columns=bar_columns(adjusted={"data_type": "bool", "nullable": True}),
-    )
-    def aggs_daily() -> Iterator[list[dict[str, Any]]]:
-        if not symbols:
-            return
-        if start is None or end is None:
-            raise ValueError("per-ticker bars need both start and end dates")
+    def fetch_range(unit: BarRange) -> pa.Table | None:
+        path = AGGS_RANGE_PATH.format(
+            ticker=unit.ticker,
+            multiplier=1,
+            timespan=unit.timespan,
+            start=unit.start.isoformat(),
+            end=unit.end.isoformat(),
+        )
         params = {"adjusted": "true", "sort": "asc", "limit": AGGS_PAGE_LIMIT}
-        for ticker in symbols:
-            path = AGGS_RANGE_PATH.format(
-                ticker=ticker,
-                multiplier=1,
-                timespan="day",
-                start=start.isoformat(),
-                end=end.isoformat(),
-            )
-            pages = fetch_all(AGGS_RANGE_PATH, ticker, path, params)
-            if pages is not None and not any(pages):
-                failed.append(
-                    FetchFailure(AGGS_RANGE_PATH, ticker, f"no bars from {start} to {end}")
-                )
-            for page in pages or []:
-                adjusted = page.response.json().get("adjusted")
-                yield [{**_exact_bar(bar, ticker), "adjusted": adjusted} for bar in page]
+        pages = fetch_all(AGGS_RANGE_PATH, unit.ticker, path, params)
+        if pages is None:
+            return None
+        results = [bar for page in pages for bar in page]
+        if not results and unit.timespan == "day":
+            # A whole daily range with no bar means no data for the symbol at all;
+            # an empty minute chunk is normal before a listing or on a thin ETF.
+            reason = f"no bars from {unit.start} to {unit.end}"
+            failed.append(FetchFailure(AGGS_RANGE_PATH, unit.ticker, reason))
+            return None
+        # The request asks for adjusted bars; the flag is landed with them.
+        return bars_table(results, unit.ticker, adjusted=True)
 
-    return tickers, grouped_daily, aggs_daily
+    def aggs(timespan: str) -> Iterator[pa.Table]:
+        units = [unit for unit in ranges if unit.timespan == timespan]
+        yield from landed(_concurrently(units, fetch_range, concurrency))
+
+    def aggs_resource(name: str, timespan: str) -> Any:
+        return dlt.resource(
+            aggs,
+            name=name,
+            primary_key=("ticker", "t"),
+            write_disposition="merge",
+            columns=bar_columns(adjusted={"data_type": "bool", "nullable": False}),
+            file_format="csv",  # Arrow tables go in with COPY
+        )(timespan)
+
+    return (
+        tickers,
+        grouped_daily,
+        aggs_resource("aggs_daily", "day"),
+        aggs_resource("aggs_minute", "minute"),
+    )

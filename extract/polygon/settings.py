@@ -18,8 +18,10 @@ def bar_columns(**extra: dict[str, Any]) -> dict[str, dict[str, Any]]:
     Polygon's one-letter names are kept, except `T`, which would collide with
     `t` under dlt's snake_case naming and is landed as `ticker`.
     """
+    # Scale 18 (not dlt's default 9) keeps every digit of the JSON numbers.
     exact = {
-        name: {"data_type": "decimal", "nullable": True} for name in ("o", "h", "l", "c", "v", "vw")
+        name: {"data_type": "decimal", "precision": 38, "scale": 18, "nullable": True}
+        for name in ("o", "h", "l", "c", "v", "vw")
     }
     return {
         "ticker": {"data_type": "text", "nullable": False},

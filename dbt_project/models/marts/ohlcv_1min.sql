@@ -1,0 +1,83 @@
+{#-
+    Incremental like ohlcv_daily: each run reads only the minute bars of dlt
+    loads completed after the newest `loaded_at` already here, and
+    delete+insert on (symbol, ts) replaces older versions of those bars.
+    dlt merges raw minute bars on (ticker, t), so a load holds each key once.
+-#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['symbol', 'ts'],
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        indexes=[
+            {'columns': ['symbol', 'ts'], 'unique': true},
+            {'columns': ['loaded_at']},
+        ],
+    )
+}}
+
+with
+
+minute_aggs as (
+
+    select * from {{ ref('stg_polygon__minute_aggs') }}
+
+),
+
+dlt_loads as (
+
+    select * from {{ ref('stg_polygon__dlt_loads') }}
+
+),
+
+new_loads as (
+
+    -- Rows of a load become visible only once dlt has recorded it as completed.
+    select
+        load_id,
+        loaded_at
+
+    from dlt_loads
+
+    where
+        is_completed
+
+        {% if is_incremental() %}
+            and loaded_at > (
+                select
+                    coalesce(
+                        max(existing_bars.loaded_at), '-infinity'::timestamptz
+                    ) as watermark
+                from {{ this }} as existing_bars
+            )
+        {% endif %}
+
+),
+
+final as (
+
+    select
+        minute_aggs.symbol::text as symbol,
+        minute_aggs.bar_start_at::timestamptz as ts,
+        minute_aggs.session_date::date as session_date,
+        minute_aggs.open::numeric(38, 9) as open,
+        minute_aggs.high::numeric(38, 9) as high,
+        minute_aggs.low::numeric(38, 9) as low,
+        minute_aggs.close::numeric(38, 9) as close,
+        minute_aggs.volume::numeric(38, 9) as volume,
+        minute_aggs.vwap::numeric(38, 9) as vwap,
+        minute_aggs.transactions::bigint as transactions,
+        -- Fair market value: no per-minute source.
+        null::numeric(38, 9) as fmv,
+        'polygon.aggs_minute'::text as source,
+        new_loads.loaded_at::timestamptz as loaded_at
+
+    from minute_aggs
+
+    inner join new_loads
+        on minute_aggs.load_id = new_loads.load_id
+
+)
+
+select * from final

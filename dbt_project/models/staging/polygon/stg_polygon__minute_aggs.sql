@@ -1,0 +1,56 @@
+with
+
+source as (
+
+    select *
+    from {{ source_or_empty('polygon', 'aggs_minute', {
+        'ticker': 'text',
+        't': 'bigint',
+        'o': 'numeric',
+        'h': 'numeric',
+        'l': 'numeric',
+        'c': 'numeric',
+        'v': 'numeric',
+        'vw': 'numeric',
+        'n': 'bigint',
+        'otc': 'boolean',
+        'adjusted': 'boolean',
+        '_dlt_load_id': 'text',
+    }) }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        ticker as symbol,
+        to_timestamp(t / 1000.0) as bar_start_at,
+
+        ---------- prices
+        o as open,
+        h as high,
+        l as low,
+        c as close,
+        vw as vwap,
+
+        ---------- activity
+        v as volume,
+        n as transactions,
+
+        ---------- flags
+        otc as is_otc,
+        adjusted as is_adjusted,
+
+        ---------- lineage
+        _dlt_load_id as load_id,
+
+        ---------- derived: the New York date the minute trades on
+        (to_timestamp(t / 1000.0) at time zone 'America/New_York')::date
+            as session_date
+
+    from source
+
+)
+
+select * from renamed
