@@ -24,7 +24,9 @@ GlitchOption = Annotated[
 ]
 
 
-def _market(seed: int, size: str | None, scenario: str | None, glitches: bool):
+def _market(
+    seed: int, size: str | None, scenario: str | None, glitches: bool, extended_hours: bool = False
+):
     from extract.sandbox.market import SandboxMarket
     from orchestration.settings import read_settings
 
@@ -34,6 +36,7 @@ def _market(seed: int, size: str | None, scenario: str | None, glitches: bool):
             size=size or read_settings().sandbox_size,
             scenario=scenario,
             glitches=glitches,
+            extended_hours=extended_hours,
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
@@ -60,6 +63,9 @@ def sandbox_serve(
     size: SizeOption = None,
     scenario: ScenarioOption = None,
     glitches: GlitchOption = False,
+    extended_hours: Annotated[
+        bool, typer.Option(help="Minute bars also from 04:00 and until four hours after close.")
+    ] = False,
 ) -> None:
     """Serve the sandbox market until interrupted (Ctrl-C)."""
     from extract.sandbox.server import serve
@@ -72,7 +78,7 @@ def sandbox_serve(
         latency_ms=latency_ms,
         rate_limit=rate_limit,
         fault_seed=fault_seed,
-        market=_market(seed, size, scenario, glitches),
+        market=_market(seed, size, scenario, glitches, extended_hours),
     )
 
 

@@ -33,7 +33,16 @@ from typing import Literal
 import numpy as np
 
 from extract.sandbox.actions import CorporateActions, corporate_actions
-from extract.sandbox.minutes import MINUTE_MS, DayBlock, MinuteBars, refine
+from extract.sandbox.minutes import (
+    AFTER_HOURS_MINUTES,
+    MINUTE_MS,
+    POST_MAX,
+    PRE_MARKET_MINUTES,
+    PRE_MAX,
+    DayBlock,
+    MinuteBars,
+    refine,
+)
 from extract.sandbox.prices import (
     CHUNK,
     Block,
@@ -121,7 +130,9 @@ _PRICE_FIELDS = ("open", "high", "low", "close", "volume", "vwap", "transactions
 
 def _empty_block() -> DayBlock:
     ints, floats = np.empty(0, dtype=np.int64), np.empty(0)
-    return DayBlock(ints, ints, ints, floats, floats, floats, floats, ints, floats, ints)
+    return DayBlock(
+        ints, ints, ints, floats, floats, floats, floats, ints, floats, ints, ints, ints
+    )
 
 
 def _universe(size: str) -> tuple[Listing, ...]:
@@ -147,6 +158,8 @@ class SandboxMarket:
         size: ``"dev"`` (20 listings) or ``"full"`` (about 12,000).
         scenario: Name of a market scenario (``scenarios.SCENARIOS``) or ``None``.
         glitches: Serve the vendor glitches of ``glitch_list`` in daily bars.
+        extended_hours: Minute bars also before the open (from 04:00) and after
+            the close (four hours); the daily bar then aggregates all of them.
     """
 
     def __init__(
@@ -157,6 +170,7 @@ class SandboxMarket:
         size: str = "dev",
         scenario: str | None = None,
         glitches: bool = False,
+        extended_hours: bool = False,
     ) -> None:
         if seed < 0:
             raise ValueError(f"seed must be >= 0, got {seed}")
@@ -171,6 +185,7 @@ class SandboxMarket:
         self._sessions: Sessions = xnys_sessions()
         self._years = self._sessions.days.astype("datetime64[Y]").astype(int) + 1970
         self._glitches_on = glitches
+        self._extended_hours = extended_hours
         self._factors: Factors | None = None
         self._actions: CorporateActions | None = None
         self._carries: dict[tuple[int, int], Carry] = {}
@@ -235,7 +250,7 @@ class SandboxMarket:
     def minute_bars(
         self, ticker: str, start_ms: int, end_ms: int, as_of: datetime, adjusted: bool = True
     ) -> MinuteBars:
-        """Regular-hours minute bars of ``ticker`` starting from ``start_ms`` to ``end_ms``.
+        """Minute bars of ``ticker`` starting from ``start_ms`` to ``end_ms``.
 
         Args:
             ticker: Symbol (case-sensitive).
@@ -250,8 +265,11 @@ class SandboxMarket:
         """
         end_ms = min(end_ms, int(as_of.timestamp() * 1000) - MINUTE_MS)
         sessions = self._sessions
-        first = int(np.searchsorted(sessions.close_ms, start_ms, side="right"))
-        last = int(np.searchsorted(sessions.open_ms, end_ms, side="right"))
+        before, after = (
+            (PRE_MARKET_MINUTES, AFTER_HOURS_MINUTES) if self._extended_hours else (0, 0)
+        )
+        first = int(np.searchsorted(sessions.close_ms + after * MINUTE_MS, start_ms, side="right"))
+        last = int(np.searchsorted(sessions.open_ms - before * MINUTE_MS, end_ms, side="right"))
         listing = self._listings.get(ticker)
         if listing is None or last <= first:
             return refine(_empty_block(), self._seed, 0)
@@ -358,6 +376,8 @@ class SandboxMarket:
         minutes = (
             np.minimum(session_minutes, series.transactions) if listing.thin else session_minutes
         )
+        no_minutes = np.zeros(len(index), dtype=np.int64)
+        extended = self._extended_hours and not listing.thin
         block = DayBlock(
             index=index,
             open_ms=open_ms,
@@ -369,6 +389,9 @@ class SandboxMarket:
             volume=series.volume,
             vwap=series.vwap,
             transactions=series.transactions,
+            # busier listings trade in more extended-hours minutes
+            pre=np.clip(series.transactions // 4000, 5, PRE_MAX) if extended else no_minutes,
+            post=np.clip(series.transactions // 6000, 3, POST_MAX) if extended else no_minutes,
         )
         key = _stable_key(listing.ticker)
         bars = refine(block, self._seed, key)

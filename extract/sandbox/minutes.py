@@ -30,6 +30,16 @@ MAX_MINUTES = 390
 
 MINUTE_MS = 60_000
 
+PRE_MARKET_MINUTES = 330
+"""04:00 to 09:30 New York."""
+AFTER_HOURS_MINUTES = 240
+"""Four hours after the close (16:00 to 20:00; 13:00 to 17:00 on early closes)."""
+PRE_MAX = 120
+POST_MAX = 90
+"""Most extended-hours minutes with a trade, before the open and after the close."""
+EXTENDED_WEIGHT = 0.08
+"""Volume weight of an extended-hours minute, against 1 to 4 for a regular one."""
+
 
 @dataclass(frozen=True)
 class DayBlock:
@@ -45,6 +55,10 @@ class DayBlock:
     volume: np.ndarray
     vwap: np.ndarray
     transactions: np.ndarray
+    pre: np.ndarray
+    """Pre-market minutes with a trade per session (zeros: regular hours only)."""
+    post: np.ndarray
+    """After-hours minutes with a trade per session."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +89,12 @@ _INTS = frozenset({"t", "volume", "transactions"})
 def refine(days: DayBlock, seed: int, ticker_key: int) -> MinuteBars:
     """Minute bars of every session in ``days`` (see the module docstring for the guarantees).
 
+    With extended hours (``days.pre``/``days.post`` above zero) each session
+    also gets that many pre-market minutes (on distinct minutes from 04:00)
+    and after-hours minutes (from the close, for four hours); they trade a
+    few percent of the regular minutes' volume, and the day's path runs from
+    the first pre-market open to the last after-hours close.
+
     Args:
         days: The daily bars to refine, with each session's open and length.
         seed: Market seed.
@@ -84,15 +104,13 @@ def refine(days: DayBlock, seed: int, ticker_key: int) -> MinuteBars:
     if rows == 0:
         empty = np.empty(0)
         return MinuteBars(*(empty.astype(np.int64) if f in _INTS else empty for f in _FIELDS))
-    z = np.stack(
-        [
-            np.random.default_rng([seed, ticker_key, int(i), 1]).standard_normal((4, MAX_MINUTES))
-            for i in days.index
-        ],
-        axis=1,
-    )
-    count = days.minutes[:, None]
-    cols = np.arange(MAX_MINUTES)[None, :]
+    extended = bool(days.pre.any() or days.post.any())
+    width = MAX_MINUTES + (PRE_MAX + POST_MAX if extended else 0)
+    generators = [np.random.default_rng([seed, ticker_key, int(i), 1]) for i in days.index]
+    z = np.stack([rng.standard_normal((4, width)) for rng in generators], axis=1)
+    pre, post = days.pre[:, None], days.post[:, None]
+    count = pre + days.minutes[:, None] + post
+    cols = np.arange(width)[None, :]
     valid = cols < count
     o, h, l, c = (a[:, None] for a in (days.open, days.high, days.low, days.close))  # noqa: E741
 
@@ -104,17 +122,37 @@ def refine(days: DayBlock, seed: int, ticker_key: int) -> MinuteBars:
     highs[np.arange(rows), np.argmax(np.where(valid, highs, -np.inf), axis=1)] = days.high
     lows[np.arange(rows), np.argmin(np.where(valid, lows, np.inf), axis=1)] = days.low
 
-    x = (cols + 0.5) / count
-    profile = np.where(valid, np.exp(0.4 * z[3]) * (1 + 3 * (2 * x - 1) ** 4), 0.0)
-    volume = _split_integer(days.volume, profile, days.minutes)
-    transactions = _split_integer(days.transactions, volume.astype(float), days.minutes)
+    regular = (cols >= pre) & (cols < pre + days.minutes[:, None])
+    x = (cols - pre + 0.5) / days.minutes[:, None]
+    shape = np.where(regular, 1 + 3 * (2 * x - 1) ** 4, EXTENDED_WEIGHT)
+    profile = np.where(valid, np.exp(0.4 * z[3]) * shape, 0.0)
+    total = count[:, 0]
+    volume = _split_integer(days.volume, profile, total)
+    transactions = _split_integer(days.transactions, volume.astype(float), total)
     highs, lows, vwap = _fit_vwap(highs, lows, closes, volume, days.vwap, h, l)
 
-    t = days.open_ms[:, None] + cols * MINUTE_MS
+    t = days.open_ms[:, None] + (cols - pre) * MINUTE_MS
+    if extended:
+        t = _extended_times(t, generators, days)
     return MinuteBars(
         t[valid], opens[valid], highs[valid], lows[valid], closes[valid],
         volume[valid], vwap[valid], transactions[valid],
     )  # fmt: skip
+
+
+def _extended_times(
+    t: np.ndarray, generators: list[np.random.Generator], days: DayBlock
+) -> np.ndarray:
+    """Start times of the extended-hours columns: distinct minutes in each window, in order."""
+    t = t.copy()
+    for row, rng in enumerate(generators):
+        pre, minutes, post = int(days.pre[row]), int(days.minutes[row]), int(days.post[row])
+        opening, closing = int(days.open_ms[row]), int(days.open_ms[row]) + minutes * MINUTE_MS
+        early = np.sort(rng.choice(PRE_MARKET_MINUTES, size=pre, replace=False))
+        late = np.sort(rng.choice(AFTER_HOURS_MINUTES, size=post, replace=False))
+        t[row, :pre] = opening - (PRE_MARKET_MINUTES - early) * MINUTE_MS
+        t[row, pre + minutes : pre + minutes + post] = closing + late * MINUTE_MS
+    return t
 
 
 def _bridge_closes(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pandas_market_calendars as mcal
@@ -155,3 +155,29 @@ def test_ohlcv_is_consistent_for_every_bar_of_every_symbol(market: SandboxMarket
 def test_negative_seed_is_rejected() -> None:
     with pytest.raises(ValueError, match="seed"):
         SandboxMarket(seed=-1)
+
+
+def test_extended_hours_minutes_aggregate_to_the_same_daily_bars(market: SandboxMarket) -> None:
+    extended = SandboxMarket(seed=42, extended_hours=True)
+    ny = ZoneInfo("America/New_York")
+    for day, close_hour in ((date(2025, 7, 3), 13), (date(2025, 7, 7), 16)):  # early close, regular
+        (bar,) = extended.daily_bars("AAPL", day, day, NOW)
+        assert [bar] == market.daily_bars("AAPL", day, day, NOW)
+        start = datetime(day.year, day.month, day.day, tzinfo=ny)
+        minutes = extended.minute_bars(
+            "AAPL", int(start.timestamp() * 1000), int(start.timestamp() * 1000) + 86_399_999, NOW
+        )
+        clock = [datetime.fromtimestamp(t / 1000, ny).time() for t in minutes.t.tolist()]
+        opening, closing = time(9, 30), time(close_hour, 0)
+        pre = [c for c in clock if c < opening]
+        post = [c for c in clock if c >= closing]
+        assert pre and post and min(pre) >= time(4, 0) and max(post) < time(close_hour + 4, 0)
+        regular = [c for c in clock if opening <= c < closing]
+        assert len(regular) == (210 if close_hour == 13 else 390)
+        assert (minutes.open[0], minutes.close[-1]) == (bar.open, bar.close)
+        assert (minutes.high.max(), minutes.low.min()) == (bar.high, bar.low)
+        assert minutes.volume.sum() == bar.volume and minutes.transactions.sum() == bar.transactions
+        assert abs((minutes.volume * minutes.vwap).sum() / bar.volume - bar.vwap) <= 1e-4
+        extended_volume = sum(v for c, v in zip(clock, minutes.volume.tolist(), strict=True)
+                              if not opening <= c < closing)  # fmt: skip
+        assert 0 < extended_volume < 0.15 * bar.volume
