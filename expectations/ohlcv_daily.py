@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from expectations.context import SuiteOutcome, data_docs_index, gx_context, run_checkpoint
+from expectations.docs_assets import make_offline
 from expectations.suites import OHLCV_DAILY, SUITES
 from orchestration.warehouse import query
 
@@ -39,6 +40,13 @@ class SuiteRun:
         return all(outcome.success for outcome in self.outcomes.values())
 
 
+def _offline_docs_index(context) -> Path:
+    """The Data Docs index, after pointing its pages at local copies of their assets."""
+    index = data_docs_index(context)
+    make_offline(index.parent)
+    return index
+
+
 def validate_session(session_date: date) -> QualityResult:
     """Validate the session's rows of `marts.ohlcv_daily` and refresh Data Docs."""
     context = gx_context()
@@ -48,7 +56,7 @@ def validate_session(session_date: date) -> QualityResult:
         evaluated=outcome.passed + len(outcome.failed),
         failed=outcome.failed,
         rows=outcome.rows or 0,
-        data_docs_index=data_docs_index(context),
+        data_docs_index=_offline_docs_index(context),
     )
 
 
@@ -79,11 +87,11 @@ def validate_all(database_url: str, session_date: date) -> SuiteRun:
             skipped[spec.suite] = reason
             continue
         outcomes[spec.suite] = run_checkpoint(context, spec, session_date)
-    return SuiteRun(outcomes, skipped, data_docs_index(context))
+    return SuiteRun(outcomes, skipped, _offline_docs_index(context))
 
 
 def build_data_docs() -> Path:
     """Rebuild the Data Docs site from stored results; return its index."""
     context = gx_context()
     context.build_data_docs()
-    return data_docs_index(context)
+    return _offline_docs_index(context)
