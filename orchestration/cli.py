@@ -57,16 +57,13 @@ def _parse_date(text: str, option: str) -> date:
 @app.command()
 def docs() -> None:
     """Build the dbt docs site and the GX Data Docs; print where to open them."""
-    from expectations.ohlcv_daily import build_data_docs
-    from orchestration.dbt_runner import run_dbt
-    from orchestration.settings import DBT_PROJECT_DIR
+    from orchestration.docs_sites import build_docs
     from orchestration.warehouse import export_connection_env
 
     settings, endpoints = _endpoints()
     export_connection_env(endpoints.database_url)
-    run_dbt("docs", "generate", "--static", target=settings.dbt_target)
-    gx_index = build_data_docs()
-    console.print(f"dbt docs:     {DBT_PROJECT_DIR / 'target' / 'static_index.html'}")
+    dbt_page, gx_index = build_docs(settings.dbt_target)
+    console.print(f"dbt docs:     {dbt_page}")
     console.print(f"GX Data Docs: {gx_index}")
 
 
