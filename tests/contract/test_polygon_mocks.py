@@ -278,6 +278,7 @@ def test_landed_columns_are_typed(landed):
         ("snapshot", "last_trade__c"): "jsonb",
         ("market_status", "server_time"): "timestamp with time zone",
         ("market_holidays", "date"): "date",
+        ("market_holidays", "close"): "timestamp with time zone",
     }
     assert {column: types.get(column) for column in expected} == expected
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from decimal import Decimal
 
 import psycopg2
@@ -31,6 +32,7 @@ def test_unknown_symbol_is_recorded_and_the_rest_lands(fresh_database):
         served = json.loads(
             get(f"{server.base_url}/v3/reference/tickers/MSFT").text, parse_float=Decimal
         )["results"]
+        holidays = get(f"{server.base_url}/v1/marketstatus/upcoming").json()
 
     assert {(failure.endpoint, failure.subject) for failure in landing.failures} == {
         (TICKER_DETAILS_PATH, "NOPE"),
@@ -42,3 +44,19 @@ def test_unknown_symbol_is_recorded_and_the_rest_lands(fresh_database):
     assert _scalar(fresh_database, details.format("market_cap")) == served["market_cap"]
     assert _scalar(fresh_database, details.format("list_date::text")) == served["list_date"]
     assert _scalar(fresh_database, "select count(*) from raw_polygon.ticker_details") == 1
+    # Early closes carry their hours, landed as instants.
+    early = [day for day in holidays if day["status"] == "early-close"]
+    landed = _scalar(
+        fresh_database,
+        "select json_agg(json_build_array(exchange, date, open, close) order by date, exchange)"
+        " from raw_polygon.market_holidays where status = 'early-close'",
+    )
+    expected = sorted((day["date"], day["exchange"], day["open"], day["close"]) for day in early)
+    assert len(expected) > 0
+    assert [
+        [exchange, day, datetime.fromisoformat(opens), datetime.fromisoformat(closes)]
+        for exchange, day, opens, closes in landed
+    ] == [
+        [exchange, day, datetime.fromisoformat(opens), datetime.fromisoformat(closes)]
+        for day, exchange, opens, closes in expected
+    ]
