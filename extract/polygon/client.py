@@ -1,8 +1,9 @@
 """HTTP to a Polygon-compatible API: bearer auth, rate limit, retries, next_url.
 
 dlt's requests client retries 429, 5xx, timeouts and dropped connections with
-exponential backoff and honours `Retry-After`; requests-ratelimiter keeps us
-under the plan's request rate so we rarely meet a 429 in the first place.
+exponential backoff and honours `Retry-After`; jitter is added here.
+requests-ratelimiter keeps us under the plan's request rate so we rarely meet
+a 429 in the first place.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import JSONLinkPaginator
 from requests_ratelimiter import LimiterAdapter
+from tenacity import wait_random
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,10 @@ def polygon_client(base_url: str, api_key: str, policy: RequestPolicy) -> RESTCl
         request_max_retry_delay=policy.max_retry_delay_s,
     )
     session = http.session
+    # dlt waits exactly factor * 2^n (or Retry-After). Random jitter on top keeps
+    # workers that failed together from all retrying in the same instant.
+    retrying = session.send.retry
+    retrying.wait = retrying.wait + wait_random(0, policy.backoff_factor)
     if policy.per_minute or policy.per_second:
         # Every attempt, retries included, waits for a slot in the window.
         limiter = LimiterAdapter(
