@@ -11,7 +11,7 @@ export RUNTIME__DLTHUB_TELEMETRY ?= false
 export DBT_SEND_ANONYMOUS_USAGE_STATS ?= false
 export GX_ANALYTICS_ENABLED ?= false
 
-.PHONY: help setup eod load test lint fmt docs bench services-up services-down clean
+.PHONY: help setup browser eod load test lint fmt docs bench services-up services-down clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -32,7 +32,11 @@ eod: $(STAMP) ## Run the end-of-day job (DATE=YYYY-MM-DD for a given session)
 load: $(STAMP) ## Backfill daily bars: make load ARGS="--symbols AAPL,MSFT --years 1"
 	$(TICKSTOCK) load $(ARGS)
 
-test: $(STAMP) ## Run the test suite against real Postgres and Redis (started if needed)
+browser: ## Install Debian's headless Chromium for the docs browser test (apt, as root)
+	@command -v chromium >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+test: $(STAMP) browser ## Run the test suite against real Postgres and Redis (started if needed)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff + sqlfluff
