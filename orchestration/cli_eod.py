@@ -115,8 +115,8 @@ def _print_summary(outcome) -> None:
     for step in outcome.steps:
         for failure in step.detail.get("failures", []):
             errors.print(f"[red]failed to fetch[/] {failure}")
-    if message["gaps"]:
-        console.print(f"missing: {', '.join(gap['symbol'] for gap in message['gaps'])}")
+    if message["missing_symbols"]:
+        console.print(f"missing: {', '.join(message['missing_symbols'])}")
     console.print(f"GX Data Docs: {message['reports']['data_docs']}")
     console.print(f"Run record:   {message['reports']['run_record']}")
 

@@ -22,6 +22,7 @@ from orchestration.notifier import EOD_COMPLETE_CHANNEL, EOD_RUNS_STREAM, RedisN
 from orchestration.services import Endpoints
 from orchestration.settings import REPO_ROOT, Settings
 from tests.conftest import throwaway_database
+from tests.support.private_redis import PrivateRedis
 
 pytestmark = pytest.mark.e2e
 
@@ -137,6 +138,10 @@ def test_one_message_with_every_field(first_run) -> None:
     assert (message["symbols_expected"], message["symbols_updated"]) == (15, 15)
     assert message["completion_pct"] == 100.0
     assert message["gaps"] == [] and message["quality_passed"] is True
+    # The first snapshot is the baseline: nothing counts as listed or delisted.
+    assert message["lifecycle"] == {"listed": [], "delisted": [], "renamed": []}
+    assert message["compliance"]["eod_symbols"] == 15
+    assert message["compliance"]["eod_processed_pct"] == 100.0
     assert os.path.exists(message["reports"]["data_docs"])
     assert os.path.exists(message["reports"]["run_record"])
 
@@ -149,7 +154,15 @@ def test_stream_has_an_entry_per_step(first_run, redis_client) -> None:
         for _, fields in redis_client.xrange(EOD_RUNS_STREAM, "-", "+")
         if fields[b"run_id"] == run_id
     ]
-    assert steps == [b"extract", b"transform", b"quality", b"complete", b"publish"]
+    assert steps == [
+        b"reference",
+        b"lifecycle",
+        b"extract",
+        b"transform",
+        b"quality",
+        b"complete",
+        b"publish",
+    ]
 
 
 def test_warehouse_holds_the_session_and_six_months_of_history(first_run) -> None:
@@ -240,3 +253,159 @@ def test_docs_sites_are_built_without_secrets(first_run, servers) -> None:
     ]
     for secret in _secrets(servers):
         assert not any(secret in text for text in texts)
+
+
+def _job(database_url: str, redis_url: str) -> EodJob:
+    settings = Settings(database_url, redis_url, None, "https://api.polygon.io", "dev")
+    endpoints = Endpoints(database_url, redis_url, False, False)
+    notifier = RedisNotifier(redis.Redis.from_url(redis_url, socket_timeout=2))
+    return EodJob(settings, endpoints, notifier, console=Console(record=True, width=200))
+
+
+def _session_bars(database_url: str, session: date) -> list[tuple]:
+    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "select symbol, open, high, low, close, volume, vwap, transactions, source"
+            " from marts.ohlcv_daily where date = %s order by symbol",
+            (session,),
+        )
+        return cursor.fetchall()
+
+
+def _steps(database_url: str, run_id: str) -> dict[str, tuple]:
+    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "select step, status, attempts from ops.eod_steps where run_id = %s", (run_id,)
+        )
+        return {step: (status, attempts) for step, status, attempts in cursor.fetchall()}
+
+
+class TransformFailsOnce(EodJob):
+    """dbt dies on the first attempt (say the database restarted mid-build)."""
+
+    def _transform(self, session, record) -> None:
+        raise RuntimeError("connection to the warehouse lost")
+
+
+def test_a_failed_run_resumes_at_the_failed_step_and_equals_a_clean_run(first_run, servers):
+    database_url, _, _ = first_run
+    session = date(2025, 6, 16)
+    healthy = _job(database_url, servers.redis_url)
+    failing = TransformFailsOnce(
+        healthy.settings,
+        Endpoints(database_url, servers.redis_url, False, False),
+        healthy.notifier,
+        console=healthy.console,
+    )
+    with pytest.raises(RuntimeError, match="warehouse lost"):
+        failing.run(session)
+    loads_before = _scalar(database_url, "select count(*) from raw_polygon._dlt_loads")
+
+    resumed = healthy.run(session)
+    run_id = resumed.resumed_run_id
+    assert run_id and resumed.message["run_id"] == run_id
+    assert resumed.message["status"] == "complete"
+    assert _steps(database_url, run_id) == {
+        "reference": ("succeeded", 1),
+        "lifecycle": ("succeeded", 1),
+        "extract": ("succeeded", 1),
+        "transform": ("succeeded", 2),
+        "quality": ("succeeded", 1),
+        "publish": ("succeeded", 1),
+    }
+    # Nothing was landed again: reference, lifecycle and extract were not redone.
+    assert _scalar(database_url, "select count(*) from raw_polygon._dlt_loads") == loads_before
+    resumed_bars = _session_bars(database_url, session)
+    assert len(resumed_bars) == 15
+
+    clean = healthy.run(session, force=True)
+    assert clean.resumed_run_id is None and clean.message["status"] == "complete"
+    assert _session_bars(database_url, session) == resumed_bars
+
+
+def test_a_new_listing_gets_its_history_and_is_announced(first_run, servers):
+    database_url, _, _ = first_run
+    listener = Listener(servers.redis_url)
+    outcome = _job(database_url, servers.redis_url).run(date(2025, 9, 15))
+    listener.close()
+    message = outcome.message
+    assert message["lifecycle"] == {"listed": ["NWSDY"], "delisted": [], "renamed": []}
+    assert [m["lifecycle"] for m in listener.messages] == [message["lifecycle"]]
+    lifecycle = next(step for step in outcome.steps if step.name == "lifecycle")
+    assert lifecycle.detail["history_backfilled"] == {"NWSDY": 90}  # ADRC: 90 days
+    assert message["symbols_expected"] == 16 and message["status"] == "complete"
+    assert _scalar(
+        database_url,
+        "select initial_load_date from marts.symbols where symbol = 'NWSDY' and active",
+    ) == date(2025, 9, 15)
+    # Listed that day: its history is the one session it traded.
+    assert (
+        _scalar(database_url, "select count(*) from marts.ohlcv_daily where symbol = 'NWSDY'") == 1
+    )
+
+
+def test_a_notice_is_kept_while_redis_is_down_and_published_later(first_run):
+    database_url, _, _ = first_run
+    private = PrivateRedis()
+    private.start()
+    job = _job(database_url, private.url)
+    private.stop()
+    outcome = job.run(date(2025, 6, 17))
+    assert outcome.message["status"] == "complete"
+    publish = next(step for step in outcome.steps if step.name == "publish")
+    assert (publish.detail["delivered"], publish.detail["pending"]) == (0, 1)
+
+    private.start()
+    try:
+        first = _tickstock("publish", "--pending", database_url=database_url, redis_url=private.url)
+        again = _tickstock("publish", "--pending", database_url=database_url, redis_url=private.url)
+        entries = redis.Redis.from_url(private.url).xrange(EOD_RUNS_STREAM, "-", "+")
+    finally:
+        private.stop()
+    assert first.returncode == 0 and "delivered 1 notice(s); 0 still pending" in first.stdout
+    assert again.returncode == 0 and "delivered 0 notice(s)" in again.stdout
+    completes = [json.loads(f[b"data"]) for _, f in entries if f[b"kind"] == b"complete"]
+    assert [c["run_id"] for c in completes] == [outcome.message["run_id"]]
+
+
+def test_a_closed_day_processes_and_writes_nothing(fresh_database, servers, redis_client):
+    before = redis_client.xlen(EOD_RUNS_STREAM) if redis_client.exists(EOD_RUNS_STREAM) else 0
+    completed = _tickstock(
+        "eod", "--date", "2025-07-04", database_url=fresh_database, redis_url=servers.redis_url
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert "Market closed" in completed.stdout and "nothing published" in completed.stdout
+    assert (
+        _scalar(
+            fresh_database,
+            "select count(*) from pg_namespace where nspname in ('ops', 'raw_polygon', 'marts')",
+        )
+        == 0
+    )
+    after = redis_client.xlen(EOD_RUNS_STREAM) if redis_client.exists(EOD_RUNS_STREAM) else 0
+    assert after == before
+
+
+def test_plan_prints_session_close_and_run_time(servers):
+    early = _tickstock(
+        "eod",
+        "--plan",
+        "--date",
+        "2026-11-27",
+        database_url="postgresql://unused/x",
+        redis_url="redis://unused:1/0",
+    )
+    assert early.returncode == 0
+    assert (
+        "early close at" in early.stdout
+        and "EOD runs at 2026-11-27 19:00 UTC (14:00 EST)" in early.stdout
+    )
+    closed = _tickstock(
+        "eod",
+        "--plan",
+        "--date",
+        "2026-11-26",
+        database_url="postgresql://unused/x",
+        redis_url="redis://unused:1/0",
+    )
+    assert "not a XNYS session" in closed.stdout
