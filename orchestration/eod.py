@@ -25,7 +25,6 @@ from orchestration.dbt_runner import run_dbt, summarise
 from orchestration.ledger import RunLedger, StepRecord
 from orchestration.market_calendar import Session, TradingCalendar
 from orchestration.notifier import RedisNotifier
-from orchestration.relationships import publish_after_build
 from orchestration.services import Endpoints
 from orchestration.settings import STATE_DIR, Settings
 from orchestration.warehouse import export_connection_env, query, relation_exists
@@ -300,9 +299,6 @@ class EodJob:
             variables={"session_date": session.isoformat()},
         )
         record.detail["dbt"] = summarise(results)
-        record.detail["relationships"] = publish_after_build(
-            self.database_url, self.notifier.client
-        )
 
     def _quality(self, session: date, record: StepRecord) -> None:
         from orchestration.quality import run_quality
