@@ -25,6 +25,7 @@ from orchestration.dbt_runner import run_dbt, summarise
 from orchestration.ledger import RunLedger, StepRecord
 from orchestration.market_calendar import Session, TradingCalendar
 from orchestration.notifier import RedisNotifier
+from orchestration.relationships import publish_after_build
 from orchestration.services import Endpoints
 from orchestration.settings import STATE_DIR, Settings
 from orchestration.warehouse import export_connection_env, query, relation_exists
@@ -299,6 +300,9 @@ class EodJob:
             variables={"session_date": session.isoformat()},
         )
         record.detail["dbt"] = summarise(results)
+        record.detail["relationships"] = publish_after_build(
+            self.database_url, self.notifier.client
+        )
 
     def _quality(self, session: date, record: StepRecord) -> None:
         from orchestration.quality import run_quality
@@ -387,7 +391,6 @@ class EodJob:
                 (session, expected),
             )
         }
-        missing = sorted(set(expected) - updated)
         pct = round(100.0 * len(updated) / len(expected), 2) if expected else 0.0
         (etf_details,) = query(
             self.database_url,
@@ -402,7 +405,6 @@ class EodJob:
             "symbols_expected": len(expected),
             "symbols_updated": len(updated),
             "completion_pct": pct,
-            "missing_symbols": missing,
             "gaps": quality["gaps"],
             "anomalies": quality["anomalies"],
             "quality_passed": bool(quality["passed"]),

@@ -50,25 +50,30 @@ _MEMBERSHIPS_SQL = """
     from marts.group_memberships
     order by group_type, group_name, member_rank
 """
+# Orders are byte-wise (collate "C"), like Python's sort of the published lists.
 _CATALOG_SQL = """
     select group_type, name from marts.definition_groups
-    where group_type in ('ETF', 'SECTOR', 'THEME') order by group_type, name
+    where group_type in ('ETF', 'SECTOR', 'THEME') order by group_type, name collate "C"
 """
-# One query per kind for the Postgres fallback; each returns rows of one value.
+# The Postgres fallback: one query per kind, answering one JSON document (a
+# single row to transfer and parse, however large the group).
+_MEMBERS_OF = (
+    "select coalesce(json_agg(symbol order by symbol collate \"C\"), '[]')::text"
+    " from marts.group_memberships where group_type = '{group_type}' and group_name = %s"
+)
 _FALLBACK_SQL: dict[str, str] = {
-    "etf_holdings": "select symbol, weight::float8 from marts.group_memberships "
-    "where group_type = 'ETF' and group_name = %s order by member_rank",
-    "stock_etfs": "select group_name from marts.group_memberships "
-    "where group_type = 'ETF' and symbol = %s order by group_name",
-    "stock_sector": "select group_name from marts.group_memberships "
-    "where group_type = 'SECTOR' and symbol = %s",
-    "sector_stocks": "select symbol from marts.group_memberships "
-    "where group_type = 'SECTOR' and group_name = %s order by symbol",
-    "theme_members": "select symbol from marts.group_memberships "
-    "where group_type = 'THEME' and group_name = %s order by symbol",
-    "universe": "select symbol from marts.group_memberships "
-    "where group_type = 'UNIVERSE' and group_name = %s order by symbol",
-    "catalog": "select name from marts.definition_groups where group_type = %s order by name",
+    "etf_holdings": "select coalesce(json_agg(json_build_array(symbol, weight::float8)"
+    " order by member_rank), '[]')::text from marts.group_memberships"
+    " where group_type = 'ETF' and group_name = %s",
+    "stock_etfs": 'select coalesce(json_agg(group_name order by group_name collate "C"),'
+    " '[]')::text from marts.group_memberships where group_type = 'ETF' and symbol = %s",
+    "stock_sector": "select coalesce(to_json(min(group_name))::text, 'null')"
+    " from marts.group_memberships where group_type = 'SECTOR' and symbol = %s",
+    "sector_stocks": _MEMBERS_OF.format(group_type="SECTOR"),
+    "theme_members": _MEMBERS_OF.format(group_type="THEME"),
+    "universe": _MEMBERS_OF.format(group_type="UNIVERSE"),
+    "catalog": "select coalesce(json_agg(name order by name collate \"C\"), '[]')::text"
+    " from marts.definition_groups where group_type = %s",
 }
 _CATALOG_GROUP_TYPES = {"all_etfs": "ETF", "all_sectors": "SECTOR", "all_themes": "THEME"}
 
@@ -298,12 +303,8 @@ class RelationshipCache:
         parameter = _CATALOG_GROUP_TYPES.get(key, key) if kind == "catalog" else key
         with self._connection.cursor() as cursor:
             cursor.execute(_FALLBACK_SQL[kind], (parameter,))
-            rows = cursor.fetchall()
-        if kind == "etf_holdings":
-            return _freeze(kind, [list(row) for row in rows])
-        if kind == "stock_sector":
-            return rows[0][0] if rows else None
-        return _freeze(kind, [row[0] for row in rows])
+            (document,) = cursor.fetchone()
+        return _freeze(kind, orjson.loads(document))
 
 
 _UNPUBLISHED = object()
@@ -318,3 +319,20 @@ def _freeze(kind: str, value: Any) -> Any:
     if kind == "etf_holdings":
         return tuple((symbol, weight) for symbol, weight in value)
     return tuple(value)
+
+
+def publish_after_build(database_url: str, client: redis.Redis) -> dict[str, Any]:
+    """The EOD hook after the transform step: publish the relationship cache.
+
+    A Redis outage is reported, not fatal: readers fall back to Postgres, and
+    the next build publishes again.
+    """
+    try:
+        publication = publish_relationships(database_url, client)
+    except redis.RedisError as error:
+        return {"published": False, "error": type(error).__name__}
+    return {
+        "published": True,
+        "changed_groups": len(publication.changed_groups),
+        "universe_updated_sent": publication.notified,
+    }

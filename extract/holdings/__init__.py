@@ -23,19 +23,24 @@ from extract.holdings.formats import ParsedFile
 
 # Every column is hinted so dlt creates it even when a layout never fills it
 # (iShares has no CUSIP, universes no shares): dbt reads a fixed shape.
-_TEXT = {"data_type": "text", "nullable": True}
-_DOUBLE = {"data_type": "double", "nullable": True}
+
+
+def _nullable(data_type: str, *names: str) -> dict[str, Any]:
+    # A fresh dict per column: dlt writes each column's name into its hint.
+    return {name: {"data_type": data_type, "nullable": True} for name in names}
+
+
+# Every column is hinted so dlt creates it even when a layout never fills it
+# (iShares has no CUSIP, universes no shares): dbt reads a fixed shape.
 HOLDINGS_COLUMNS: dict[str, Any] = {
     "batch_id": {"data_type": "text", "nullable": False},
     "line_number": {"data_type": "bigint", "nullable": False},
     "group_type": {"data_type": "text", "nullable": False},
     "group_name": {"data_type": "text", "nullable": False},
     "ticker": {"data_type": "text", "nullable": False},
-    **dict.fromkeys(
-        ("name", "sector", "asset_class", "identifier", "layout", "source_file"), _TEXT
-    ),
-    **dict.fromkeys(("weight_pct", "shares", "market_value", "market_cap"), _DOUBLE),
-    "as_of_date": {"data_type": "date", "nullable": True},
+    **_nullable("text", "name", "sector", "asset_class", "identifier", "layout", "source_file"),
+    **_nullable("double", "weight_pct", "shares", "market_value", "market_cap"),
+    **_nullable("date", "as_of_date"),
 }
 LOAD_COLUMNS: dict[str, Any] = {
     "event_id": {"data_type": "text", "nullable": False},
@@ -43,10 +48,10 @@ LOAD_COLUMNS: dict[str, Any] = {
     "action": {"data_type": "text", "nullable": False},
     "group_type": {"data_type": "text", "nullable": False},
     "group_name": {"data_type": "text", "nullable": False},
-    **dict.fromkeys(("mode", "batch_id", "checksum", "source_file", "layout"), _TEXT),
-    "as_of_date": {"data_type": "date", "nullable": True},
-    "row_count": {"data_type": "bigint", "nullable": True},
-    "weight_total": _DOUBLE,
+    **_nullable("text", "mode", "batch_id", "checksum", "source_file", "layout"),
+    **_nullable("date", "as_of_date"),
+    **_nullable("bigint", "row_count"),
+    **_nullable("double", "weight_total"),
 }
 
 

@@ -115,7 +115,11 @@ _UNIVERSE = _Layout(
     },
 )
 _NUMERIC = frozenset({"weight_pct", "shares", "market_value", "market_cap"})
-_AS_OF = re.compile(r"^(fund holdings as of|date:?|holdings:?\s*as of|as of)", re.IGNORECASE)
+# Preamble lines that carry the as-of date: iShares `Fund Holdings as of,"Apr 06,
+# 2023"`, SSGA `Date:,4/30/2024` or `Holdings:,As of 06-Apr-2023`.
+_AS_OF = re.compile(
+    r"^(?:fund holdings as of|holdings:?\s*as of|as of|date:?)\s*(.+)$", re.IGNORECASE
+)
 
 
 def file_checksum(path: Path) -> str:
@@ -177,8 +181,8 @@ def _read(path: Path, group_type: str, group_name: str, layouts: tuple[_Layout, 
                 match = _match_header(cells, layouts)
                 if match:
                     parsed.layout, columns, header = match[0].name, match[1], cells
-                elif cells and _AS_OF.match(cells[0]):
-                    parsed.as_of = _parse_as_of(" ".join(cells[1:]) or cells[0])
+                elif found := _AS_OF.match(" ".join(cell for cell in cells if cell)):
+                    parsed.as_of = _parse_as_of(found.group(1))
                 continue
             if not any(cells):
                 break  # a blank line ends the table; issuers put legal text after it
@@ -236,7 +240,7 @@ def _number(path: Path, line: int, field_name: str, raw: str) -> float | None:
 
 
 def _parse_as_of(text: str) -> date | None:
-    text = re.sub(r"^(holdings:?\s*)?as of\s*", "", text.strip(), flags=re.IGNORECASE)
+    text = text.strip()
     for pattern in ("%b %d, %Y", "%m/%d/%Y", "%d-%b-%Y", "%Y-%m-%d", "%B %d, %Y"):
         try:
             return datetime.strptime(text, pattern).date()

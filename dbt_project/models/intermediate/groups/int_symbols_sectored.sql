@@ -53,6 +53,8 @@ symbols as (
     select symbol from symbol_sectors
     union
     select symbol from etf_metadata
+    union
+    select symbol from ticker_sics
 
 ),
 

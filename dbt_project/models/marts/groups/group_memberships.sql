@@ -1,3 +1,16 @@
+{#-
+    Indexed for the relationship cache's Postgres fallback, which looks up
+    one group's members or one symbol's groups.
+-#}
+{{
+    config(
+        indexes=[
+            {'columns': ['group_type', 'group_name']},
+            {'columns': ['group_type', 'symbol']},
+        ],
+    )
+}}
+
 with
 
 members as (
