@@ -391,6 +391,7 @@ class EodJob:
                 (session, expected),
             )
         }
+        missing = sorted(set(expected) - updated)
         pct = round(100.0 * len(updated) / len(expected), 2) if expected else 0.0
         (etf_details,) = query(
             self.database_url,
@@ -405,6 +406,7 @@ class EodJob:
             "symbols_expected": len(expected),
             "symbols_updated": len(updated),
             "completion_pct": pct,
+            "missing_symbols": missing,
             "gaps": quality["gaps"],
             "anomalies": quality["anomalies"],
             "quality_passed": bool(quality["passed"]),
