@@ -134,9 +134,6 @@ final as (
         tickers.name,
         tickers.type_code as type,
         tickers.primary_exchange,
-        ---------- lifecycle (as of the latest EOD session), else today's list
-        coalesce(lifecycle.is_active, tickers.is_active) as active,
-        coalesce(lifecycle.delisted_at, tickers.delisted_at) as delisted_at,
 
         ---------- ticker details (null until details are loaded)
         ticker_details.list_date,
@@ -153,6 +150,10 @@ final as (
         etf_metadata.underlying_index,
         -- measured: the best-correlated benchmark over recent sessions
         correlated.correlation_reference,
+
+        ---------- lifecycle (as of the latest EOD session), else today's list
+        coalesce(lifecycle.is_active, tickers.is_active) as active,
+        coalesce(lifecycle.delisted_at, tickers.delisted_at) as delisted_at,
 
         ---------- lineage: the first EOD session that listed the symbol
         coalesce(

@@ -112,6 +112,7 @@ final as (
         ---------- state
         listings.is_active::boolean as is_active,
         listings.delisted_at::timestamptz as delisted_at,
+        listings.snapshot_session::date as last_seen_session,
 
         ---------- lifecycle sessions
         coalesce(known.first_seen_session, listings.snapshot_session)::date
@@ -129,7 +130,6 @@ final as (
                     then listings.snapshot_session
             end
         )::date as delisted_session,
-        listings.snapshot_session::date as last_seen_session,
 
         ---------- ticker changes
         coalesce(
