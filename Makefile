@@ -11,7 +11,7 @@ export RUNTIME__DLTHUB_TELEMETRY ?= false
 export DBT_SEND_ANONYMOUS_USAGE_STATS ?= false
 export GX_ANALYTICS_ENABLED ?= false
 
-.PHONY: help setup browser eod load test lint fmt docs bench services-up services-down clean
+.PHONY: help setup browser eod schedule load test lint fmt docs bench services-up services-down clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -28,6 +28,9 @@ setup: $(STAMP) ## Create .venv and install the pinned dependencies and server b
 
 eod: $(STAMP) ## Run the end-of-day job (DATE=YYYY-MM-DD for a given session)
 	$(TICKSTOCK) eod $(if $(DATE),--date $(DATE),)
+
+schedule: $(STAMP) ## Run the EOD at every session's run time, catching up missed sessions
+	$(TICKSTOCK) schedule
 
 load: $(STAMP) ## Backfill daily bars: make load ARGS="--symbols AAPL,MSFT --years 1"
 	$(TICKSTOCK) load $(ARGS)

@@ -1,0 +1,104 @@
+"""EOD cost against history size: `python -m benchmarks.bench_eod` prints one line per run.
+
+Target (issue 6): the EOD for one session with 5 years of history in the
+warehouse takes at most 1.25x the time it takes with 1 year: cost grows with
+new data, not with history. Each warehouse is a throw-away database on the
+configured (or embedded) Postgres; the market is the sandbox at the size
+TICKSTOCK_SANDBOX_SIZE asks for (dev: 20 listings, full: about 12,000).
+The history is the tracked universe's daily bars, loaded before the timing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+from urllib.parse import urlsplit
+
+import psycopg2
+import redis
+from rich.console import Console
+
+from extract.polygon.endpoint import polygon_endpoint
+from orchestration import loads
+from orchestration.dbt_runner import run_dbt
+from orchestration.eod import EodJob
+from orchestration.notifier import RedisNotifier
+from orchestration.services import Endpoints, resolve_endpoints
+from orchestration.settings import read_settings
+from orchestration.warehouse import export_connection_env
+
+# Bootstrap on the Friday, measure the Monday after (both fixed: reproducible).
+BOOTSTRAP_SESSION = date(2025, 6, 13)
+MEASURED_SESSION = date(2025, 6, 16)
+TARGET_RATIO = 1.25
+
+
+@contextlib.contextmanager
+def _throwaway_database(server_url: str) -> Iterator[str]:
+    name = f"tickstock_bench_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(server_url)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'create database "{name}"')
+    try:
+        yield urlsplit(server_url)._replace(path=f"/{name}").geturl()
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'drop database if exists "{name}" with (force)')
+        admin.close()
+
+
+def _measure(years: int, server: Endpoints) -> tuple[float, dict[str, float], int]:
+    """Seconds of the measured EOD, per step, and the bars it found in the warehouse."""
+    with _throwaway_database(server.database_url) as database_url:
+        settings = dataclasses.replace(read_settings(), database_url=database_url)
+        endpoints = Endpoints(database_url, server.redis_url, False, False)
+        quiet = Console(quiet=True)
+        notifier = RedisNotifier(redis.Redis.from_url(server.redis_url))
+        job = EodJob(settings, endpoints, notifier, console=quiet)
+        job.run(BOOTSTRAP_SESSION)
+        export_connection_env(database_url)
+        with polygon_endpoint(settings, lambda _: None) as api:
+            loads.land_polygon(
+                database_url,
+                api,
+                resources=("aggs_daily",),
+                symbols=loads.universe_symbols(database_url),
+                start=BOOTSTRAP_SESSION - timedelta(days=365 * years),
+                end=BOOTSTRAP_SESSION,
+            )
+        run_dbt("build", target=settings.dbt_target)
+        with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+            cursor.execute("select count(*) from marts.ohlcv_daily")
+            (history_rows,) = cursor.fetchone()
+        started = time.perf_counter()
+        outcome = job.run(MEASURED_SESSION)
+        seconds = time.perf_counter() - started
+        steps = {step.name: step.duration_s for step in outcome.steps}
+    return seconds, steps, history_rows
+
+
+def main() -> None:
+    """Run the same EOD on a 1-year and a 5-year warehouse; print times and their ratio."""
+    server = resolve_endpoints(read_settings())
+    size = read_settings().sandbox_size
+    results = {}
+    for years in (1, 5):
+        seconds, steps, rows = _measure(years, server)
+        results[years] = seconds
+        per_step = "  ".join(f"{name} {value:.1f}s" for name, value in steps.items())
+        print(
+            f"EOD {MEASURED_SESSION} with {years}y history ({rows} bars, sandbox {size}): "
+            f"{seconds:6.1f} s   [{per_step}]"
+        )
+    ratio = results[5] / results[1]
+    verdict = "OK" if ratio <= TARGET_RATIO else "OVER TARGET"
+    print(f"5y / 1y EOD time ratio: {ratio:.2f}x (target <= {TARGET_RATIO}x)  {verdict}")
+
+
+if __name__ == "__main__":
+    main()
