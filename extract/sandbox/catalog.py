@@ -216,7 +216,7 @@ REAL_ETFS: tuple[_Etf, ...] = (
 
 _THEMES: tuple[tuple[str, str | None, float, float, float], ...] = (
     # theme words, sector, beta, size loading, idiosyncratic vol (tracking noise)
-    *((f"{sector}", sector, 1.0, 0.0, 0.004) for sector in SECTORS),
+    *((sector, sector, 1.0, 0.0, 0.004) for sector in SECTORS),
     ("Large Cap Growth", "Information Technology", 1.05, -0.2, 0.003),
     ("Small Cap Growth", "Information Technology", 1.2, 0.9, 0.005),
     ("Large Cap Value", "Financials", 0.9, -0.1, 0.003),

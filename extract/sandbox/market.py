@@ -28,7 +28,6 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
 
 import numpy as np
 
@@ -60,8 +59,7 @@ from extract.sandbox.sectors import SECTORS
 from extract.sandbox.sessions import Sessions, xnys_sessions
 from extract.sandbox.universe import DEFAULT_UNIVERSE, Listing
 
-Size = Literal["dev", "full"]
-SIZES: tuple[str, ...] = ("dev", "full")
+SIZES = ("dev", "full")
 
 BLOCK_CACHE = 64
 """(year, chunk) blocks kept in memory: a full-size year is 47 blocks of about 4 MB."""
@@ -184,7 +182,7 @@ class SandboxMarket:
         self._life: tuple[np.ndarray, np.ndarray] | None = None
         self._sessions: Sessions = xnys_sessions()
         self._years = self._sessions.days.astype("datetime64[Y]").astype(int) + 1970
-        self._glitches_on = glitches
+        self._glitches = _glitches(seed, self._order) if glitches else ()
         self._extended_hours = extended_hours
         self._factors: Factors | None = None
         self._actions: CorporateActions | None = None
@@ -225,7 +223,7 @@ class SandboxMarket:
 
     def glitch_list(self) -> tuple[Glitch, ...]:
         """The glitches this market serves (empty unless built with ``glitches=True``)."""
-        return _glitches(self._seed, self._order) if self._glitches_on else ()
+        return self._glitches
 
     def daily_bars(
         self, ticker: str, first: date, last: date, as_of: datetime, adjusted: bool = True
@@ -400,9 +398,9 @@ class SandboxMarket:
         return bars
 
     def _with_glitches(self, bars: list[DailyBar]) -> list[DailyBar]:
-        if not self._glitches_on or not bars:
+        if not self._glitches or not bars:
             return bars
-        marked = {(g.session, g.ticker): g.kind for g in self.glitch_list()}
+        marked = {(g.session, g.ticker): g.kind for g in self._glitches}
         out = []
         for bar in bars:
             kind = marked.get((bar.session, bar.ticker))

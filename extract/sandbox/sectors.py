@@ -158,12 +158,6 @@ _SIC_KEYWORDS: tuple[tuple[str, tuple[str, str]], ...] = (
 )
 
 
-def pick(options: tuple, salt: str) -> object:
-    """A stable choice from ``options`` keyed by ``salt`` (same in every process)."""
-    digest = hashlib.blake2b(salt.encode(), digest_size=4).digest()
-    return options[int.from_bytes(digest, "big") % len(options)]
-
-
 def sector_of(industries: list[str]) -> str | None:
     """The sector named by a pytickersymbols industry list, or ``None`` when none matches."""
     text = [industry.lower() for industry in industries]
@@ -179,4 +173,6 @@ def sic_for(sector: str, industries: list[str], salt: str) -> tuple[str, str]:
     for word, sic in _SIC_KEYWORDS:
         if word in text and sic in SIC_BY_SECTOR[sector]:
             return sic
-    return pick(SIC_BY_SECTOR[sector], salt)  # type: ignore[return-value]
+    options = SIC_BY_SECTOR[sector]
+    digest = hashlib.blake2b(salt.encode(), digest_size=4).digest()  # stable in every process
+    return options[int.from_bytes(digest, "big") % len(options)]
