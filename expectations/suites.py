@@ -158,7 +158,7 @@ def _daily_bar_flags() -> list:
             column="kind",
             value_set=["price_jump", "volume_spike", "stale_price", "fmv_deviation"],
         ),
-        expect.ExpectColumnValuesToNotBeNull(column="value"),
+        expect.ExpectColumnValuesToNotBeNull(column="measured_value"),
         expect.ExpectCompoundColumnsToBeUnique(column_list=["symbol", "date", "kind"]),
         _rows(
             "flags on bars that do not exist",

@@ -103,7 +103,7 @@ def _completeness(database_url: str, session: date) -> tuple[float, int, int]:
 def _anomalies(database_url: str, session: date) -> list[dict[str, Any]]:
     rows = query(
         database_url,
-        "select symbol, date, kind, value from quality.daily_bar_flags"
+        "select symbol, date, kind, measured_value from quality.daily_bar_flags"
         " where date = %s order by symbol, kind",
         (session,),
     )

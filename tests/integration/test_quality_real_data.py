@@ -153,7 +153,7 @@ def test_a_missing_real_bar_next_to_a_closure_is_exactly_one_gap(warehouse: str)
         # Without the split record, the halving of AAPL's price is an anomaly.
         jump = query(
             warehouse,
-            "select value::float from quality.daily_bar_flags"
+            "select measured_value::float from quality.daily_bar_flags"
             " where symbol = 'AAPL' and date = %s and kind = 'price_jump'",
             (AAPL_SPLIT,),
         )

@@ -21,6 +21,7 @@
         materialized='incremental',
         unique_key=['symbol', 'date', 'kind'],
         incremental_strategy='delete+insert',
+        on_schema_change='sync_all_columns',
         indexes=[{'columns': ['symbol', 'date', 'kind'], 'unique': true}],
         pre_hook=[
             "{% if is_incremental() %}delete from {{ this }} where date
@@ -137,7 +138,8 @@ volume_baselines as (
 
     from bars_in_window
 
-    cross join lateral (
+    -- A lateral subquery: a CTE cannot see the outer bar.
+    cross join lateral (  -- noqa: ST05
         select
             percentile_cont(0.5) within group (
                 order by prior_bars.volume
@@ -162,7 +164,7 @@ price_jumps as (
         bars_in_window.symbol,
         bars_in_window.date,
         'price_jump' as kind,
-        bars_in_window.close / bars_in_window.previous_close - 1 as value,
+        bars_in_window.close / bars_in_window.previous_close - 1 as measured_value,
         {{ var('quality_max_abs_return') }} as threshold,
         splits.split_to / splits.split_from as split_ratio
 
@@ -186,14 +188,14 @@ unexplained_price_jumps as (
         symbol,
         date,
         kind,
-        value,
+        measured_value,
         threshold
 
     from price_jumps
 
     where
         split_ratio is null
-        or abs((1 + value) * split_ratio - 1) > threshold
+        or abs((1 + measured_value) * split_ratio - 1) > threshold
 
 ),
 
@@ -204,7 +206,7 @@ volume_spikes as (
         bars_in_window.date,
         'volume_spike' as kind,
         bars_in_window.volume / volume_baselines.median_volume::numeric
-            as value,
+            as measured_value,
         {{ var('quality_volume_spike_multiple') }} as threshold
 
     from bars_in_window
@@ -229,7 +231,7 @@ stale_prices as (
         symbol,
         date,
         'stale_price' as kind,
-        close as value,
+        close as measured_value,
         {{ stale_sessions }} as threshold
 
     from bars_in_window
@@ -247,7 +249,7 @@ fmv_deviations as (
         bars_in_window.date,
         'fmv_deviation' as kind,
         abs(bars_in_window.close - bars_in_window.fmv) / bars_in_window.fmv
-            as value,
+            as measured_value,
         {{ var('quality_fmv_max_deviation') }} as threshold
 
     from bars_in_window
@@ -284,10 +286,10 @@ final as (
 
     select
         symbol::text as symbol,
-        date::date as date,
+        date::date as date,  -- noqa: RF04
         kind::text as kind,
-        round(value::numeric, 6) as value,
-        threshold::numeric as threshold
+        threshold::numeric as threshold,
+        round(measured_value::numeric, 6) as measured_value
 
     from flags
 

@@ -35,8 +35,9 @@ final as (
     from coverage
 
     inner join sessions
-        on sessions.session_date
-        between coverage.coverage_start and coverage.coverage_end
+        on
+            sessions.session_date
+            between coverage.coverage_start and coverage.coverage_end
 
     left join daily_bars
         on

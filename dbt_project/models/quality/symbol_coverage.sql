@@ -65,13 +65,15 @@ bounds as (
         case
             -- Polygon's delisted_utc is midnight UTC of the first day the
             -- symbol no longer trades: coverage ends the day before.
-            when (symbols.delisted_at at time zone 'UTC')::date
+            when
+                (symbols.delisted_at at time zone 'UTC')::date
                 <= as_of.session_date
                 then (symbols.delisted_at at time zone 'UTC')::date - 1
             else as_of.session_date
         end as coverage_end,
         case
-            when (symbols.delisted_at at time zone 'UTC')::date
+            when
+                (symbols.delisted_at at time zone 'UTC')::date
                 <= as_of.session_date
                 then 'delisted'
             else 'as_of_session'
@@ -97,7 +99,7 @@ final as (
     select
         bounds.*,
         (
-            select count(*)
+            select count(*) as session_count
             from sessions
             where
                 sessions.session_date

@@ -26,10 +26,10 @@ final as (
 
     select
         session_date,
-        row_number() over (order by session_date)::integer as session_number,
         market_open_at,
         market_close_at,
-        is_early_close
+        is_early_close,
+        row_number() over (order by session_date)::integer as session_number
 
     from sessions
 
