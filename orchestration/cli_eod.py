@@ -150,7 +150,8 @@ def schedule_command(
         log=console.print,
     )
     if once:
-        scheduler.run_due()
+        if not scheduler.run_due():
+            raise typer.Exit(1)
         return
     scheduler.run_forever()
 

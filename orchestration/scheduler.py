@@ -55,33 +55,31 @@ class EodScheduler:
                 return run_at
         raise LookupError(f"no {self.calendar.name} session in the 14 days after {today}")
 
-    def run_due(self) -> list[date]:
-        """Run every due session in order; stop at the first failure. Returns those run."""
-        done = []
+    def run_due(self) -> bool:
+        """Run every due session, oldest first; stop at the first failure.
+
+        Returns:
+            True when every due session ran, False when one failed.
+        """
         for session in self.due_sessions(self.clock()):
             self.log(f"running the EOD for {session}")
             try:
                 self.run_session(session)
             except Exception as error:
                 self.log(f"EOD for {session} failed ({type(error).__name__}: {error})")
-                break
-            done.append(session)
-        return done
+                return False
+        return True
 
     def run_forever(self, cycles: int | None = None) -> None:
         """Catch up, then sleep until the next run time; `cycles` bounds the loop (tests)."""
         cycle = 0
         while cycles is None or cycle < cycles:
             cycle += 1
-            ran_all = self._run_and_check()
+            ran_all = self.run_due()
             now = self.clock()
             wake = self.next_run_time(now) if ran_all else now + RETRY_AFTER
             self.log(f"next EOD run at {wake:%Y-%m-%d %H:%M %Z}")
             self.sleep(max((wake - now).total_seconds(), 0.0))
-
-    def _run_and_check(self) -> bool:
-        due = self.due_sessions(self.clock())
-        return self.run_due() == due
 
 
 def cron_line(repo: str = str(REPO_ROOT)) -> str:

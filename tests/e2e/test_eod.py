@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -409,3 +411,55 @@ def test_plan_prints_session_close_and_run_time(servers):
         redis_url="redis://unused:1/0",
     )
     assert "not a XNYS session" in closed.stdout
+
+
+def test_a_killed_run_continues_where_it_stopped(first_run, servers):
+    database_url, _, _ = first_run
+    session = date(2025, 6, 18)
+    env = {
+        **os.environ,
+        "TICKSTOCK_DATABASE_URL": database_url,
+        "TICKSTOCK_REDIS_URL": servers.redis_url,
+    }
+    env.pop("POLYGON_API_KEY", None)
+    tickstock = os.path.join(os.path.dirname(sys.executable), "tickstock")
+    process = subprocess.Popen(
+        [tickstock, "eod", "--date", session.isoformat()],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 300
+    while not _step_running(database_url, session, "transform"):
+        assert process.poll() is None, "the run ended before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGKILL)  # no clean-up: the ledger says "running"
+    process.wait()
+
+    resumed = _job(database_url, servers.redis_url).run(session)
+    assert resumed.resumed_run_id is not None
+    assert resumed.message["status"] == "complete"
+    steps = _steps(database_url, resumed.resumed_run_id)
+    assert {name: steps[name] for name in ("reference", "lifecycle", "extract")} == {
+        "reference": ("succeeded", 1),
+        "lifecycle": ("succeeded", 1),
+        "extract": ("succeeded", 1),
+    }
+    assert steps["transform"] == ("succeeded", 2)
+    assert len(_session_bars(database_url, session)) == 15
+
+
+def _step_running(database_url: str, session: date, step: str) -> bool:
+    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        cursor.execute("select to_regclass('ops.eod_steps') is not null")
+        if not cursor.fetchone()[0]:
+            return False
+        cursor.execute(
+            "select exists (select from ops.eod_steps join ops.eod_runs using (run_id)"
+            " where session_date = %s and step = %s and eod_steps.status = 'running')",
+            (session, step),
+        )
+        return cursor.fetchone()[0]
