@@ -23,6 +23,8 @@ from orchestration.settings import STATE_DIR
 from orchestration.warehouse import query
 
 REPORTS_DIR = STATE_DIR / "reports" / "quality"
+# What backfilled raw bars feed, up to the quality models (incremental, cheap).
+BARS_AND_QUALITY = ("int_daily_bars_unioned", "ohlcv_daily", "tag:quality")
 
 
 @dataclass
@@ -63,8 +65,11 @@ class QualityReport:
         }
 
 
-def _build_quality_models(session: date, target: str, select: str = "tag:quality") -> None:
-    run_dbt("build", "--select", select, target=target, variables={"quality_session": str(session)})
+def _build_quality_models(
+    session: date, target: str, selection: tuple[str, ...] = ("tag:quality",)
+) -> None:
+    variables = {"quality_session": str(session)}
+    run_dbt("build", "--select", *selection, target=target, variables=variables)
 
 
 def _grouped(gaps: dict[str, list[tuple[date, int]]]) -> list[dict[str, Any]]:
@@ -143,7 +148,7 @@ def run_quality(
         )
         result = run_backfill(database_url, endpoint, plan)
         # Rebuild what the new raw bars feed: the bar models, then the quality models.
-        _build_quality_models(session, target, select="int_daily_bars_unioned+")
+        _build_quality_models(session, target, BARS_AND_QUALITY)
         remaining = read_gaps(database_url)
         backfill |= {
             "plan": plan.as_dict(),
