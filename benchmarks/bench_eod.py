@@ -5,7 +5,7 @@ warehouse takes at most 1.25x the time it takes with 1 year: cost grows with
 new data, not with history. Each warehouse is a throw-away database on the
 configured (or embedded) Postgres; the market is the sandbox at the size
 TICKSTOCK_SANDBOX_SIZE asks for (dev: 20 listings, full: about 12,000).
-The history is the tracked universe's daily bars, loaded before the timing.
+The history is the daily bars of every tracked symbol, loaded before the timing.
 """
 
 from __future__ import annotations
@@ -52,6 +52,15 @@ def _throwaway_database(server_url: str) -> Iterator[str]:
         admin.close()
 
 
+def _tracked_symbols(database_url: str) -> list[str]:
+    """Every active symbol the EOD updates: the whole market's history, not a sample."""
+    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "select symbol from lifecycle.symbol_processing where is_active and eod_update"
+        )
+        return [symbol for (symbol,) in cursor.fetchall()]
+
+
 def _measure(years: int, server: Endpoints) -> tuple[float, dict[str, float], int]:
     """Seconds of the measured EOD, per step, and the bars it found in the warehouse."""
     with _throwaway_database(server.database_url) as database_url:
@@ -67,7 +76,7 @@ def _measure(years: int, server: Endpoints) -> tuple[float, dict[str, float], in
                 database_url,
                 api,
                 resources=("aggs_daily",),
-                symbols=loads.universe_symbols(database_url),
+                symbols=_tracked_symbols(database_url),
                 start=BOOTSTRAP_SESSION - timedelta(days=365 * years),
                 end=BOOTSTRAP_SESSION,
             )
