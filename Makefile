@@ -32,7 +32,7 @@ eod: $(STAMP) ## Run the end-of-day job (DATE=YYYY-MM-DD for a given session)
 schedule: $(STAMP) ## Run the EOD at every session's run time, catching up missed sessions
 	$(TICKSTOCK) schedule
 
-load: $(STAMP) ## Backfill daily bars: make load ARGS="--symbols AAPL,MSFT --years 1"
+load: $(STAMP) ## Backfill bars: make load ARGS="--symbols AAPL,MSFT --years 1 [--timespan minute] [--dry-run]"
 	$(TICKSTOCK) load $(ARGS)
 
 browser: ## Install Debian's headless Chromium for the docs browser test (apt, as root)
@@ -54,6 +54,13 @@ fmt: $(STAMP) ## Format Python (ruff) and fix SQL (sqlfluff)
 
 docs: $(STAMP) ## Build the dbt docs site and GX Data Docs; print their paths
 	$(TICKSTOCK) docs
+
+bench: $(STAMP) ## Run every benchmark (benchmarks/bench_*.py) and print its numbers
+	@for bench in benchmarks/bench_*.py; do \
+		module=$$(basename $$bench .py); \
+		echo "== $$module"; \
+		$(BIN)/python -m benchmarks.$$module || exit 1; \
+	done
 
 services-up: $(STAMP) ## Start the embedded Postgres and Redis
 	$(TICKSTOCK) services up

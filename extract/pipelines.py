@@ -20,6 +20,8 @@ def make_pipeline(name: str, dataset: str, database_url: str) -> dlt.Pipeline:
     """
     # Arrow tables (the bars) get `_dlt_load_id` too: dbt reads rows by completed load.
     os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
+    # Load files live for seconds on local disk: gzip would cost most of normalize.
+    os.environ.setdefault("NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION", "true")
     warehouse = hashlib.sha256(redact_url(database_url).encode()).hexdigest()[:12]
     return dlt.pipeline(
         pipeline_name=name,
