@@ -45,26 +45,13 @@ _HOLDINGS_TRACKED_SQL = """
     left join marts.symbols as s on m.symbol = s.symbol
     where m.group_type = 'ETF'
 """
-# Stocks known anywhere (warehouse, holdings, universes) and whether a sector
-# group holds them: the coverage of the sector sources at full-market size.
+# Every stock known anywhere (warehouse, holdings files, universe lists, sector
+# CSV, ticker details) and its resolved sector: the coverage of the sector
+# sources at full-market size, beyond the symbols the warehouse tracks.
 _KNOWN_STOCKS_SQL = """
-    with funds as (
-        select name as symbol from marts.definition_groups where group_type = 'ETF'
-    ),
-    stocks as (
-        select symbol from marts.group_memberships where group_type in ('ETF', 'UNIVERSE')
-        union
-        select symbol from marts.symbols where sector is not null
-    )
-    select
-        count(*),
-        count(*) filter (
-            where symbol not in (
-                select symbol from marts.group_memberships where group_type = 'SECTOR'
-            )
-        )
-    from stocks
-    where symbol not in (select symbol from funds)
+    select count(*), count(*) filter (where sector = 'unknown')
+    from intermediate.int_symbols_classified
+    where not is_fund
 """
 _TOP_HOLDINGS_SQL = """
     select m.group_name, m.symbol, m.weight::float8

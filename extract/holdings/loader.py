@@ -8,6 +8,7 @@ leaves every group as it was.
 
 from __future__ import annotations
 
+import csv
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,9 +28,12 @@ from extract.holdings.formats import (
 from extract.holdings.settings import DATASET, PIPELINE
 from extract.holdings.validation import Findings, is_security, validate
 from extract.pipelines import make_pipeline, run_and_count
+from orchestration.settings import REPO_ROOT
 from orchestration.warehouse import connect, query, relation_exists
 
 MODES = ("full", "incremental", "dry-run")
+# Universes dbt builds by rule; a loaded list must not take one of their names.
+RULE_UNIVERSES = REPO_ROOT / "seeds" / "reference" / "universe_definitions.csv"
 HOLDINGS_TABLE = f"{DATASET}.holdings"
 LOADS_TABLE = f"{DATASET}.holding_loads"
 
@@ -214,7 +218,13 @@ def _members(database_url: str, batch: str | None) -> set[str]:
 
 def _group_name(path: Path, group_type: str, name: str | None) -> str:
     if group_type == "UNIVERSE":
-        return name or path.name.split(".")[0]
+        universe = name or path.name.split(".")[0]
+        with RULE_UNIVERSES.open(newline="") as rules:
+            if universe in {row["universe"] for row in csv.DictReader(rules)}:
+                raise HoldingsFileError(
+                    path, None, None, f"{universe} is built by rules in dbt: choose another name"
+                )
+        return universe
     symbol = (name or etf_from_filename(path) or "").upper()
     if not symbol:
         raise HoldingsFileError(

@@ -138,41 +138,49 @@ def test_every_etf_theme_and_rule_universe_is_defined(warehouse: str) -> None:
         "technology",
         "bonds",
     }
-    [(distinct_etfs,)] = _rows(
+    # 200+ ETFs across the themes; members are the ones the warehouse tracks.
+    [(seeded, tracked, members)] = _rows(
         warehouse,
-        "select count(distinct symbol) from marts.group_memberships where group_type = 'THEME'",
+        "select count(distinct t.symbol), count(distinct t.symbol) filter"
+        " (where s.symbol is not null), (select count(distinct symbol)"
+        " from marts.group_memberships where group_type = 'THEME')"
+        " from seeds.etf_themes as t left join marts.symbols as s on s.symbol = t.symbol",
     )
-    assert distinct_etfs >= 200
+    assert seeded >= 200 and members == tracked == 3  # QQQ, XLK, XLF
     universes = dict(
         _rows(
             warehouse,
             "select name, member_count from marts.definition_groups where group_type = 'UNIVERSE'",
         )
     )
-    assert universes["top_etf_50"] == 50
-    assert universes["top_100"] == 100 and universes["top_500"] == 500
+    assert universes["top_etf_50"] == 5  # the tracked ETFs above the AUM filter
     assert (universes["sp500"], universes["dow30"], universes["russell3000"]) == (503, 30, 2460)
     assert universes["dev_top_10"] == 10
     assert universes["dev_etfs"] == 5 and universes["dev_sectors"] == 2  # XLK, XLF
 
 
-def test_market_cap_universes_take_the_largest(warehouse: str) -> None:
-    def edge(universe: str) -> tuple:
-        [(smallest_in, largest_out)] = _rows(
+def test_market_cap_universes_take_the_largest_tracked_stocks(warehouse: str) -> None:
+    ranked = [
+        symbol
+        for (symbol,) in _rows(
             warehouse,
-            "select min(c.market_cap) filter (where m.symbol is not null),"
-            " max(c.market_cap) filter (where m.symbol is null)"
-            " from intermediate.int_symbols_classified as c"
-            " left join marts.group_memberships as m"
-            "  on m.symbol = c.symbol and m.group_id = %s"
-            " where not c.is_fund",
-            (f"UNIVERSE:{universe}",),
+            "select c.symbol from intermediate.int_symbols_classified as c"
+            " join marts.symbols as s on s.symbol = c.symbol"
+            " where not c.is_fund and c.market_cap is not null"
+            " order by c.market_cap desc, c.symbol",
         )
-        return smallest_in, largest_out
-
-    for universe in ("top_100", "top_500"):
-        smallest_in, largest_out = edge(universe)
-        assert smallest_in >= largest_out
+    ]
+    assert len(ranked) >= 10
+    for universe, size in (("top_100", 100), ("top_500", 500)):
+        members = [
+            symbol
+            for (symbol,) in _rows(
+                warehouse,
+                "select symbol from marts.group_memberships where group_id = %s",
+                (f"UNIVERSE:{universe}",),
+            )
+        ]
+        assert sorted(members) == sorted(ranked[:size])
 
 
 def test_filters_are_data(warehouse: str) -> None:
@@ -295,8 +303,14 @@ def test_cache_entries_have_the_tickstock_shape(warehouse: str) -> None:
     assert category == "broad_market" and metadata["member_count"] == 502
     assert len(metadata["checksum"]) == 64
     assert len(entries[("stock_universe", "sp500", "symbols")][0]) == 503
-    assert len(entries[("etf_universe", "top_etf_50", "symbols")][0]) == 50
-    assert "AGG" in entries[("etf_universe", "bonds", "etfs")][0]
+    assert entries[("etf_universe", "top_etf_50", "symbols")][0] == [
+        "IWM",
+        "QQQ",
+        "SPY",
+        "XLF",
+        "XLK",
+    ]
+    assert entries[("etf_universe", "sectors", "etfs")][0] == ["XLF", "XLK"]
     assert "XOM" in entries[("stock_universe", "sector_energy", "symbols")][0]
 
 
@@ -332,7 +346,7 @@ def _all_answers(cache: RelationshipCache) -> dict:
         "sector": cache.get_stock_sector("XOM"),
         "no_sector": cache.get_stock_sector("NOT-A-SYMBOL"),
         "sector_stocks": cache.get_sector_stocks("Energy"),
-        "theme": cache.get_theme_members("bonds"),
+        "theme": cache.get_theme_members("technology"),
         "universe": cache.get_universe("dow30"),
         "etfs": cache.get_all_etfs(),
         "sectors": cache.get_all_sectors(),
@@ -362,9 +376,9 @@ def test_relationship_cache_hit_miss_and_fallback(
     answers = _all_answers(cache)
     assert answers["stock_etfs"] == ("IVV", "SPY")
     assert answers["sector"] == "Energy" and answers["no_sector"] is None
-    assert "XOM" in answers["sector_stocks"] and "AGG" in answers["theme"]
+    assert "XOM" in answers["sector_stocks"] and answers["theme"] == ("QQQ", "XLK")
     assert len(answers["universe"]) == 30 and len(answers["etfs"]) == 237
-    assert len(answers["sectors"]) == 11 and len(answers["themes"]) == 7
+    assert "Energy" in answers["sectors"] and len(answers["themes"]) == 7
 
     # Nothing published (an empty Redis) and no Redis at all: Postgres answers the same.
     client.flushdb()

@@ -188,3 +188,11 @@ def test_universe_lists_load_as_universe_groups(warehouse: str) -> None:
     assert {key for key in current_loads(warehouse)} == {
         ("UNIVERSE", name) for name in ("dow30", "nasdaq100", "russell3000", "sp500")
     }
+
+
+def test_a_universe_list_cannot_take_a_rule_universe_name(warehouse: str, tmp_path: Path) -> None:
+    path = tmp_path / "top_100.csv"
+    path.write_text("symbol\nAAPL\n")
+    with pytest.raises(HoldingsFileError, match="top_100 is built by rules"):
+        load_files(warehouse, [path], "UNIVERSE", "full", now=Clock())
+    assert query(warehouse, "select to_regclass('raw_holdings.holdings')") == [(None,)]

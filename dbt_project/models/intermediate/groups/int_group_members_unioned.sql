@@ -1,10 +1,18 @@
 {#-
     Members of every group, one row per (group_type, group_name, symbol):
-    ETF holdings and universe files as loaded; sectors and themes from the
-    classification and seeds; computed universes by the rules in the
-    universe_definitions and universe_filters seeds.
+    ETF holdings and universe files as loaded (issuer facts, kept whole);
+    sectors and themes from the classification and seeds; computed universes
+    by the rules in the universe_definitions and universe_filters seeds.
+    Groups dbt derives hold only symbols the warehouse tracks (marts.symbols):
+    those are what TickStock can scan.
 -#}
 with
+
+tracked as (
+
+    select symbol from {{ ref('symbols') }}
+
+),
 
 group_lines as (
 
@@ -78,7 +86,10 @@ sector_members as (
 
     from symbols
 
-    where not is_fund and sector <> 'unknown'
+    where
+        not is_fund
+        and sector <> 'unknown'
+        and symbol in (select tracked.symbol from tracked)
 
 ),
 
@@ -93,6 +104,8 @@ theme_members as (
 
     from etf_themes
 
+    where symbol in (select tracked.symbol from tracked)
+
 ),
 
 stocks_by_market_cap as (
@@ -103,7 +116,10 @@ stocks_by_market_cap as (
 
     from symbols
 
-    where not is_fund and market_cap is not null
+    where
+        not is_fund
+        and market_cap is not null
+        and symbol in (select tracked.symbol from tracked)
 
 ),
 
@@ -138,7 +154,9 @@ etfs_by_aum as (
     inner join universe_filters
         on universe_filters.filter_name = 'aum'
 
-    where etf_metadata.aum_millions >= universe_filters.min_aum_millions
+    where
+        etf_metadata.aum_millions >= universe_filters.min_aum_millions
+        and etf_metadata.symbol in (select tracked.symbol from tracked)
 
 ),
 
@@ -192,6 +210,8 @@ dev_ranked as (
 
     left join symbols
         on dev_universe.symbol = symbols.symbol
+
+    where dev_universe.symbol in (select tracked.symbol from tracked)
 
 ),
 

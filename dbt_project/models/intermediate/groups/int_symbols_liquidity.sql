@@ -35,7 +35,7 @@ final as (
 
     select
         recent_bars.symbol,
-        avg(recent_bars.volume) as avg_daily_volume,
+        round(avg(recent_bars.volume))::bigint as avg_daily_volume,
         count(*) as sessions_measured,
         max(liquidity_filter.lookback_sessions) as lookback_sessions,
         count(*) >= max(liquidity_filter.lookback_sessions)
