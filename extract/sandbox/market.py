@@ -225,6 +225,22 @@ class SandboxMarket:
         """The glitches this market serves (empty unless built with ``glitches=True``)."""
         return self._glitches
 
+    def fair_value(self, ticker: str, as_of: datetime) -> float | None:
+        """The model price of ``ticker`` at the latest close by ``as_of``, traded or not.
+
+        What a thin listing is worth when its last trade is stale: the close
+        its factors and own moves have carried it to (split-adjusted).
+        """
+        listing = self._listings.get(ticker)
+        closed = self._sessions.closed_count(as_of)
+        if listing is None or closed == 0:
+            return None
+        span = self._life_span(listing, slice(closed - 1, closed))
+        if span.stop <= span.start:
+            return None
+        series, _ = self._series(ticker, span)
+        return float(series.close[0])
+
     def daily_bars(
         self, ticker: str, first: date, last: date, as_of: datetime, adjusted: bool = True
     ) -> list[DailyBar]:

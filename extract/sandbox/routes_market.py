@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 import numpy as np
 
@@ -17,6 +18,8 @@ EXCHANGE_IDS = {"XNAS": 12, "XNYS": 10, "ARCX": 11}
 """Polygon's numeric exchange ids of the primary exchanges the sandbox uses."""
 
 TRADE_CONDITIONS = [14, 41]
+PRIOR_LOOKBACK_DAYS = 30
+"""How far back a snapshot looks for the last traded session (thin listings skip some)."""
 NS_PER_MS = 1_000_000
 
 
@@ -36,6 +39,9 @@ def snapshot(call: Call) -> Body:
     ``day`` is the latest session that has opened by now, aggregated from its
     minute bars so far (the full daily bar once it has closed); ``min`` is the
     last completed minute; last trade and quote sit on that minute's close.
+    A thin listing that has not traded today keeps its last trade from an
+    earlier session, an all-zero ``day``, and an ``fmv`` (fair market value:
+    its model price at the latest close) that differs from that stale trade.
     """
     bool_param(call.params, "include_otc", False)  # validated; the sandbox lists no OTC names
     wanted = [t for t in call.params.get("tickers", "").split(",") if t]
@@ -52,22 +58,41 @@ def _ticker_snapshot(market: SandboxMarket, listing: Listing, call: Call) -> Bod
     index = int(np.searchsorted(sessions.open_ms, now_ms, side="right")) - 1
     if index < 1 or not listing.trades_on(sessions.days[index].astype(object)):
         return None
+    day = sessions.days[index].astype(object)
+    before = sessions.days[index - 1].astype(object)
+    # the last traded session before today (a thin listing may have skipped some)
+    prior = market.daily_bars(listing.ticker, before - timedelta(days=PRIOR_LOOKBACK_DAYS),
+                              before, call.now)  # fmt: skip
+    if not prior:
+        return None
+    prev = prior[-1]
     minutes = market.minute_bars(
         listing.ticker, int(sessions.open_ms[index]), int(sessions.close_ms[index]), call.now
     )
-    day = sessions.days[index].astype(object)
-    before = sessions.days[index - 1].astype(object)
-    prior = market.daily_bars(listing.ticker, before, before, call.now)
-    if not prior or len(minutes) == 0:
-        return None
-    (prev,) = prior
+    traded_today = len(minutes) > 0
+    if not traded_today:
+        if not listing.thin:
+            return None
+        # No trade yet today: the last trade is the last minute of the last traded day.
+        prev_index = sessions.index_of(prev.session)
+        minutes = market.minute_bars(
+            listing.ticker, int(sessions.open_ms[prev_index]), int(sessions.close_ms[prev_index]),
+            call.now,
+        )  # fmt: skip
     closed = market.daily_bars(listing.ticker, day, day, call.now)
     last = float(minutes.close[-1])
     trade_ns = (int(minutes.t[-1]) + 59_000) * NS_PER_MS + _jitter(listing.ticker, index)
     change = round(last - prev.close, 4)
+    fair = market.fair_value(listing.ticker, call.now) if listing.thin else None
+    if closed:
+        today = _ohlcv(closed[0])
+    elif traded_today:
+        today = _day(minutes)
+    else:
+        today = dict.fromkeys(("c", "h", "l", "o", "v", "vw"), 0)
     return {
-        "day": _ohlcv(closed[0]) if closed else _day(minutes),
-        "fmv": last,
+        "day": today,
+        "fmv": fair if fair is not None else last,
         "lastQuote": {
             "P": round(last + 0.01, 2),
             "S": 2 + _jitter(listing.ticker, index) % 7,
@@ -83,7 +108,7 @@ def _ticker_snapshot(market: SandboxMarket, listing: Listing, call: Call) -> Bod
             "t": trade_ns,
             "x": EXCHANGE_IDS.get(listing.primary_exchange, 4),
         },
-        "min": {"av": int(minutes.volume.sum()), **_minute(minutes)},
+        "min": {"av": int(minutes.volume.sum()) if traded_today else 0, **_minute(minutes)},
         "prevDay": _ohlcv(prev),
         "ticker": listing.ticker,
         "todaysChange": change,

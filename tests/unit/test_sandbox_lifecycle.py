@@ -161,3 +161,25 @@ def test_glitches_of_each_kind(market: SandboxMarket, glitchy: SandboxMarket, ki
         assert bad.high >= bad.close and grouped == served
     others = [b for b in glitchy.grouped_daily(day, NOW) if b.ticker != glitch.ticker]
     assert others == [b for b in market.grouped_daily(day, NOW) if b.ticker != glitch.ticker]
+
+
+def test_a_thin_etf_without_a_trade_today_keeps_a_stale_trade_and_an_fmv(
+    full_market: SandboxMarket,
+) -> None:
+    thin = first(full_market, lambda lst: lst.thin and lst.list_date.year < 2015
+                 and lst.delisted is None)  # fmt: skip
+    traded = {bar.session for bar in full_market.daily_bars(thin.ticker, *YEAR, NOW)}
+    sessions = full_market.sessions.days[full_market.sessions.span(*YEAR)].astype(object)
+    skipped = next(day for day in sessions[1:] if day not in traded)
+    now = datetime.combine(skipped, datetime.min.time(), NEW_YORK).replace(hour=17)  # closed
+    with SandboxServer(full_market, api_key=KEY, clock=lambda: now) as server:
+        body = get(f"{server.base_url}/v2/snapshot/locale/us/markets/stocks/tickers",
+                   tickers=f"{thin.ticker},SPY").json()  # fmt: skip
+    snap = {row["ticker"]: row for row in body["tickers"]}
+    stale = snap[thin.ticker]
+    assert set(stale["day"].values()) == {0} and stale["min"]["av"] == 0
+    last_traded = max(day for day in traded if day < skipped)
+    assert ny_day(stale["min"]["t"]) == str(last_traded)
+    assert stale["fmv"] == full_market.fair_value(thin.ticker, now)
+    assert stale["fmv"] != stale["lastTrade"]["p"]
+    assert snap["SPY"]["fmv"] == snap["SPY"]["lastTrade"]["p"]  # liquid: fmv is the last trade
