@@ -46,10 +46,13 @@ BARS = [
     *_series("BIGETF", volume={i: LIQUID for i in range(39)}, fmv={30: 11.0}),
 ]
 TYPES = {"THINETF": "ETF", "BIGETF": "ETF"}
+# Listed on session 5 while already tracked, first bar only on session 8.
+LATE = [bar for bar in _series("LATE") if bar[1] >= SESSIONS[8]]
+LISTED = {"LATE": SESSIONS[5]}
 
 
 @pytest.fixture(scope="module")
-def flags(servers: Endpoints) -> Iterator[set[tuple[str, date, str]]]:
+def warehouse(servers: Endpoints) -> Iterator[str]:
     with throwaway_database(servers.database_url) as url:
         export_connection_env(url)
         loads.land_calendar(url, TradingCalendar(), AS_OF)
@@ -60,14 +63,18 @@ def flags(servers: Endpoints) -> Iterator[set[tuple[str, date, str]]]:
                 "create table marts.ohlcv_daily (symbol text, date date, open numeric,"
                 " high numeric, low numeric, close numeric, volume numeric, fmv numeric);"
                 "create table marts.symbols (symbol text, type text, list_date date,"
-                " delisted_at timestamptz)"
+                " delisted_at timestamptz, initial_load_date date)"
             )
             cursor.executemany(
-                "insert into marts.ohlcv_daily values (%s, %s, %s, %s, %s, %s, %s, %s)", BARS
+                "insert into marts.ohlcv_daily values (%s, %s, %s, %s, %s, %s, %s, %s)",
+                BARS + LATE,
             )
             cursor.executemany(
-                "insert into marts.symbols values (%s, %s, null, null)",
-                [(s, TYPES.get(s, "CS")) for s in sorted({bar[0] for bar in BARS})],
+                "insert into marts.symbols values (%s, %s, %s, null, %s)",
+                [
+                    (s, TYPES.get(s, "CS"), LISTED.get(s), SESSIONS[0])
+                    for s in sorted({bar[0] for bar in BARS + LATE})
+                ],
             )
         run_dbt(
             "build",
@@ -76,7 +83,12 @@ def flags(servers: Endpoints) -> Iterator[set[tuple[str, date, str]]]:
             target="dev",
             variables={"quality_session": AS_OF.isoformat(), "quality_flag_sessions": 100},
         )
-        yield set(query(url, "select symbol, date, kind from quality.daily_bar_flags"))
+        yield url
+
+
+@pytest.fixture(scope="module")
+def flags(warehouse: str) -> set[tuple[str, date, str]]:
+    return set(query(warehouse, "select symbol, date, kind from quality.daily_bar_flags"))
 
 
 def test_volume_above_ten_times_the_median_is_a_spike(flags: set) -> None:
@@ -97,3 +109,8 @@ def test_a_return_beyond_twenty_percent_is_a_price_jump(flags: set) -> None:
 def test_only_a_thin_etf_far_from_its_fmv_is_flagged(flags: set) -> None:
     deviations = {(s, d) for s, d, kind in flags if kind == "fmv_deviation"}
     assert deviations == {("THINETF", SESSIONS[30])}
+
+
+def test_a_symbol_listed_while_tracked_owes_every_session_since_listing(warehouse: str) -> None:
+    gaps = query(warehouse, "select symbol, session_date from quality.daily_bar_gaps order by 1, 2")
+    assert gaps == [("LATE", day) for day in SESSIONS[5:8]]

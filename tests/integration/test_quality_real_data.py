@@ -42,6 +42,8 @@ AAPL_SPLIT = date(2005, 2, 28)  # 2-for-1: AAPL closed at 88.99, then 44.86
 # Each sample ends where it was cut from a longer history: the day after its
 # last bar is marked like a delisting, so coverage ends with the sample.
 SAMPLE_ENDS = {"AAPL": date(2007, 2, 1), "MSFT": date(2001, 11, 1)}
+# Microsoft's IPO, long before the history loaded for it: not owed.
+LIST_DATES = {"MSFT": date(1986, 3, 13)}
 WHOLE_HISTORY = {"quality_session": AS_OF.isoformat(), "quality_flag_sessions": 4000}
 
 
@@ -74,8 +76,8 @@ def _load_sample(database_url: str) -> None:
         )
         for symbol in ("AAPL", "MSFT", "IBM"):
             cursor.execute(
-                "insert into marts.symbols values (%s, 'CS', null, %s, '2013-03-01')",
-                (symbol, SAMPLE_ENDS.get(symbol)),
+                "insert into marts.symbols values (%s, 'CS', %s, %s, '2013-03-01')",
+                (symbol, LIST_DATES.get(symbol), SAMPLE_ENDS.get(symbol)),
             )
         cursor.execute("insert into raw_polygon.splits values ('AAPL', %s, 1, 2)", (AAPL_SPLIT,))
 
@@ -131,6 +133,9 @@ def test_coverage_follows_the_sample_and_its_end(warehouse: str) -> None:
     }
     bars = dict(query(warehouse, "select symbol, count(*) from marts.ohlcv_daily group by 1"))
     assert coverage["MSFT"][:2] == (date(2001, 8, 1), date(2001, 10, 31))
+    assert query(
+        warehouse, "select start_basis from quality.symbol_coverage where symbol = 'MSFT'"
+    ) == [("first_bar",)]
     assert coverage["IBM"][:2] == (date(2012, 10, 1), AS_OF)
     # Every expected session has its real bar: the calendar and the data agree.
     assert {symbol: sessions for symbol, (_, _, sessions) in coverage.items()} == bars

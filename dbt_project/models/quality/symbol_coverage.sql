@@ -1,8 +1,10 @@
 {#-
     Which sessions each tracked symbol should have a daily bar for: from its
-    list date (or, when that is unknown, its first bar) to the session
-    before its delisting (or the session the quality run is for). Symbols
-    of types the EOD job does not fetch daily bars for are not tracked.
+    list date when it was listed after it first landed here, else from its
+    first bar (history before that was never loaded, by choice), to the
+    session before its delisting (or the session the quality run is for).
+    Symbols of types the EOD job does not fetch daily bars for are not
+    tracked.
 -#}
 with
 
@@ -57,9 +59,17 @@ bounds as (
         bar_ranges.first_bar_date,
         bar_ranges.last_bar_date,
         coalesce(bar_ranges.bar_count, 0) as bar_count,
-        coalesce(symbols.list_date, bar_ranges.first_bar_date) as coverage_start,
+        -- A symbol listed while we already tracked it owes every session
+        -- since listing; one listed before it first landed here owes the
+        -- history that was loaded for it, from its first bar on.
         case
-            when symbols.list_date is not null then 'list_date'
+            when symbols.list_date >= symbols.initial_load_date
+                then symbols.list_date
+            else bar_ranges.first_bar_date
+        end as coverage_start,
+        case
+            when symbols.list_date >= symbols.initial_load_date
+                then 'list_date'
             else 'first_bar'
         end as start_basis,
         case
