@@ -44,10 +44,16 @@ def _resource(plan: LoadPlan) -> str:
     return "aggs_daily" if plan.timespan == "day" else "aggs_minute"
 
 
-def pending_units(database_url: str, plan: LoadPlan) -> list[Unit]:
-    """The plan's units that have not landed yet."""
-    landed = UnitLedger(database_url).landed(unit.key for unit in plan.units)
-    return [unit for unit in plan.units if unit.key not in landed]
+def _ledger_key(unit: Unit, scope: str) -> str:
+    """The unit's ledger key; `scope` keeps units of different data sources apart."""
+    return f"{scope}:{unit.key}" if scope else unit.key
+
+
+def pending_units(database_url: str, plan: LoadPlan, scope: str = "") -> list[Unit]:
+    """The plan's units that have not landed yet (from the data source `scope` names)."""
+    keys = {_ledger_key(unit, scope): unit for unit in plan.units}
+    landed = UnitLedger(database_url).landed(keys)
+    return [unit for key, unit in keys.items() if key not in landed]
 
 
 def run_load(
@@ -58,10 +64,15 @@ def run_load(
     batch_rows: int,
     on_landed: Callable[[Unit, pa.Table], None] | None = None,
     todo: Sequence[Unit] | None = None,
+    scope: str = "",
 ) -> BulkLoad:
-    """Land the pending units of `plan` (or `todo`) into `raw_polygon`, batch by batch."""
+    """Land the pending units of `plan` (or `todo`) into `raw_polygon`, batch by batch.
+
+    `scope` names the data source when it is not the usual one (a sandbox
+    scenario), so its units are not taken for the usual source's.
+    """
     ledger = UnitLedger(database_url)
-    todo = pending_units(database_url, plan) if todo is None else todo
+    todo = pending_units(database_url, plan, scope) if todo is None else todo
     result = BulkLoad(units_skipped=len(plan.units) - len(todo))
     pipeline = make_pipeline("polygon", "raw_polygon", database_url)
     rows_per_unit = plan.expected_rows / max(len(plan.units), 1)
@@ -69,7 +80,7 @@ def run_load(
         rows_by_key: dict[str, int] = {}
 
         def landed(unit: Unit, table: pa.Table, rows_by_key: dict[str, int] = rows_by_key) -> None:
-            rows_by_key[unit.key] = table.num_rows
+            rows_by_key[_ledger_key(unit, scope)] = table.num_rows
             if on_landed is not None:
                 on_landed(unit, table)
 

@@ -50,6 +50,20 @@ def _symbols(database_url: str, symbols: str | None, universe: str | None) -> li
     return tickers
 
 
+def _scenario_defaults(name: str, start, end, symbols, universe, lengthed: bool):
+    """A scenario's year as the default window, the default universe as the default symbols."""
+    from extract.sandbox.scenarios import scenario as scenario_named
+
+    try:
+        shape = scenario_named(name)
+    except ValueError as unknown:
+        raise _fail(str(unknown), 2) from None
+    if symbols is None and universe is None:
+        universe = "default"
+    first = start or (None if lengthed else shape.first.isoformat())
+    return first, end or shape.last.isoformat(), universe
+
+
 def load_command(
     symbols: Annotated[
         str | None, typer.Option(help="Comma-separated tickers, e.g. AAPL,MSFT.")
@@ -73,6 +87,14 @@ def load_command(
             "--dry-run", help="Print the plan (calls, expected rows, time) and write nothing."
         ),
     ] = False,
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            help="Sandbox scenario to load (crash_2020, growth_2021, volatility_periods, "
+            "trend_changes, high_low_events); the window defaults to its year, the symbols "
+            "to the default universe. See docs/sandbox.md."
+        ),
+    ] = None,
 ) -> None:
     """Backfill bars for symbols or a universe, then rebuild the marts.
 
@@ -87,6 +109,10 @@ def load_command(
 
     if timespan not in ("day", "minute"):
         raise _fail(f"--timespan must be 'day' or 'minute', not {timespan!r}", 2)
+    if scenario is not None:
+        start, end, universe = _scenario_defaults(
+            scenario, start, end, symbols, universe, lengthed=bool(years or months)
+        )
     first, last = _window(start, end, years, months)
     settings, endpoints = _endpoints()
     database_url = endpoints.database_url
@@ -101,13 +127,16 @@ def load_command(
     (market_size,) = query(database_url, "select count(*) from raw_polygon.tickers where active")[0]
     plan = plan_load(tickers, sessions, _timespan(timespan), market_size=market_size)
 
-    with polygon_endpoint(settings, _announce) as api:
+    if scenario is not None and not settings.uses_sandbox:
+        raise _fail("--scenario needs the sandbox market: unset POLYGON_API_KEY", 2)
+    with polygon_endpoint(settings, _announce, scenario=scenario) as api:
         from orchestration.bulk_load import pending_units
 
         concurrency = settings.polygon_concurrency or (
             1 if api.policy.per_minute else PAID_CONCURRENCY
         )
-        todo = pending_units(database_url, plan)
+        scope = f"scenario={scenario}" if scenario else ""
+        todo = pending_units(database_url, plan, scope)
         console.print(
             f"Loading {timespan} bars {first} → {last} ({len(sessions)} sessions) "
             f"for {len(tickers)} symbols"
@@ -117,7 +146,7 @@ def load_command(
         if dry_run:
             console.print("Dry run: nothing fetched, nothing written.")
             return
-        load = _run(database_url, api, plan, todo, concurrency, settings.load_batch_rows)
+        load = _run(database_url, api, plan, todo, concurrency, settings.load_batch_rows, scope)
 
     console.print(
         f"Landed {load.units_landed} units ({load.units_skipped} already there): {load.rows}"
@@ -130,7 +159,7 @@ def _timespan(text: str) -> Timespan:
     return "day" if text == "day" else "minute"
 
 
-def _run(database_url, api, plan, todo, concurrency: int, batch_rows: int):
+def _run(database_url, api, plan, todo, concurrency: int, batch_rows: int, scope: str):
     from extract.polygon import PolygonAuthError
     from orchestration.bulk_load import run_load
     from orchestration.load_progress import LoadProgress
@@ -141,7 +170,14 @@ def _run(database_url, api, plan, todo, concurrency: int, batch_rows: int):
         with LoadProgress(console, types, plan) as progress:
             progress.expect(todo)
             return run_load(
-                database_url, api, plan, concurrency, batch_rows, progress.landed, todo=todo
+                database_url,
+                api,
+                plan,
+                concurrency,
+                batch_rows,
+                progress.landed,
+                todo=todo,
+                scope=scope,
             )
     except PolygonAuthError as refused:
         raise _fail(f"{refused}: check POLYGON_API_KEY") from None

@@ -190,3 +190,26 @@ def test_a_sessions_minutes_aggregate_to_its_daily_bar_in_the_marts(resumed) -> 
     )[0][0]
     assert compared == len(SYMBOLS) * sessions
     assert mismatched == 0
+
+
+def test_a_scenario_loads_through_the_extract_path_into_the_marts(warehouse) -> None:
+    database_url, env = warehouse
+    loaded = run_cli("load", "--scenario", "crash_2020", "--symbols", "SPY", env=env)
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    [(sessions, drawdown)] = _rows(
+        database_url,
+        """
+        with bars as (
+            select close, max(close) over (order by date) as peak
+            from marts.ohlcv_daily
+            where symbol = 'SPY' and date between '2020-01-01' and '2020-12-31'
+        )
+        select count(*), min(close / peak - 1) from bars
+        """,
+    )
+    assert sessions == 253  # every 2020 NYSE session
+    # docs/sandbox.md: crash_2020 draws down about 35% (tolerance -40% to -30%).
+    assert -0.40 <= drawdown <= -0.30
+    unknown = run_cli("load", "--scenario", "crash_2099", env=env)
+    assert unknown.returncode == 2
+    assert "choose one of: crash_2020" in unknown.stderr
