@@ -28,6 +28,8 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import repeat
+from typing import NamedTuple
 
 import numpy as np
 
@@ -61,10 +63,13 @@ from extract.sandbox.universe import DEFAULT_UNIVERSE, Listing
 
 SIZES = ("dev", "full")
 
-BLOCK_CACHE = 64
-"""(year, chunk) blocks kept in memory: a full-size year is 47 blocks of about 4 MB."""
+BLOCK_BUDGET = 576 * 2**20
+"""Bytes of generated bars kept in memory, least recently used (year, chunk) blocks
+dropped first. A full-size year is 47 blocks of about 1.9 MB (stored as int32 where
+exact), so this holds six full-size years: a 5-year backfill walking its symbols in
+any order generates each block once."""
 
-GENERATE_BATCH = 8
+GENERATE_BATCH = 4
 """Chunks generated side by side: bounds the memory a full-size year takes to make."""
 
 GLITCH_KINDS = ("duplicate_bar", "missing_day", "bad_print")
@@ -81,9 +86,11 @@ class Glitch:
     kind: str
 
 
-@dataclass(frozen=True, slots=True)
-class DailyBar:
+class DailyBar(NamedTuple):
     """One symbol's OHLCV bar for one regular trading session.
+
+    A named tuple rather than a dataclass: a 5-year range makes over a thousand
+    of them per request, and a tuple is several times cheaper to create.
 
     Attributes:
         ticker: Symbol the bar belongs to.
@@ -124,6 +131,57 @@ class _DailySeries:
 
 
 _PRICE_FIELDS = ("open", "high", "low", "close", "volume", "vwap", "transactions")
+
+_SCALES = {"open": 100, "high": 100, "low": 100, "close": 100, "vwap": 10_000,
+           "volume": 1, "transactions": 1, "traded": 0}  # fmt: skip
+"""How each block field is narrowed: prices are whole cents (VWAP whole 1/10,000s), counts
+whole numbers; 0 keeps the field as generated."""
+
+
+class _Packed:
+    """One block field as kept in memory: int32 when that restores the generated values
+    exactly (halves a block), else the generated array itself. Index it like the array."""
+
+    __slots__ = ("scale", "values")
+
+    def __init__(self, values: np.ndarray, scale: int) -> None:
+        self.values, self.scale = values, 0
+        if scale and values.size and np.abs(values).max() * scale < 2**31 - 1:
+            narrow = np.rint(values * scale).astype(np.int32)
+            if np.array_equal(self._restore(narrow, scale), values):
+                self.values, self.scale = narrow, scale
+
+    @staticmethod
+    def _restore(part: np.ndarray, scale: int) -> np.ndarray:
+        if scale == 0:
+            return part
+        return part.astype(np.int64) if scale == 1 else part / scale
+
+    def __getitem__(self, key: object) -> np.ndarray:
+        return self._restore(self.values[key], self.scale)
+
+
+@dataclass(frozen=True, slots=True)
+class _StoredBlock:
+    """A generated ``Block`` as cached: its fields packed (see ``_Packed``)."""
+
+    open: _Packed
+    high: _Packed
+    low: _Packed
+    close: _Packed
+    volume: _Packed
+    vwap: _Packed
+    transactions: _Packed
+    traded: _Packed
+
+    @classmethod
+    def pack(cls, block: Block, columns: slice) -> _StoredBlock:
+        return cls(*(_Packed(getattr(block, name)[:, columns], _SCALES[name])
+                     for name in Block.__dataclass_fields__))  # fmt: skip
+
+    @property
+    def nbytes(self) -> int:
+        return sum(getattr(self, name).values.nbytes for name in Block.__dataclass_fields__)
 
 
 def _empty_block() -> DayBlock:
@@ -187,7 +245,8 @@ class SandboxMarket:
         self._factors: Factors | None = None
         self._actions: CorporateActions | None = None
         self._carries: dict[tuple[int, int], Carry] = {}
-        self._blocks: OrderedDict[tuple[int, int], Block] = OrderedDict()
+        self._blocks: OrderedDict[tuple[int, int], _StoredBlock] = OrderedDict()
+        self._block_bytes = 0
         self._lock = threading.RLock()
 
     @property
@@ -367,7 +426,8 @@ class SandboxMarket:
     def _bars(self, ticker: str, span: slice, adjusted: bool = True) -> list[DailyBar]:
         series, index = self._columns(ticker, span, adjusted)
         sessions = self._sessions
-        columns = zip(
+        rows = zip(
+            repeat(ticker),
             sessions.days[index].tolist(),
             sessions.start_ms[index].tolist(),
             series.open.tolist(),
@@ -377,9 +437,9 @@ class SandboxMarket:
             series.volume.tolist(),
             series.vwap.tolist(),
             series.transactions.tolist(),
-            strict=True,
+            strict=False,  # ``repeat`` is endless; the columns have equal lengths
         )
-        return [DailyBar(ticker, *row) for row in columns]
+        return list(map(DailyBar._make, rows))
 
     def _minutes(self, listing: Listing, span: slice, adjusted: bool) -> MinuteBars:
         series, index = self._columns(listing.ticker, span, adjusted)
@@ -438,7 +498,7 @@ class SandboxMarket:
         """Split-adjusted bars of ``ticker`` over ``span`` and whether each session traded."""
         position = self._position[ticker]
         chunk, column = divmod(position, CHUNK)
-        parts: list[Block] = []
+        parts: list[_StoredBlock] = []
         cuts: list[slice] = []
         cursor = span.start
         while cursor < span.stop:
@@ -486,10 +546,10 @@ class SandboxMarket:
         hi = int(np.searchsorted(self._years, year, side="right"))
         return slice(lo, hi)
 
-    def _block(self, year: int, chunk: int) -> Block:
+    def _block(self, year: int, chunk: int) -> _StoredBlock:
         return self._blocks_of(year, [chunk])[0]
 
-    def _blocks_of(self, year: int, chunks: list[int]) -> list[Block]:
+    def _blocks_of(self, year: int, chunks: list[int]) -> list[_StoredBlock]:
         """The blocks of ``chunks`` in ``year``, generating the missing ones (and the
         years before them, for the carried state) a batch of chunks at a time."""
         with self._lock:
@@ -500,8 +560,9 @@ class SandboxMarket:
             for chunk in chunks:
                 self._blocks.move_to_end((year, chunk))
                 out.append(self._blocks[(year, chunk)])
-            while len(self._blocks) > max(BLOCK_CACHE, len(chunks)):
-                self._blocks.popitem(last=False)
+            while self._block_bytes > BLOCK_BUDGET and len(self._blocks) > len(chunks):
+                _, dropped = self._blocks.popitem(last=False)
+                self._block_bytes -= dropped.nbytes
             return out
 
     def _generate(self, year: int, chunks: list[int]) -> None:
@@ -532,10 +593,9 @@ class SandboxMarket:
                 cut = slice(int(edges[number]), int(edges[number + 1]))
                 self._carries[(each + 1, chunk)] = Carry(carry.log_close[cut], carry.variance[cut])
         for number, chunk in enumerate(chunks):
-            cut = slice(int(edges[number]), int(edges[number + 1]))
-            self._blocks[(year, chunk)] = Block(
-                *(getattr(block, f)[:, cut] for f in Block.__dataclass_fields__)
-            )
+            stored = _StoredBlock.pack(block, slice(int(edges[number]), int(edges[number + 1])))
+            self._blocks[(year, chunk)] = stored
+            self._block_bytes += stored.nbytes
 
     def _market_factors(self) -> Factors:
         if self._factors is None:

@@ -39,9 +39,8 @@ def grouped(call: Call, day: str) -> Body:
     adjusted = bool_param(call.params, "adjusted", True)
     bool_param(call.params, "include_otc", False)  # validated; the sandbox lists no OTC names
     bars = call.market.grouped_daily(session, call.now, adjusted)
-    results = [
-        {"T": bar.ticker, **_daily_fields(bar, bar.start_ms + GROUPED_T_OFFSET_MS)} for bar in bars
-    ]
+    rows = _daily_rows(bars, GROUPED_T_OFFSET_MS)
+    results = [{"T": bar.ticker, **row} for bar, row in zip(bars, rows, strict=True)]
     return _aggregate_body({}, results, adjusted)
 
 
@@ -68,8 +67,8 @@ def ticker_range(
         if last < first:
             raise ApiError(400, "The parameter 'to' cannot be a time that occurs before 'from'")
         bars = call.market.daily_bars(ticker, first, last, call.now, adjusted)
-        times = [bar.start_ms for bar in bars]
-        rows = [_daily_fields(bar, bar.start_ms) for bar in bars]
+        rows = _daily_rows(bars)
+        times = [row["t"] for row in rows]
     else:
         lo, hi = _instant(start, "from", end_of_day=False), _instant(end, "to", end_of_day=True)
         if hi < lo:
@@ -121,17 +120,13 @@ def _aggregate_body(head: Body, results: list[Body], adjusted: bool) -> Body:
     return body
 
 
-def _daily_fields(bar: DailyBar, t: int) -> Body:
-    return {
-        "v": bar.volume,
-        "vw": bar.vwap,
-        "o": bar.open,
-        "c": bar.close,
-        "h": bar.high,
-        "l": bar.low,
-        "t": t,
-        "n": bar.transactions,
-    }
+def _daily_rows(bars: list[DailyBar], t_offset: int = 0) -> list[Body]:
+    """Polygon's result rows, ``t`` the bar's start plus ``t_offset``: one dict display per
+    bar (a 5-year range has over a thousand, a grouped day twelve thousand)."""
+    return [
+        {"v": v, "vw": vw, "o": o, "c": c, "h": h, "l": low, "t": start + t_offset, "n": n}
+        for _, _, start, o, h, low, c, v, vw, n in bars
+    ]
 
 
 def _minute_rows(bars: MinuteBars) -> list[Body]:
@@ -147,5 +142,6 @@ def _minute_rows(bars: MinuteBars) -> list[Body]:
         strict=True,
     )
     return [
-        dict(zip(["v", "vw", "o", "c", "h", "l", "t", "n"], row, strict=True)) for row in columns
+        {"v": v, "vw": vw, "o": o, "c": c, "h": h, "l": low, "t": t, "n": n}
+        for v, vw, o, c, h, low, t, n in columns
     ]

@@ -70,6 +70,7 @@ class _HttpServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _HttpServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: send both at once
     server_version = "TickStockSandbox/0"
 
     def do_GET(self) -> None:
