@@ -86,7 +86,11 @@ def validate_all(database_url: str, session_date: date) -> SuiteRun:
         if reason:
             skipped[spec.suite] = reason
             continue
-        outcomes[spec.suite] = run_checkpoint(context, spec, session_date)
+        outcome = run_checkpoint(context, spec, session_date)
+        if outcome is None:
+            skipped[spec.suite] = f"no rows in {spec.relation} for {session_date}"
+        else:
+            outcomes[spec.suite] = outcome
     return SuiteRun(outcomes, skipped, _offline_docs_index(context))
 
 

@@ -185,6 +185,8 @@ SUITES: tuple[SuiteSpec, ...] = (
         table="ohlcv_1min",
         expectations=_ohlcv_1min,
         session_column="ts",
+        # Minute bars are loaded on demand (`tickstock load --timespan minute`).
+        rows_required=False,
     ),
     SuiteSpec(suite="symbols__suite", schema="marts", table="symbols", expectations=_symbols),
     SuiteSpec(
