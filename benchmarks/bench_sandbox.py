@@ -113,6 +113,10 @@ def _per_symbol_ranges(market: SandboxMarket) -> None:
         url = f"{base_url}/v2/aggs/ticker/{symbols[0]}/range/1/day/{first}/{last}"
         seconds, _ = _timed(lambda: [session.get(url, timeout=60) for _ in range(20)])
         _report("one 5-year daily range over HTTP, warm", seconds / 20, symbols[0], TARGET_RANGE_S)
+        url = f"{base_url}/v2/aggs/ticker/{symbols[0]}/range/1/day/2025-12-01/{last}"
+        seconds, _ = _timed(lambda: [session.get(url, timeout=60) for _ in range(20)])
+        label = "one 1-month daily range over HTTP, warm"
+        _report(label, seconds / 20, "small answers on a kept-alive connection", TARGET_RANGE_S)
         url = f"{base_url}/v2/aggs/ticker/{symbols[0]}/range/1/minute/2025-06-01/2025-06-30"
         params = {"limit": 50_000}
         seconds, response = _timed(lambda: session.get(url, params=params, timeout=60))

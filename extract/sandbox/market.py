@@ -65,11 +65,11 @@ SIZES = ("dev", "full")
 
 BLOCK_BUDGET = 576 * 2**20
 """Bytes of generated bars kept in memory, least recently used (year, chunk) blocks
-dropped first. A full-size year is 47 blocks of about 1.9 MB (stored as int32 where
-exact), so this holds six full-size years: a 5-year backfill walking its symbols in
-any order generates each block once."""
+dropped first. A full-size year is 47 blocks of about 1.8 MB (stored as int32 where
+exact), so this holds about seven full-size years: a 5-year backfill (six calendar
+years) walking its symbols in any order generates each block once."""
 
-GENERATE_BATCH = 4
+GENERATE_BATCH = 8
 """Chunks generated side by side: bounds the memory a full-size year takes to make."""
 
 GLITCH_KINDS = ("duplicate_bar", "missing_day", "bad_print")
