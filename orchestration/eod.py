@@ -222,8 +222,36 @@ class EodJob:
         rows |= loads.land_listings(self.database_url, endpoint, run.session)
         tickers = loads.land_polygon(self.database_url, endpoint, resources=("tickers",))
         rows |= tickers.rows
+        details = self._land_reference(endpoint)
+        rows |= details.rows
         record.detail["rows_landed"] = rows
-        _note_failures(record, tickers.failures)
+        _note_failures(record, [*tickers.failures, *details.failures])
+
+    def _land_reference(self, endpoint: PolygonEndpoint) -> loads.Landing:
+        """Upcoming holidays daily; details, splits and dividends of symbols new to us.
+
+        Each symbol's details and corporate actions are fetched once, when it
+        is first tracked, so a free plan (5 calls a minute) is not spent on
+        reference data every day.
+        """
+        from orchestration.reference import land_reference
+
+        if not relation_exists(self.database_url, loads.UNIVERSE_TABLE):
+            run_dbt("seed", target=self.settings.dbt_target)
+        tracked = loads.universe_symbols(self.database_url)
+        known: set[str] = set()
+        if relation_exists(self.database_url, "raw_polygon.ticker_details"):
+            sql = "select ticker from raw_polygon.ticker_details"
+            known = {ticker for (ticker,) in query(self.database_url, sql)}
+        new = [symbol for symbol in tracked if symbol not in known]
+        resources = ["market_holidays"]
+        if new:
+            resources += ["ticker_details", "splits", "dividends"]
+        if not relation_exists(self.database_url, "raw_polygon.ticker_types"):
+            resources.append("ticker_types")
+        return land_reference(
+            self.database_url, endpoint, symbols=new, resources=resources, action_symbols=new
+        )
 
     def _lifecycle(self, run: _Run, record: StepRecord) -> None:
         """Listings, delistings and ticker changes; history for what is new."""
@@ -272,8 +300,8 @@ class EodJob:
         failures = []
         endpoint = self._endpoint(run)
         if self._needs_bootstrap():
-            self.console.print("  empty warehouse: bootstrapping reference data and history")
-            run_dbt("seed", target=self.settings.dbt_target)
+            # The reference step has loaded the seeds, the dev universe among them.
+            self.console.print("  empty warehouse: bootstrapping the default history")
             history = loads.land_polygon(
                 self.database_url,
                 endpoint,
