@@ -44,13 +44,7 @@ new_loads as (
         is_completed
 
         {% if is_incremental() %}
-            and loaded_at > (
-                select
-                    coalesce(
-                        max(existing_bars.loaded_at), '-infinity'::timestamptz
-                    ) as watermark
-                from {{ this }} as existing_bars
-            )
+            and {{ loaded_after_watermark() }}
         {% endif %}
 
 ),

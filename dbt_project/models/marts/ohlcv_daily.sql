@@ -25,13 +25,7 @@ daily_bars as (
     select * from {{ ref('int_daily_bars_unioned') }}
 
     {% if is_incremental() %}
-        where loaded_at > (
-            select
-                coalesce(
-                    max(existing_bars.loaded_at), '-infinity'::timestamptz
-                ) as watermark
-            from {{ this }} as existing_bars
-        )
+        where {{ loaded_after_watermark() }}
     {% endif %}
 
 ),

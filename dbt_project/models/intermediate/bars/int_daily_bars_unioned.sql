@@ -58,13 +58,7 @@ new_loads as (
     select * from completed_loads
 
     {% if is_incremental() %}
-        where loaded_at > (
-            select
-                coalesce(
-                    max(existing_bars.loaded_at), '-infinity'::timestamptz
-                ) as watermark
-            from {{ this }} as existing_bars
-        )
+        where {{ loaded_after_watermark() }}
     {% endif %}
 
 ),

@@ -25,7 +25,6 @@ renamed as (
     select
         ---------- ids
         ticker as symbol,
-        to_timestamp(t / 1000.0) as bar_start_at,
 
         ---------- prices
         o as open,
@@ -45,7 +44,8 @@ renamed as (
         ---------- lineage
         _dlt_load_id as load_id,
 
-        ---------- derived: the New York date the minute trades on
+        ---------- derived: the minute's UTC start and the New York date it trades on
+        to_timestamp(t / 1000.0) as bar_start_at,
         (to_timestamp(t / 1000.0) at time zone 'America/New_York')::date
             as session_date
 
