@@ -145,7 +145,8 @@ class _Packed:
     __slots__ = ("scale", "values")
 
     def __init__(self, values: np.ndarray, scale: int) -> None:
-        self.values, self.scale = values, 0
+        # a copy, not a view, so the arrays of the batch generated with it can be freed
+        self.values, self.scale = np.ascontiguousarray(values), 0
         if scale and values.size and np.abs(values).max() * scale < 2**31 - 1:
             narrow = np.rint(values * scale).astype(np.int32)
             if np.array_equal(self._restore(narrow, scale), values):

@@ -224,7 +224,8 @@ def _path(
     log_close = carry.log_close + np.cumsum(log_return, axis=0)
     omega = exposures.idio_vol**2 * (1 - GARCH_ALPHA - GARCH_BETA)
     last_var = omega + (GARCH_ALPHA * shock[-1] ** 2 + GARCH_BETA) * sigma[-1] ** 2
-    return _Path(log_return, log_close, sigma, Carry(log_close[-1], last_var))
+    # a copy: a view of the last row would keep the whole year's closes alive in the carries
+    return _Path(log_return, log_close, sigma, Carry(log_close[-1].copy(), last_var))
 
 
 def advance(
