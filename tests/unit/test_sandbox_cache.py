@@ -47,6 +47,17 @@ def test_stored_blocks_take_about_half_the_generated_size(market: SandboxMarket)
     assert market._block_bytes < 0.55 * generated
 
 
+def test_carried_state_and_stored_fields_hold_no_year_of_generated_arrays(
+    market: SandboxMarket,
+) -> None:
+    market.daily_bars("AAPL", *ALL_YEARS, NOW)
+    carried = [array for carry in market._carries.values() for array in vars(carry).values()]
+    stored = [getattr(b, f).values for b in market._blocks.values() for f in ("open", "traded")]
+    for array in carried + stored:
+        owner = array if array.base is None else array.base
+        assert owner.nbytes <= max(array.nbytes, CHUNK * 8)
+
+
 @pytest.mark.parametrize(
     ("values", "scale", "narrowed"),
     [
