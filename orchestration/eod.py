@@ -220,12 +220,44 @@ class EodJob:
             rows |= loads.land_calendar(self.database_url, self.calendar, run.session)
         endpoint = self._endpoint(run)
         rows |= loads.land_listings(self.database_url, endpoint, run.session)
+        changes = self._land_ticker_changes(endpoint, run.session)
+        rows |= changes.rows
         tickers = loads.land_polygon(self.database_url, endpoint, resources=("tickers",))
         rows |= tickers.rows
         details = self._land_reference(endpoint)
         rows |= details.rows
         record.detail["rows_landed"] = rows
-        _note_failures(record, [*tickers.failures, *details.failures])
+        _note_failures(record, [*changes.failures, *tickers.failures, *details.failures])
+
+    def _land_ticker_changes(self, endpoint: PolygonEndpoint, session: date) -> loads.Landing:
+        """Ticker events of tracked symbols the session's list no longer shows as active.
+
+        One request per such symbol, so the lifecycle models can tell a
+        ticker change from a delisting even when no composite FIGI links the
+        old ticker to the new one. Asked by composite FIGI when known: it
+        outlives the old ticker.
+        """
+        from orchestration.reference import land_reference
+
+        if not relation_exists(self.database_url, "lifecycle.symbol_processing"):
+            return loads.Landing()  # no earlier session to compare with
+        gone = query(
+            self.database_url,
+            "select coalesce(known.composite_figi, known.symbol)"
+            " from lifecycle.symbol_lifecycle as known"
+            " inner join lifecycle.symbol_processing as processing using (symbol)"
+            " where known.is_active and processing.eod_update and not exists ("
+            "  select from raw_polygon.ticker_listings as listed"
+            "  where listed.ticker = known.symbol and listed.as_of = %s and listed.active)"
+            " order by 1",
+            (session,),
+        )
+        if not gone:
+            return loads.Landing()
+        identifiers = [ident for (ident,) in gone]
+        return land_reference(
+            self.database_url, endpoint, symbols=identifiers, resources=["ticker_events"]
+        )
 
     def _land_reference(self, endpoint: PolygonEndpoint) -> loads.Landing:
         """Upcoming holidays daily; details, splits and dividends of symbols new to us.

@@ -6,9 +6,13 @@
     built by earlier runs. The first snapshot ever is the baseline: what it
     lists is known, not "new". Later:
     - a symbol seen for the first time is a listing (listed_session), or a
-      rename when a known symbol with the same composite FIGI stops trading;
-    - a known active symbol now inactive is a delisting (delisted_session).
-    Symbols absent from the snapshot keep their row: history is never lost.
+      rename when a known symbol with the same composite FIGI stops trading,
+      or when Polygon's ticker events record a change from a known symbol;
+    - a known active symbol now inactive is a delisting (delisted_session),
+      or the old side of a rename (renamed_to);
+    - a known active symbol missing from the snapshot that a ticker event
+      renamed is inactive from this session, renamed to its new ticker.
+    Other symbols absent from the snapshot keep their row: history is never lost.
     full_refresh=false: the state cannot be rebuilt from the latest snapshot.
 -#}
 {{
@@ -47,7 +51,12 @@ known as (
         select
             null::text as symbol,
             null::text as composite_figi,
+            null::text as name,
+            null::text as type_code,
+            null::text as primary_exchange,
             null::boolean as is_active,
+            null::timestamptz as delisted_at,
+            null::date as last_seen_session,
             null::date as first_seen_session,
             null::date as listed_session,
             null::date as delisted_session,
@@ -55,6 +64,25 @@ known as (
             null::text as renamed_to
         where false
     {% endif %}
+
+),
+
+ticker_changes as (
+
+    select * from {{ ref('int_ticker_changes') }}
+
+    {% if session %}
+        where change_date <= '{{ session }}'::date
+    {% endif %}
+
+),
+
+snapshot as (
+
+    -- Null when this run has no snapshot: then nothing can go missing.
+    select max(snapshot_session) as snapshot_session
+
+    from listings
 
 ),
 
@@ -97,7 +125,35 @@ predecessors as (
 
 ),
 
-final as (
+event_predecessors as (
+
+    -- A known symbol Polygon's ticker events say became another one.
+    select
+        ticker_changes.new_symbol as symbol,
+        min(ticker_changes.old_symbol) as previous_symbol
+
+    from ticker_changes
+
+    inner join known
+        on ticker_changes.old_symbol = known.symbol
+
+    group by ticker_changes.new_symbol
+
+),
+
+event_successors as (
+
+    select
+        old_symbol as symbol,
+        min(new_symbol) as next_symbol
+
+    from ticker_changes
+
+    group by old_symbol
+
+),
+
+listed as (
 
     select
         ---------- ids
@@ -136,14 +192,14 @@ final as (
             known.renamed_from,
             case
                 when known.symbol is null and not baseline.is_baseline
-                    then predecessors.symbol
+                    then coalesce(predecessors.symbol, event_predecessors.previous_symbol)
             end
         )::text as renamed_from,
         coalesce(
             known.renamed_to,
             case
                 when known.is_active and not listings.is_active
-                    then successors.symbol
+                    then coalesce(successors.symbol, event_successors.next_symbol)
             end
         )::text as renamed_to
 
@@ -163,6 +219,55 @@ final as (
         on
             listings.composite_figi = predecessors.composite_figi
             and listings.symbol != predecessors.symbol
+
+    left join event_predecessors
+        on listings.symbol = event_predecessors.symbol
+
+    left join event_successors
+        on listings.symbol = event_successors.symbol
+
+),
+
+renamed_away as (
+
+    -- Known and active, gone from today's list under a new ticker: kept, inactive.
+    select
+        known.symbol,
+        known.composite_figi,
+        known.name,
+        known.type_code,
+        known.primary_exchange,
+        false as is_active,
+        known.delisted_at,
+        known.last_seen_session,
+        known.first_seen_session,
+        known.listed_session,
+        snapshot.snapshot_session as delisted_session,
+        known.renamed_from,
+        event_successors.next_symbol as renamed_to
+
+    from known
+
+    cross join snapshot
+
+    inner join event_successors
+        on known.symbol = event_successors.symbol
+
+    where
+        known.is_active
+        and snapshot.snapshot_session is not null
+        and not exists (
+            select from listings
+            where listings.symbol = known.symbol
+        )
+
+),
+
+final as (
+
+    select * from listed
+    union all
+    select * from renamed_away
 
 )
 
