@@ -4,7 +4,8 @@
     sectors and themes from the classification and seeds; computed universes
     by the rules in the universe_definitions and universe_filters seeds.
     Groups dbt derives hold only symbols the warehouse tracks (marts.symbols):
-    those are what TickStock can scan.
+    those are what TickStock can scan. A renamed symbol counts under its new
+    ticker (int_ticker_renames), whatever ticker a file or rule names.
 -#}
 with
 
@@ -59,6 +60,12 @@ universe_filters as (
 dev_universe as (
 
     select * from {{ ref('dev_universe') }}
+
+),
+
+renames as (
+
+    select * from {{ ref('int_ticker_renames') }}
 
 ),
 
@@ -244,7 +251,7 @@ dev_members as (
 
 ),
 
-final as (
+unioned as (
 
     select * from loaded
     union all
@@ -259,6 +266,45 @@ final as (
     select * from liquid_members
     union all
     select * from dev_members
+
+),
+
+current_tickers as (
+
+    select
+        unioned.group_type,
+        unioned.group_name,
+        unioned.weight_pct,
+        unioned.source,
+        coalesce(renames.new_symbol, unioned.symbol) as symbol,
+        -- Listed under both tickers: the row of the new one wins.
+        row_number() over (
+            partition by
+                unioned.group_type,
+                unioned.group_name,
+                coalesce(renames.new_symbol, unioned.symbol)
+            order by renames.old_symbol is null desc, unioned.weight_pct desc nulls last
+        ) as ticker_rank
+
+    from unioned
+
+    left join renames
+        on unioned.symbol = renames.old_symbol
+
+),
+
+final as (
+
+    select
+        group_type,
+        group_name,
+        symbol,
+        weight_pct,
+        source
+
+    from current_tickers
+
+    where ticker_rank = 1
 
 )
 
