@@ -31,7 +31,7 @@ dlt_loads as (
 
 ),
 
-new_loads as (
+completed_loads as (
 
     -- Rows of a load become visible only once dlt has recorded it as completed.
     select
@@ -40,12 +40,17 @@ new_loads as (
 
     from dlt_loads
 
-    where
-        is_completed
+    where is_completed
 
-        {% if is_incremental() %}
-            and {{ loaded_after_watermark() }}
-        {% endif %}
+),
+
+new_loads as (
+
+    select * from completed_loads
+
+    {% if is_incremental() %}
+        where {{ loaded_after_watermark() }}
+    {% endif %}
 
 ),
 
