@@ -10,13 +10,9 @@ The history is the daily bars of every tracked symbol, loaded before the timing.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import date, timedelta
-from urllib.parse import urlsplit
 
 import psycopg2
 import redis
@@ -30,26 +26,12 @@ from orchestration.notifier import RedisNotifier
 from orchestration.services import Endpoints, resolve_endpoints
 from orchestration.settings import read_settings
 from orchestration.warehouse import export_connection_env
+from tests.conftest import throwaway_database
 
 # Bootstrap on the Friday, measure the Monday after (both fixed: reproducible).
 BOOTSTRAP_SESSION = date(2025, 6, 13)
 MEASURED_SESSION = date(2025, 6, 16)
 TARGET_RATIO = 1.25
-
-
-@contextlib.contextmanager
-def _throwaway_database(server_url: str) -> Iterator[str]:
-    name = f"tickstock_bench_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(server_url)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'create database "{name}"')
-    try:
-        yield urlsplit(server_url)._replace(path=f"/{name}").geturl()
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'drop database if exists "{name}" with (force)')
-        admin.close()
 
 
 def _tracked_symbols(database_url: str) -> list[str]:
@@ -63,7 +45,7 @@ def _tracked_symbols(database_url: str) -> list[str]:
 
 def _measure(years: int, server: Endpoints) -> tuple[float, dict[str, float], int]:
     """Seconds of the measured EOD, per step, and the bars it found in the warehouse."""
-    with _throwaway_database(server.database_url) as database_url:
+    with throwaway_database(server.database_url) as database_url:
         settings = dataclasses.replace(read_settings(), database_url=database_url)
         endpoints = Endpoints(database_url, server.redis_url, False, False)
         quiet = Console(quiet=True)
