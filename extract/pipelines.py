@@ -48,6 +48,10 @@ def run_and_count(pipeline: dlt.Pipeline, data: Any) -> dict[str, int]:
     the user reads its message rather than dlt's pipeline trace.
     """
     try:
+        if pipeline.has_pending_data:
+            # A killed run left packages behind. dlt's run() would load them and
+            # silently skip `data`, so they are finished first, on their own.
+            pipeline.run()
         pipeline.run(data)
     except PipelineStepFailed as failed:
         raise _root_cause(failed) from failed
