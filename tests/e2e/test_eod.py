@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,6 +23,8 @@ from orchestration.notifier import EOD_COMPLETE_CHANNEL, EOD_RUNS_STREAM, RedisN
 from orchestration.services import Endpoints
 from orchestration.settings import REPO_ROOT, Settings
 from tests.conftest import throwaway_database
+from tests.support.cli import cli_env, run_cli
+from tests.support.listener import ChannelListener
 from tests.support.private_redis import PrivateRedis
 
 pytestmark = pytest.mark.e2e
@@ -42,30 +43,6 @@ MESSAGE_FIELDS = {
     "duration_s",
     "reports",
 }
-
-
-class Listener:
-    """Collects what arrives on the completion channel while the run happens."""
-
-    def __init__(self, redis_url: str) -> None:
-        self.pubsub = redis.Redis.from_url(redis_url).pubsub()
-        self.pubsub.subscribe(EOD_COMPLETE_CHANNEL)
-        self.pubsub.get_message(timeout=2)
-        self.messages: list[dict] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._listen, daemon=True)
-        self._thread.start()
-
-    def _listen(self) -> None:
-        while not self._stop.is_set():
-            message = self.pubsub.get_message(timeout=0.2)
-            if message and message["type"] == "message":
-                self.messages.append(json.loads(message["data"]))
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.pubsub.close()
 
 
 def _scalar(database_url: str, sql: str, params: tuple = ()) -> object:
@@ -87,30 +64,14 @@ def _secrets(servers: Endpoints) -> list[str]:
 
 def _tickstock(*args: str, database_url: str, redis_url: str) -> subprocess.CompletedProcess:
     """Run the installed CLI as a user would, on the given servers and the sandbox."""
-    env = {
-        **os.environ,
-        "TICKSTOCK_DATABASE_URL": database_url,
-        "TICKSTOCK_REDIS_URL": redis_url,
-        "COLUMNS": "200",
-    }
-    env.pop("POLYGON_API_KEY", None)
-    tickstock = os.path.join(os.path.dirname(sys.executable), "tickstock")
-    return subprocess.run(
-        [tickstock, *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    return run_cli(*args, env=cli_env(database_url, redis_url))
 
 
 @pytest.fixture(scope="module")
 def first_run(servers: Endpoints):
     """`tickstock eod --date SESSION` in a subprocess, on a database nobody used."""
     with throwaway_database(servers.database_url) as database_url:
-        listener = Listener(servers.redis_url)
+        listener = ChannelListener(redis.Redis.from_url(servers.redis_url), EOD_COMPLETE_CHANNEL)
         completed = _tickstock(
             "eod",
             "--date",
@@ -327,7 +288,7 @@ def test_a_failed_run_resumes_at_the_failed_step_and_equals_a_clean_run(first_ru
 
 def test_a_new_listing_gets_its_history_and_is_announced(first_run, servers):
     database_url, _, _ = first_run
-    listener = Listener(servers.redis_url)
+    listener = ChannelListener(redis.Redis.from_url(servers.redis_url), EOD_COMPLETE_CHANNEL)
     outcome = _job(database_url, servers.redis_url).run(date(2025, 9, 15))
     listener.close()
     message = outcome.message

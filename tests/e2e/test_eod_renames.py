@@ -6,9 +6,12 @@ from datetime import date
 
 import psycopg2
 import pytest
+import redis
 
+from orchestration.notifier import EOD_COMPLETE_CHANNEL
 from tests.conftest import throwaway_database
-from tests.e2e.test_eod import Listener, _job
+from tests.e2e.test_eod import _job
+from tests.support.listener import ChannelListener
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +40,7 @@ def renamed_run(servers):
             cursor.execute(
                 "update lifecycle.symbol_lifecycle set symbol = 'FB' where symbol = 'META'"
             )
-        listener = Listener(servers.redis_url)
+        listener = ChannelListener(redis.Redis.from_url(servers.redis_url), EOD_COMPLETE_CHANNEL)
         outcome = job.run(CHANGE)
         listener.close()
         yield database_url, outcome, listener.messages

@@ -5,10 +5,7 @@ relationship cache → report. Real Postgres, dbt, Redis; the sandbox market
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -36,6 +33,8 @@ from orchestration.services import Endpoints
 from orchestration.settings import REPO_ROOT
 from orchestration.warehouse import export_connection_env, query
 from tests.conftest import throwaway_database
+from tests.support.cli import cli_env, run_cli
+from tests.support.listener import ChannelListener
 from tests.support.private_redis import PrivateRedis
 
 pytestmark = pytest.mark.integration
@@ -314,31 +313,6 @@ def test_cache_entries_have_the_tickstock_shape(warehouse: str) -> None:
     assert "XOM" in entries[("stock_universe", "sector_energy", "symbols")][0]
 
 
-class Listener:
-    """Collects messages on tickstock.universe.updated."""
-
-    def __init__(self, client: redis.Redis) -> None:
-        self.pubsub = client.pubsub()
-        self.pubsub.subscribe(UNIVERSE_UPDATED_CHANNEL)
-        self.pubsub.get_message(timeout=2)
-        self.messages: list[dict] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._listen, daemon=True)
-        self._thread.start()
-
-    def _listen(self) -> None:
-        while not self._stop.is_set():
-            message = self.pubsub.get_message(timeout=0.1)
-            if message and message["type"] == "message":
-                self.messages.append(json.loads(message["data"]))
-
-    def close(self) -> list[dict]:
-        self._stop.set()
-        self._thread.join()
-        self.pubsub.close()
-        return self.messages
-
-
 def _all_answers(cache: RelationshipCache) -> dict:
     return {
         "holdings": cache.get_etf_holdings("SPY"),
@@ -406,7 +380,7 @@ def test_membership_change_is_logged_and_announced(
 
     load_files(warehouse, [_edited_spy(tmp_path)], "ETF", "incremental")
     _build(warehouse)
-    listener = Listener(client)
+    listener = ChannelListener(client, UNIVERSE_UPDATED_CHANNEL)
     publication = publish_relationships(warehouse, client)
     messages = listener.close()
     assert "ETF:SPY" in publication.changed_groups and publication.notified
@@ -452,22 +426,7 @@ def test_report_in_every_format(warehouse: str) -> None:
 
 
 def _tickstock(*args: str, database_url: str, redis_url: str) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "TICKSTOCK_DATABASE_URL": database_url,
-        "TICKSTOCK_REDIS_URL": redis_url,
-        "COLUMNS": "200",
-    }
-    tickstock = os.path.join(os.path.dirname(sys.executable), "tickstock")
-    return subprocess.run(
-        [tickstock, *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    return run_cli(*args, env=cli_env(database_url, redis_url), timeout=600)
 
 
 def test_cli_rejects_a_bad_file_and_reports_json(
