@@ -97,7 +97,7 @@ def _daily(database_url: str, endpoint: PolygonEndpoint, market: SandboxMarket, 
 
     land_s, _ = _timed(lambda: run_load(database_url, endpoint, plan, CONCURRENCY, BATCH_ROWS))
     build_s, _ = _timed(
-        lambda: run_dbt("run", "--select", "int_daily_bars_unioned", "ohlcv_daily", target=target)
+        lambda: run_dbt("run", "--select", "ohlcv_daily", target=target)
     )
     seconds = land_s + build_s
     (rows,) = query(

@@ -24,7 +24,7 @@ from orchestration.warehouse import query
 
 REPORTS_DIR = STATE_DIR / "reports" / "quality"
 # What backfilled raw bars feed, up to the quality models (incremental, cheap).
-BARS_AND_QUALITY = ("int_daily_bars_unioned", "ohlcv_daily", "tag:quality")
+BARS_AND_QUALITY = ("ohlcv_daily", "tag:quality")
 
 
 @dataclass

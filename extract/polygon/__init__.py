@@ -31,7 +31,15 @@ from extract.polygon.work import BarRange, GroupedSession
 
 __all__ = ["FetchFailure", "PolygonAuthError", "polygon_source"]
 
+# Daily bars are appended, every load whole: their raw tables are a log of
+# deliveries, and marts.ohlcv_daily keeps the newest delivery of each
+# (symbol, session). A dlt merge would repeat that work with a COPY to staging
+# plus a delete and an insert over the whole raw table, at a cost growing with
+# history.
+DAILY_BARS = "append"
+
 Unit = TypeVar("Unit", BarRange, GroupedSession)
+YIELD_ROWS = 50_000
 UnitLanded = Callable[[BarRange | GroupedSession, pa.Table], None]
 
 
@@ -93,14 +101,25 @@ def polygon_source(
     fetch_all = PageFetcher(polygon_client(base_url, api_key, policy), failed).all_pages
 
     def landed(units: Iterator[tuple[Unit, pa.Table | None]]) -> Iterator[pa.Table]:
-        """The fetched tables to land, reporting each whole unit (empty ones too)."""
+        """The fetched tables to land, reporting each whole unit (empty ones too).
+
+        Tables are handed to dlt in chunks of about YIELD_ROWS rows: dlt works
+        out and validates the table schema once per item, which for one
+        ticker's range cost more than converting its bars.
+        """
+        chunk: list[pa.Table] = []
         for unit, table in units:
             if table is None:
                 continue  # failed, and recorded in `failures`
             if on_landed is not None:
                 on_landed(unit, table)
             if table.num_rows:  # dlt's CSV writer must not be handed an empty table
-                yield table
+                chunk.append(table)
+            if sum(part.num_rows for part in chunk) >= YIELD_ROWS:
+                yield pa.concat_tables(chunk)
+                chunk = []
+        if chunk:
+            yield pa.concat_tables(chunk)
 
     @dlt.resource(
         name="tickers",
@@ -124,8 +143,7 @@ def polygon_source(
 
     @dlt.resource(
         name="grouped_daily",
-        primary_key=("ticker", "t"),
-        write_disposition="merge",
+        write_disposition=DAILY_BARS,
         columns=bar_columns(request_date={"data_type": "date", "nullable": False}),
         file_format="csv",  # Arrow tables go in with COPY
     )
@@ -160,11 +178,13 @@ def polygon_source(
         yield from landed(_concurrently(units, fetch_range, concurrency))
 
     def aggs_resource(name: str, timespan: str) -> Any:
+        # Minute loads are merged on the key: ohlcv_1min takes a load's rows as they are.
+        merged = timespan == "minute"
         return dlt.resource(
             aggs,
             name=name,
-            primary_key=("ticker", "t"),
-            write_disposition="merge",
+            primary_key=("ticker", "t") if merged else None,
+            write_disposition="merge" if merged else DAILY_BARS,
             columns=bar_columns(adjusted={"data_type": "bool", "nullable": False}),
             file_format="csv",  # Arrow tables go in with COPY
         )(timespan)

@@ -16,10 +16,12 @@ import pyarrow.compute as pc
 # Scale 18 keeps every digit a float's shortest text can have at bar magnitudes.
 EXACT = pa.decimal128(38, 18)
 _EXACT_FIELDS = ("o", "h", "l", "c", "v", "vw")
-
-
-def _exact_column(values: list[Any]) -> pa.Array:
-    return pc.cast(pc.cast(pa.array(values, pa.float64()), pa.string()), EXACT)
+# The JSON as it arrives; Arrow converts the parsed records column by column in C++.
+_JSON_SCHEMA = pa.schema(
+    [pa.field("T", pa.string()), pa.field("t", pa.int64(), False)]
+    + [pa.field(name, pa.float64()) for name in _EXACT_FIELDS]
+    + [pa.field("n", pa.int64()), pa.field("otc", pa.bool_())]
+)
 
 
 def bars_table(
@@ -30,23 +32,19 @@ def bars_table(
     `constants` become columns with one value for every row (e.g. the
     requested session of a grouped-daily page).
     """
-    tickers = [ticker] * len(results) if ticker else [bar.get("T") for bar in results]
+    parsed = pa.Table.from_pylist(list(results), schema=_JSON_SCHEMA)
+    rows = parsed.num_rows
+    tickers = pa.array([ticker] * rows, pa.string()) if ticker else parsed["T"]
     # Keys and constants are declared non-null, as the resource's column hints say.
     fields = [pa.field("ticker", pa.string(), False), pa.field("t", pa.int64(), False)]
-    arrays = [
-        pa.array(tickers, pa.string()),
-        pa.array([bar.get("t") for bar in results], pa.int64()),
-    ]
+    arrays = [tickers, parsed["t"]]
     for name in _EXACT_FIELDS:
         fields.append(pa.field(name, EXACT))
-        arrays.append(_exact_column([bar.get(name) for bar in results]))
+        arrays.append(pc.cast(pc.cast(parsed[name], pa.string()), EXACT))
     fields += [pa.field("n", pa.int64()), pa.field("otc", pa.bool_())]
-    arrays += [
-        pa.array([bar.get("n") for bar in results], pa.int64()),
-        pa.array([bar.get("otc") for bar in results], pa.bool_()),
-    ]
+    arrays += [parsed["n"], parsed["otc"]]
     for name, value in constants.items():
-        column = pa.array([value] * len(results), pa.scalar(value).type)
+        column = pa.array([value] * rows, pa.scalar(value).type)
         fields.append(pa.field(name, column.type, False))
         arrays.append(column)
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))

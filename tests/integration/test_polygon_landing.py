@@ -122,9 +122,14 @@ def test_landed_columns_are_typed(landed):
     assert types[("tickers", "delisted_utc")] == "timestamp with time zone"
 
 
-def test_landing_twice_changes_nothing(landed):
+def test_landing_twice_appends_a_second_delivery(landed):
+    """Raw bar tables log deliveries; ohlcv_daily keeps the newest of each bar."""
     database_url, _ = landed
-    before = _rows(database_url, "select count(*) as n from raw_polygon.aggs_daily")
+    sql = (
+        "select count(*) as n, count(distinct (ticker, t)) as bars,"
+        " count(distinct _dlt_load_id) as loads from raw_polygon.aggs_daily"
+    )
+    (before,) = _rows(database_url, sql)
     with ReplayServer() as replay:
         endpoint = PolygonEndpoint(replay.base_url, "recorded-key", synthetic=False)
         land_polygon(
@@ -135,4 +140,6 @@ def test_landing_twice_changes_nothing(landed):
             start=date(2005, 4, 1),
             end=date(2005, 4, 4),
         )
-    assert _rows(database_url, "select count(*) as n from raw_polygon.aggs_daily") == before
+    (after,) = _rows(database_url, sql)
+    assert before["n"] == before["bars"] > 0 and before["loads"] == 1
+    assert after == {"n": 2 * before["n"], "bars": before["bars"], "loads": 2}

@@ -86,11 +86,6 @@ def _delete_bars(url: str, bars: list[tuple[str, date]]) -> None:
                     (symbol, day),
                 )
             cursor.execute(
-                "delete from intermediate.int_daily_bars_unioned"
-                " where symbol = %s and session_date = %s",
-                (symbol, day),
-            )
-            cursor.execute(
                 "delete from marts.ohlcv_daily where symbol = %s and date = %s", (symbol, day)
             )
 

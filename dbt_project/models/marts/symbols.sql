@@ -18,9 +18,9 @@ ticker_details as (
 
 ),
 
-daily_bars as (
+bar_loads as (
 
-    select * from {{ ref('int_daily_bars_unioned') }}
+    select * from {{ ref('int_symbol_bar_loads') }}
 
 ),
 
@@ -73,18 +73,6 @@ ticker_loads as (
 
 ),
 
-bar_loads as (
-
-    select
-        symbol,
-        min(loaded_at) as loaded_at
-
-    from daily_bars
-
-    group by symbol
-
-),
-
 symbol_loads as (
 
     select
@@ -97,7 +85,7 @@ symbol_loads as (
 
     select
         symbol,
-        loaded_at
+        first_loaded_at as loaded_at
 
     from bar_loads
 
