@@ -49,13 +49,20 @@ with throwaway_database(endpoints.database_url) as url, TemporaryDirectory() as 
     t = time.perf_counter()
     import orchestration.bulk_load as bl
     orig = bl.run_and_count
+    from concurrent.futures import ThreadPoolExecutor as TPE
+    overlap = TPE(1) if "overlap" in sys.argv else None
+    futs = []
     def rc(p, data):
         r = orig(p, data)
+        if overlap:
+            futs.append(overlap.submit(run_dbt, "run", "--select", "ohlcv_daily", target=settings.dbt_target))
         for step in p.last_trace.steps:
             print(f"   {step.step} {(step.finished_at - step.started_at).total_seconds():.2f}s")
         return r
     bl.run_and_count = rc
     run_load(url, ep, plan, int(sys.argv[2]) if len(sys.argv) > 2 else b.CONCURRENCY, int(sys.argv[1]) if len(sys.argv) > 1 else b.BATCH_ROWS)
+    if overlap:
+        for f in futs: f.result()
     land = time.perf_counter() - t
     t = time.perf_counter()
     res = run_dbt("run", "--select", "ohlcv_daily", target=settings.dbt_target)

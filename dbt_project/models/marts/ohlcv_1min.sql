@@ -3,6 +3,10 @@
     loads completed after the newest `loaded_at` already here, and
     delete+insert on (symbol, ts) replaces older versions of those bars.
     dlt merges raw minute bars on (ticker, t), so a load holds each key once.
+
+    The post-hook analyzes the table: the models that read it in the same run
+    need fresh statistics, and a backfill can multiply it before autovacuum
+    looks.
 -#}
 {{
     config(
@@ -14,6 +18,7 @@
             {'columns': ['symbol', 'ts'], 'unique': true},
             {'columns': ['loaded_at']},
         ],
+        post_hook='analyze {{ this }}',
     )
 }}
 

@@ -6,6 +6,10 @@
     "newest among the new loads" is also "newest overall". The raw tables
     are append-only logs (dlt appends every delivery), and the window below
     sorts new rows only: cost grows with new data, not with history.
+
+    The post-hook analyzes the table: the models that read it in the same run
+    need fresh statistics, and a backfill can multiply it before autovacuum
+    looks.
 -#}
 {{
     config(
@@ -17,6 +21,7 @@
             {'columns': ['symbol', 'date'], 'unique': true},
             {'columns': ['loaded_at']},
         ],
+        post_hook='analyze {{ this }}',
     )
 }}
 
