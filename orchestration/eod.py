@@ -28,7 +28,12 @@ from orchestration.notifier import RedisNotifier
 from orchestration.relationships import publish_after_build
 from orchestration.services import Endpoints
 from orchestration.settings import STATE_DIR, Settings
-from orchestration.warehouse import export_connection_env, query, relation_exists
+from orchestration.warehouse import (
+    export_connection_env,
+    query,
+    relation_exists,
+    tested_bars_vars,
+)
 
 BOOTSTRAP_HISTORY = timedelta(days=183)  # about six months of daily bars
 COMPLETE_THRESHOLD_PCT = 95.0
@@ -357,7 +362,7 @@ class EodJob:
         results = run_dbt(
             "build",
             target=self.settings.dbt_target,
-            variables={"session_date": session.isoformat()},
+            variables={"session_date": session.isoformat()} | tested_bars_vars(self.database_url),
         )
         record.detail["dbt"] = summarise(results)
         record.detail["relationships"] = publish_after_build(

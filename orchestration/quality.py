@@ -20,7 +20,7 @@ from extract.polygon.endpoint import PolygonEndpoint
 from orchestration.backfill import plan_backfill, read_expected, read_gaps, run_backfill
 from orchestration.dbt_runner import run_dbt
 from orchestration.settings import STATE_DIR
-from orchestration.warehouse import query
+from orchestration.warehouse import query, tested_bars_vars
 
 REPORTS_DIR = STATE_DIR / "reports" / "quality"
 # What backfilled raw bars feed, up to the quality models (incremental, cheap).
@@ -66,9 +66,9 @@ class QualityReport:
 
 
 def _build_quality_models(
-    session: date, target: str, selection: tuple[str, ...] = ("tag:quality",)
+    database_url: str, session: date, target: str, selection: tuple[str, ...] = ("tag:quality",)
 ) -> None:
-    variables = {"quality_session": str(session)}
+    variables = {"quality_session": str(session)} | tested_bars_vars(database_url)
     run_dbt("build", "--select", *selection, target=target, variables=variables)
 
 
@@ -136,7 +136,7 @@ def run_quality(
     """
     from expectations.ohlcv_daily import validate_all
 
-    _build_quality_models(session, target)
+    _build_quality_models(database_url, session, target)
     found = read_gaps(database_url)
     backfill: dict[str, Any] = {"missing_bars": sum(len(s) for s in found.values())}
     remaining = found
@@ -148,7 +148,7 @@ def run_quality(
         )
         result = run_backfill(database_url, endpoint, plan)
         # Rebuild what the new raw bars feed: the bar models, then the quality models.
-        _build_quality_models(session, target, BARS_AND_QUALITY)
+        _build_quality_models(database_url, session, target, BARS_AND_QUALITY)
         remaining = read_gaps(database_url)
         backfill |= {
             "plan": plan.as_dict(),

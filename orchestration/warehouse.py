@@ -53,3 +53,15 @@ def export_connection_env(database_url: str) -> None:
             "TICKSTOCK_WAREHOUSE_URL": database_url,
         }
     )
+
+
+def tested_bars_vars(database_url: str) -> dict[str, str]:
+    """dbt vars that limit the bar marts' tests to bars loaded after now's newest.
+
+    Passed to a build that is about to add bars, its tests then cover what it
+    added (see macros/get_where_subquery.sql). Empty when there are no bars yet.
+    """
+    if not relation_exists(database_url, "marts.ohlcv_daily"):
+        return {}
+    ((newest,),) = query(database_url, "select max(loaded_at) from marts.ohlcv_daily")
+    return {"tested_loaded_after": newest.isoformat()} if newest else {}

@@ -44,7 +44,11 @@ AAPL_SPLIT = date(2005, 2, 28)  # 2-for-1: AAPL closed at 88.99, then 44.86
 SAMPLE_ENDS = {"AAPL": date(2007, 2, 1), "MSFT": date(2001, 11, 1)}
 # Microsoft's IPO, long before the history loaded for it: not owed.
 LIST_DATES = {"MSFT": date(1986, 3, 13)}
-WHOLE_HISTORY = {"quality_session": AS_OF.isoformat(), "quality_flag_sessions": 4000}
+WHOLE_HISTORY = {
+    "quality_session": AS_OF.isoformat(),
+    "quality_flag_sessions": 4000,
+    "quality_gap_sessions": 4000,
+}
 
 
 def _build_quality(variables: dict) -> None:

@@ -51,3 +51,25 @@
         where false
     {%- endif -%}
 {%- endmacro %}
+
+
+{#-
+    The first of the market's last `sessions_back` sessions up to the newest
+    daily bar (an expression, so it may be a scalar subquery over a seed).
+    Models that look at recent bars filter on it: with the index on
+    ohlcv_daily.date that read costs the window, not the history.
+-#}
+{% macro recent_sessions_start(sessions_back) -%}
+    (
+        select min(recent.session_date)
+        from (
+            select sessions.session_date
+            from {{ ref('stg_calendar__sessions') }} as sessions
+            where sessions.session_date <= (
+                select max(bars.date) from {{ ref('ohlcv_daily') }} as bars
+            )
+            order by sessions.session_date desc
+            limit {{ sessions_back }}
+        ) as recent
+    )
+{%- endmacro %}

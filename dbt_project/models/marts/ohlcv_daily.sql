@@ -7,7 +7,8 @@
     are append-only logs (dlt appends every delivery), and the window below
     sorts new rows only: cost grows with new data, not with history.
 
-    The post-hook analyzes the table: the models that read it in the same run
+    `date` is indexed for the models that read recent sessions only. The
+    post-hook analyzes the table: the models that read it in the same run
     need fresh statistics, and a backfill can multiply it before autovacuum
     looks.
 -#}
@@ -20,6 +21,7 @@
         indexes=[
             {'columns': ['symbol', 'date'], 'unique': true},
             {'columns': ['loaded_at']},
+            {'columns': ['date']},
         ],
         post_hook='analyze {{ this }}',
     )

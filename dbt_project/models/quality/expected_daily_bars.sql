@@ -1,6 +1,9 @@
 {#-
     One row per (symbol, session) a daily bar is expected for, with whether
-    it exists: the trading-session spine joined to each symbol's coverage.
+    it exists: the trading-session spine joined to each symbol's coverage,
+    over the last `quality_gap_sessions` sessions up to the as-of session
+    (every EOD looks at that window, so its cost does not grow with
+    history; a wider var looks further back).
 -#}
 {{ config(materialized='view') }}
 
@@ -16,11 +19,22 @@ sessions as (
 
     select * from {{ ref('trading_sessions') }}
 
+    where
+        session_date
+        between {{ quality_window_start(var('quality_gap_sessions')) }}
+        and {{ quality_as_of_session() }}
+
 ),
 
 daily_bars as (
 
     select * from {{ ref('ohlcv_daily') }}
+
+    -- The same window, said again so the date index serves the read.
+    where
+        date
+        between {{ quality_window_start(var('quality_gap_sessions')) }}
+        and {{ quality_as_of_session() }}
 
 ),
 

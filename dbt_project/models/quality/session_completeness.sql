@@ -1,6 +1,13 @@
-{#- Per session: how many tracked symbols should have a bar, and how many do. -#}
+{#-
+    Per session: how many tracked symbols should have a bar, and how many do.
+    Incremental: each run re-counts the sessions of expected_daily_bars'
+    window and keeps the older sessions' rows as they were.
+-#}
 {{
     config(
+        materialized='incremental',
+        unique_key='session_date',
+        incremental_strategy='delete+insert',
         indexes=[{'columns': ['session_date'], 'unique': true}],
     )
 }}

@@ -20,12 +20,6 @@ equity_types as (
 
 ),
 
-daily_bars as (
-
-    select * from {{ ref('ohlcv_daily') }}
-
-),
-
 sessions as (
 
     select * from {{ ref('trading_sessions') }}
@@ -40,15 +34,22 @@ as_of as (
 
 bar_ranges as (
 
+    -- Two descents of the (symbol, date) index per symbol, not a scan of
+    -- every bar: the cost does not grow with history.
     select
-        symbol,
-        min(date) as first_bar_date,
-        max(date) as last_bar_date,
-        count(*) as bar_count
+        symbols.symbol,
+        (
+            select min(first_bars.date) as first_bar_date
+            from {{ ref('ohlcv_daily') }} as first_bars
+            where first_bars.symbol = symbols.symbol
+        ) as first_bar_date,
+        (
+            select max(last_bars.date) as last_bar_date
+            from {{ ref('ohlcv_daily') }} as last_bars
+            where last_bars.symbol = symbols.symbol
+        ) as last_bar_date
 
-    from daily_bars
-
-    group by symbol
+    from symbols
 
 ),
 
@@ -58,7 +59,6 @@ bounds as (
         symbols.symbol,
         bar_ranges.first_bar_date,
         bar_ranges.last_bar_date,
-        coalesce(bar_ranges.bar_count, 0) as bar_count,
         -- A symbol listed while we already tracked it owes every session
         -- since listing; one listed before it first landed here owes the
         -- history that was loaded for it, from its first bar on.

@@ -5,7 +5,8 @@ with
 
 ohlcv_daily as (
 
-    select * from {{ ref('ohlcv_daily') }}
+    -- The bars this run loaded when it says so (see get_where_subquery).
+    select * from {{ get_where_subquery(ref('ohlcv_daily')) }}
 
 ),
 

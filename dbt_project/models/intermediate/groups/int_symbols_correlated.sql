@@ -1,14 +1,17 @@
 {#-
     correlation_reference: the benchmark (seed correlation_references) whose
     daily close-to-close returns correlate best with the symbol's over the
-    last 120 sessions, from at least 20 common sessions. A benchmark is its
-    own reference.
+    market's last 120 sessions, from at least 20 common sessions. A benchmark
+    is its own reference. Only those sessions' bars are read (one more for
+    the first return), so the cost does not grow with history.
 -#}
 with
 
 daily_bars as (
 
     select * from {{ ref('ohlcv_daily') }}
+
+    where date >= {{ recent_sessions_start(121) }}
 
 ),
 
@@ -23,8 +26,7 @@ returns as (
     select
         symbol,
         date as session_date,
-        close / nullif(lag(close) over (partition by symbol order by date), 0) - 1 as daily_return,
-        row_number() over (partition by symbol order by date desc) as sessions_back
+        close / nullif(lag(close) over (partition by symbol order by date), 0) - 1 as daily_return
 
     from daily_bars
 
@@ -34,7 +36,7 @@ recent_returns as (
 
     select * from returns
 
-    where sessions_back <= 120 and daily_return is not null
+    where daily_return is not null
 
 ),
 

@@ -1,15 +1,10 @@
 {#-
-    Average daily volume over each symbol's last N sessions in
+    Average daily volume over the market's last N sessions in
     marts.ohlcv_daily; N and the threshold come from the universe_filters
-    seed (filter `liquidity`), so changing them is a data change.
+    seed (filter `liquidity`), so changing them is a data change. Only
+    those sessions' bars are read: the cost does not grow with history.
 -#}
 with
-
-daily_bars as (
-
-    select * from {{ ref('ohlcv_daily') }}
-
-),
 
 liquidity_filter as (
 
@@ -21,13 +16,11 @@ liquidity_filter as (
 
 recent_bars as (
 
-    select
-        symbol,
-        date,
-        volume,
-        row_number() over (partition by symbol order by date desc) as sessions_back
+    select * from {{ ref('ohlcv_daily') }}
 
-    from daily_bars
+    where date >= {{ recent_sessions_start(
+        "(select lookback_sessions from liquidity_filter)"
+    ) }}
 
 ),
 
@@ -44,8 +37,6 @@ final as (
     from recent_bars
 
     cross join liquidity_filter
-
-    where recent_bars.sessions_back <= liquidity_filter.lookback_sessions
 
     group by recent_bars.symbol
 
