@@ -104,7 +104,8 @@ def _print_summary(outcome) -> None:
     console.print(
         f"compliance: {compliance['eod_symbols_processed']} of {compliance['eod_symbols']} "
         f"eod-type symbols processed ({compliance['eod_processed_pct']}%); "
-        f"not eod types: {not_eod or 'none'}; ETF details due: {compliance['etf_details_due']}"
+        f"not eod types: {not_eod or 'none'}; ETF details refreshed: "
+        f"{compliance['etf_details_refreshed']} of {compliance['etf_funds']} funds"
     )
     lifecycle = message["lifecycle"]
     renamed = [f"{r['from']}→{r['to']}" for r in lifecycle["renamed"]]

@@ -37,6 +37,10 @@ from orchestration.warehouse import (
 
 BOOTSTRAP_HISTORY = timedelta(days=183)  # about six months of daily bars
 COMPLETE_THRESHOLD_PCT = 95.0
+# Funds whose details (shares outstanding, for AUM) are refreshed per run, and how
+# old details may get: a free plan's 5 calls a minute allow a few a day.
+ETF_DETAILS_PER_RUN = {"free": 5, "paid": 100}
+ETF_DETAILS_MAX_AGE = timedelta(days=30)
 STEPS = ("reference", "lifecycle", "extract", "transform", "quality", "publish")
 
 
@@ -229,9 +233,11 @@ class EodJob:
         rows |= changes.rows
         tickers = loads.land_polygon(self.database_url, endpoint, resources=("tickers",))
         rows |= tickers.rows
-        details = self._land_reference(endpoint)
+        etfs_due = self._etf_details_due(endpoint)
+        details = self._land_reference(endpoint, etfs_due)
         rows |= details.rows
         record.detail["rows_landed"] = rows
+        record.detail["etf_details_refreshed"] = len(etfs_due)
         _note_failures(record, [*changes.failures, *tickers.failures, *details.failures])
 
     def _land_ticker_changes(self, endpoint: PolygonEndpoint, session: date) -> loads.Landing:
@@ -264,12 +270,13 @@ class EodJob:
             self.database_url, endpoint, symbols=identifiers, resources=["ticker_events"]
         )
 
-    def _land_reference(self, endpoint: PolygonEndpoint) -> loads.Landing:
+    def _land_reference(self, endpoint: PolygonEndpoint, etfs_due: list[str]) -> loads.Landing:
         """Upcoming holidays daily; details, splits and dividends of symbols new to us.
 
         Each symbol's details and corporate actions are fetched once, when it
         is first tracked, so a free plan (5 calls a minute) is not spent on
-        reference data every day.
+        reference data every day. Funds also get their details (shares
+        outstanding, for AUM) refreshed a slice at a time: see `_etf_details_due`.
         """
         from orchestration.reference import land_reference
 
@@ -281,14 +288,51 @@ class EodJob:
             sql = "select ticker from raw_polygon.ticker_details"
             known = {ticker for (ticker,) in query(self.database_url, sql)}
         new = [symbol for symbol in tracked if symbol not in known]
+        etfs_due = [symbol for symbol in etfs_due if symbol not in set(new)]
         resources = ["market_holidays"]
+        if new or etfs_due:
+            resources.append("ticker_details")
         if new:
-            resources += ["ticker_details", "splits", "dividends"]
+            resources += ["splits", "dividends"]
         if not relation_exists(self.database_url, "raw_polygon.ticker_types"):
             resources.append("ticker_types")
         return land_reference(
-            self.database_url, endpoint, symbols=new, resources=resources, action_symbols=new
+            self.database_url,
+            endpoint,
+            symbols=new + etfs_due,
+            resources=resources,
+            action_symbols=new,
         )
+
+    def _etf_details_due(self, endpoint: PolygonEndpoint) -> list[str]:
+        """Active funds whose details are the oldest (or missing), at most a slice per run.
+
+        equity_types.fetch_etf_details names the types. A slice keeps the
+        daily cost flat (one call per fund would be 2,800 calls on the whole
+        market); on a paid plan every fund's shares outstanding are refreshed
+        within a month, while AUM follows the close every day.
+        """
+        if not relation_exists(self.database_url, "lifecycle.symbol_processing"):
+            return []  # the first run: new symbols get their details anyway
+        fetched = "null::timestamptz"
+        if relation_exists(self.database_url, "raw_polygon.ticker_details"):
+            fetched = (
+                "(select loads.inserted_at from raw_polygon.ticker_details as details"
+                " inner join raw_polygon._dlt_loads as loads"
+                " on details._dlt_load_id = loads.load_id"
+                " where details.ticker = processing.symbol)"
+            )
+        free_plan = endpoint.policy.per_minute is not None
+        rows = query(
+            self.database_url,
+            f"select symbol from (select processing.symbol, {fetched} as fetched_at"
+            " from lifecycle.symbol_processing as processing"
+            " where processing.is_active and processing.fetch_etf_details) as funds"
+            " where fetched_at is null or fetched_at < now() - %s"
+            " order by fetched_at nulls first, symbol limit %s",
+            (ETF_DETAILS_MAX_AGE, ETF_DETAILS_PER_RUN["free" if free_plan else "paid"]),
+        )
+        return [symbol for (symbol,) in rows]
 
     def _lifecycle(self, run: _Run, record: StepRecord) -> None:
         """Listings, delistings and ticker changes; history for what is new."""
@@ -483,7 +527,10 @@ class EodJob:
                 "eod_symbols_processed": len(updated),
                 "eod_processed_pct": pct,
                 "not_eod_types": skipped,
-                "etf_details_due": etf_details,
+                "etf_funds": etf_details,
+                "etf_details_refreshed": run.done["reference"].detail.get(
+                    "etf_details_refreshed", 0
+                ),
             },
             "reports": {"data_docs": quality["data_docs"], **quality["reports"]},
         }

@@ -17,6 +17,7 @@ import pytest
 import redis
 from rich.console import Console
 
+from extract.polygon.client import RequestPolicy
 from orchestration.eod import BOOTSTRAP_HISTORY, EodJob, MarketClosed, SessionNotFinal
 from orchestration.market_calendar import TradingCalendar
 from orchestration.notifier import EOD_COMPLETE_CHANNEL, EOD_RUNS_STREAM, RedisNotifier
@@ -426,3 +427,26 @@ def _step_running(database_url: str, session: date, step: str) -> bool:
             (session, step),
         )
         return cursor.fetchone()[0]
+
+
+def test_fund_aum_is_measured_and_stale_fund_details_are_due(first_run, servers) -> None:
+    database_url, _, _ = first_run
+    shares, close, aum = (
+        _scalar(database_url, sql, ("SPY",))
+        for sql in (
+            "select share_class_shares_outstanding from raw_polygon.ticker_details"
+            " where ticker = %s",
+            "select close from marts.ohlcv_daily where symbol = %s order by date desc limit 1",
+            "select aum_millions from marts.symbols where symbol = %s",
+        )
+    )
+    assert shares > 0 and aum == round(shares * close / 1_000_000, 1)
+
+    settings = Settings(database_url, servers.redis_url, None, "https://api.polygon.io", "dev")
+    endpoints = Endpoints(database_url, servers.redis_url, False, False)
+    job = EodJob(settings, endpoints, RedisNotifier(redis.Redis.from_url(servers.redis_url)))
+    paid = type("PaidEndpoint", (), {"policy": RequestPolicy(per_second=100)})()
+    assert job._etf_details_due(paid) == []  # every fund's details are fresh
+    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        cursor.execute("delete from raw_polygon.ticker_details where ticker = 'QQQ'")
+    assert job._etf_details_due(paid) == ["QQQ"]

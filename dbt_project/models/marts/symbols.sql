@@ -36,6 +36,12 @@ etf_metadata as (
 
 ),
 
+etf_aum as (
+
+    select * from {{ ref('int_etf_aum') }}
+
+),
+
 correlated as (
 
     select * from {{ ref('int_symbols_correlated') }}
@@ -131,9 +137,10 @@ final as (
         classified.stock_sector as sector,
         classified.stock_industry as industry,
 
-        ---------- ETF details (seed etf_metadata)
+        ---------- ETF details (seed etf_metadata); AUM measured when Polygon has shares
         etf_metadata.etf_type,
-        etf_metadata.aum_millions,
+        coalesce(etf_aum.aum_millions, etf_metadata.aum_millions)::numeric(20, 4)
+            as aum_millions,
         etf_metadata.expense_ratio,
         etf_metadata.underlying_index,
         -- measured: the best-correlated benchmark over recent sessions
@@ -162,6 +169,9 @@ final as (
 
     left join etf_metadata
         on first_loads.symbol = etf_metadata.symbol
+
+    left join etf_aum
+        on first_loads.symbol = etf_aum.symbol
 
     left join correlated
         on first_loads.symbol = correlated.symbol

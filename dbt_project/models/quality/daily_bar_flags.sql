@@ -36,12 +36,6 @@
 
 with
 
-daily_bars as (
-
-    select * from {{ ref('ohlcv_daily') }}
-
-),
-
 symbols as (
 
     select * from {{ ref('symbols') }}
@@ -64,25 +58,21 @@ window_bounds as (
 
     select
         {{ quality_window_start(var('quality_flag_sessions')) }}
-            as flag_start_date,
-        {{ quality_window_start(
-            var('quality_flag_sessions') + baseline_bars + stale_sessions
-        ) }} as read_start_date,
-        {{ quality_as_of_session() }} as as_of_date
+            as flag_start_date
 
 ),
 
 bars_read as (
 
-    select daily_bars.*
-
-    from daily_bars
-
-    cross join window_bounds
+    -- Bounds as scalar subqueries, so the read is a range scan of the date index.
+    select * from {{ ref('ohlcv_daily') }}
 
     where
-        daily_bars.date
-        between window_bounds.read_start_date and window_bounds.as_of_date
+        date
+        between {{ quality_window_start(
+            var('quality_flag_sessions') + baseline_bars + stale_sessions
+        ) }}
+        and {{ quality_as_of_session() }}
 
 ),
 
@@ -147,7 +137,8 @@ volume_baselines as (
             count(*) as bars
         from (
             select earlier.volume
-            from daily_bars as earlier
+            -- the table itself, not a CTE: the (symbol, date) index serves it
+            from {{ ref('ohlcv_daily') }} as earlier
             where
                 earlier.symbol = bars_in_window.symbol
                 and earlier.date < bars_in_window.date
