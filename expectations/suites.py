@@ -167,9 +167,11 @@ def _daily_bar_flags() -> list:
             "flags on bars that do not exist",
             # An anti-join on the bars' (symbol, date) index: NOT IN over millions
             # of bars cannot be hashed and would rescan them for every flag.
-            "select symbol from {batch}"
-            " left join marts.ohlcv_daily as bars using (symbol, date)"
-            " where bars.date is null",
+            # GX leaves the alias of `{batch}` to a query with a join.
+            "select flags.symbol from {batch} as flags"
+            " left join marts.ohlcv_daily as bars"
+            " on flags.symbol = bars.symbol and flags.date = bars.date"
+            " where bars.symbol is null",
         ),
     ]
 

@@ -11,8 +11,12 @@
 {%- endmacro %}
 
 
-{#- The first session of the `sessions_back` sessions ending at the as-of session. -#}
+{#-
+    The first session of the `sessions_back` sessions ending at the as-of
+    session, as a literal when it can be (see planned_literal).
+-#}
 {% macro quality_window_start(sessions_back) -%}
+    {%- set expression -%}
     (
         select min(window_sessions.session_date)
         from {{ ref('trading_sessions') }} as window_sessions
@@ -22,6 +26,8 @@
             where as_of_sessions.session_date <= {{ quality_as_of_session() }}
         ) - {{ sessions_back }}
     )
+    {%- endset -%}
+    {{ planned_literal(expression, 'date', [ref('trading_sessions'), ref('ohlcv_daily')]) }}
 {%- endmacro %}
 
 
@@ -55,11 +61,12 @@
 
 {#-
     The first of the market's last `sessions_back` sessions up to the newest
-    daily bar (an expression, so it may be a scalar subquery over a seed).
+    daily bar, as a literal when it can be (see planned_literal).
     Models that look at recent bars filter on it: with the index on
     ohlcv_daily.date that read costs the window, not the history.
 -#}
 {% macro recent_sessions_start(sessions_back) -%}
+    {%- set expression -%}
     (
         select min(recent.session_date)
         from (
@@ -72,4 +79,8 @@
             limit {{ sessions_back }}
         ) as recent
     )
+    {%- endset -%}
+    {{ planned_literal(
+        expression, 'date', [ref('stg_calendar__sessions'), ref('ohlcv_daily')]
+    ) }}
 {%- endmacro %}

@@ -4,6 +4,8 @@
     delete+insert on (symbol, ts) replaces older versions of those bars.
     dlt merges raw minute bars on (ticker, t), so a load holds each key once.
 
+    Year, month and day of `session_date` are indexed for GX, whose daily
+    batches filter on those (else each expectation scans every minute).
     The post-hook analyzes the table: the models that read it in the same run
     need fresh statistics, and a backfill can multiply it before autovacuum
     looks.
@@ -17,6 +19,11 @@
         indexes=[
             {'columns': ['symbol', 'ts'], 'unique': true},
             {'columns': ['loaded_at']},
+            {'columns': [
+                '(extract(year from session_date))',
+                '(extract(month from session_date))',
+                '(extract(day from session_date))',
+            ]},
         ],
         post_hook='analyze {{ this }}',
     )

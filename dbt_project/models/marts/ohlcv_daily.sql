@@ -7,7 +7,9 @@
     are append-only logs (dlt appends every delivery), and the window below
     sorts new rows only: cost grows with new data, not with history.
 
-    `date` is indexed for the models that read recent sessions only. The
+    `date` is indexed for the models that read recent sessions only, and
+    year, month and day of it for GX, whose daily batches filter on those
+    (without the index each expectation would scan every bar). The
     post-hook analyzes the table: the models that read it in the same run
     need fresh statistics, and a backfill can multiply it before autovacuum
     looks.
@@ -21,6 +23,11 @@
         indexes=[
             {'columns': ['symbol', 'date'], 'unique': true},
             {'columns': ['loaded_at']},
+            {'columns': [
+                '(extract(year from date))',
+                '(extract(month from date))',
+                '(extract(day from date))',
+            ]},
             {'columns': ['date']},
         ],
         post_hook='analyze {{ this }}',

@@ -3,8 +3,11 @@
     daily close-to-close returns correlate best with the symbol's over the
     market's last 120 sessions, from at least 20 common sessions. A benchmark
     is its own reference. Only those sessions' bars are read (one more for
-    the first return), so the cost does not grow with history.
+    the first return), so the cost does not grow with history. A table: its
+    tests and symbols read it without computing it again.
 -#}
+{{ config(materialized='table') }}
+
 with
 
 daily_bars as (

@@ -2,8 +2,11 @@
     Average daily volume over the market's last N sessions in
     marts.ohlcv_daily; N and the threshold come from the universe_filters
     seed (filter `liquidity`), so changing them is a data change. Only
-    those sessions' bars are read: the cost does not grow with history.
+    those sessions' bars are read: the cost does not grow with history. A
+    table: its tests and the group models read it without computing it again.
 -#}
+{{ config(materialized='table') }}
+
 with
 
 liquidity_filter as (
@@ -19,7 +22,8 @@ recent_bars as (
     select * from {{ ref('ohlcv_daily') }}
 
     where date >= {{ recent_sessions_start(
-        "(select lookback_sessions from liquidity_filter)"
+        "(select lookback_sessions from " ~ ref('universe_filters')
+        ~ " where filter_name = 'liquidity')"
     ) }}
 
 ),
