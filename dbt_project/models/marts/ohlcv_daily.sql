@@ -54,7 +54,7 @@ dlt_loads as (
 
 ),
 
-new_loads as (
+completed_loads as (
 
     -- Rows of a load become visible only once dlt has recorded the load as
     -- completed, so a run never sees half of a load.
@@ -64,11 +64,17 @@ new_loads as (
 
     from dlt_loads
 
-    where
-        is_completed
-        {% if is_incremental() %}
-            and {{ loaded_after_watermark() }}
-        {% endif %}
+    where is_completed
+
+),
+
+new_loads as (
+
+    select * from completed_loads
+
+    {% if is_incremental() %}
+        where {{ loaded_after_watermark() }}
+    {% endif %}
 
 ),
 

@@ -36,9 +36,24 @@ etf_metadata as (
 
 ),
 
-etf_aum as (
+measured_aum as (
 
     select * from {{ ref('int_etf_aum') }}
+
+),
+
+fund_aum as (
+
+    -- Measured from Polygon (shares outstanding x close) when it can be, else the seed.
+    select
+        coalesce(measured_aum.symbol, etf_metadata.symbol) as symbol,
+        coalesce(measured_aum.aum_millions, etf_metadata.aum_millions)::numeric(20, 4)
+            as aum_millions
+
+    from etf_metadata
+
+    full outer join measured_aum
+        on etf_metadata.symbol = measured_aum.symbol
 
 ),
 
@@ -137,10 +152,9 @@ final as (
         classified.stock_sector as sector,
         classified.stock_industry as industry,
 
-        ---------- ETF details (seed etf_metadata); AUM measured when Polygon has shares
+        ---------- ETF details (seed etf_metadata; AUM measured when it can be)
         etf_metadata.etf_type,
-        coalesce(etf_aum.aum_millions, etf_metadata.aum_millions)::numeric(20, 4)
-            as aum_millions,
+        fund_aum.aum_millions,
         etf_metadata.expense_ratio,
         etf_metadata.underlying_index,
         -- measured: the best-correlated benchmark over recent sessions
@@ -170,8 +184,8 @@ final as (
     left join etf_metadata
         on first_loads.symbol = etf_metadata.symbol
 
-    left join etf_aum
-        on first_loads.symbol = etf_aum.symbol
+    left join fund_aum
+        on first_loads.symbol = fund_aum.symbol
 
     left join correlated
         on first_loads.symbol = correlated.symbol

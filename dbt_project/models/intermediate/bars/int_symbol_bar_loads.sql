@@ -37,23 +37,34 @@ new_loads as (
 
 ),
 
+known as (
+
+    {% if is_incremental() %}
+        select
+            symbol,
+            first_loaded_at
+        from {{ this }}
+    {% else %}
+        select
+            null::text as symbol,
+            null::timestamptz as first_loaded_at
+        where false
+    {% endif %}
+
+),
+
 final as (
 
     select
         new_loads.symbol,
-        {% if is_incremental() %}
-            least(known.first_loaded_at, new_loads.first_loaded_at)
-        {% else %}
-            new_loads.first_loaded_at
-        {% endif %} as first_loaded_at,
-        new_loads.last_loaded_at
+        new_loads.last_loaded_at,
+        -- least() skips nulls: a symbol new to this table keeps its first load
+        least(known.first_loaded_at, new_loads.first_loaded_at) as first_loaded_at
 
     from new_loads
 
-    {% if is_incremental() %}
-        left join {{ this }} as known
-            on new_loads.symbol = known.symbol
-    {% endif %}
+    left join known
+        on new_loads.symbol = known.symbol
 
 )
 

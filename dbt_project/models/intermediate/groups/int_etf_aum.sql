@@ -41,7 +41,7 @@ final as (
     select
         funds.symbol,
         funds.shares_outstanding,
-        latest_bar.close as close,
+        latest_bar.close,
         latest_bar.date as close_date,
         round(funds.shares_outstanding * latest_bar.close / 1000000, 1)
             as aum_millions
