@@ -5,10 +5,12 @@
     guesses a third of the table and scans all of it: a cost that grows with
     history. `relations` are what the expression reads; while one of them
     does not exist yet (a fresh warehouse), in unit tests (whose inputs are
-    fixtures) and at parse time the expression stays SQL.
+    fixtures) and outside `dbt run` and `dbt build` (parsing, `compile`,
+    `docs generate`) the expression stays SQL.
 -#}
 {% macro planned_literal(expression, type, relations) -%}
-    {%- set state = namespace(ready=execute and model.resource_type != 'unit_test') -%}
+    {%- set running = execute and flags.WHICH in ('run', 'build') -%}
+    {%- set state = namespace(ready=running and model.resource_type != 'unit_test') -%}
     {%- for relation in relations if state.ready -%}
         {%- if load_relation(relation) is none -%}
             {%- set state.ready = false -%}
