@@ -18,8 +18,9 @@ from datetime import date
 
 from extract.polygon import FetchFailure
 from extract.polygon.endpoint import PolygonEndpoint
+from extract.polygon.work import BarRange
 from orchestration import loads
-from orchestration.warehouse import query
+from orchestration.warehouse import connect, query
 
 # A session missing for at least this share of its expected symbols (and at
 # least GROUPED_SESSION_MIN_SYMBOLS of them) is fetched whole-market.
@@ -84,6 +85,65 @@ def read_gaps(database_url: str) -> dict[str, list[tuple[date, int]]]:
     return dict(gaps)
 
 
+ABSENT_DDL = """
+create schema if not exists ops;
+create table if not exists ops.bars_confirmed_absent (
+    symbol text not null,
+    session_date date not null,
+    confirmed_at timestamptz not null default now(),
+    primary key (symbol, session_date)
+);
+"""
+
+
+def without_confirmed_absent(
+    database_url: str, gaps: dict[str, list[tuple[date, int]]]
+) -> dict[str, list[tuple[date, int]]]:
+    """`gaps` less the bars an earlier backfill asked for and the API did not have.
+
+    A thin fund that did not trade, or a symbol halted for a day, has no bar
+    to fetch: asking again every day would only cost calls.
+    """
+    with connect(database_url) as connection, connection.cursor() as cursor:
+        cursor.execute(ABSENT_DDL)
+        cursor.execute("select symbol, session_date from ops.bars_confirmed_absent")
+        absent = set(cursor.fetchall())
+    wanted = {
+        symbol: [(day, number) for day, number in sessions if (symbol, day) not in absent]
+        for symbol, sessions in gaps.items()
+    }
+    return {symbol: sessions for symbol, sessions in wanted.items() if sessions}
+
+
+def record_confirmed_absent(
+    database_url: str, result: BackfillResult, remaining: dict[str, list[tuple[date, int]]]
+) -> int:
+    """Remember the planned bars still missing although their requests succeeded.
+
+    An empty range comes back as a failure "no bars from … to …": for a gap
+    that is the API confirming the bar does not exist, not a failed request.
+    """
+    failed = {
+        failure.subject for failure in result.failures if not failure.reason.startswith("no bars")
+    }
+    asked = {(symbol, day) for symbol, days in result.plan.gaps.items() for day in days}
+    absent = [
+        (symbol, day)
+        for symbol, sessions in remaining.items()
+        if symbol not in failed
+        for day, _ in sessions
+        if (symbol, day) in asked and day.isoformat() not in failed
+    ]
+    with connect(database_url) as connection, connection.cursor() as cursor:
+        cursor.execute(ABSENT_DDL)
+        cursor.executemany(
+            "insert into ops.bars_confirmed_absent (symbol, session_date) values (%s, %s)"
+            " on conflict do nothing",
+            absent,
+        )
+    return len(absent)
+
+
 def read_expected(database_url: str) -> dict[date, int]:
     """Symbols expected per session, for the sessions that have gaps."""
     rows = query(
@@ -140,31 +200,21 @@ def plan_backfill(
 def run_backfill(
     database_url: str, endpoint: PolygonEndpoint, plan: BackfillPlan
 ) -> BackfillResult:
-    """Land the planned bars into `raw_polygon` (the caller rebuilds the models)."""
-    result = BackfillResult(plan)
-    landings = []
+    """Land the planned bars into `raw_polygon` in one dlt load (the caller rebuilds the models)."""
+    resources = []
     if plan.grouped_sessions:
-        landings.append(
-            loads.land_polygon(
-                database_url,
-                endpoint,
-                resources=("grouped_daily",),
-                sessions=list(plan.grouped_sessions),
-            )
-        )
-    for request in plan.ranges:
-        landings.append(
-            loads.land_polygon(
-                database_url,
-                endpoint,
-                resources=("aggs_daily",),
-                symbols=list(request.symbols),
-                start=request.start,
-                end=request.end,
-            )
-        )
-    for landing in landings:
-        for table, rows in landing.rows.items():
-            result.rows[table] = result.rows.get(table, 0) + rows
-        result.failures += landing.failures
-    return result
+        resources.append("grouped_daily")
+    if plan.ranges:
+        resources.append("aggs_daily")
+    landing = loads.land_polygon(
+        database_url,
+        endpoint,
+        resources=resources,
+        sessions=list(plan.grouped_sessions),
+        ranges=[
+            BarRange(symbol, "day", request.start, request.end)
+            for request in plan.ranges
+            for symbol in request.symbols
+        ],
+    )
+    return BackfillResult(plan, rows=landing.rows, failures=landing.failures)

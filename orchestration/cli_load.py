@@ -12,7 +12,6 @@ from extract.polygon.work import Timespan
 from orchestration.cli import _announce, _endpoints, _fail, _parse_date, console, errors
 
 # On a free plan (5 calls a minute) more requests in flight only queue at the limiter.
-PAID_CONCURRENCY = 8
 
 
 def _window(start: str | None, end: str | None, years: int | None, months: int | None):
@@ -131,6 +130,7 @@ def load_command(
         raise _fail("--scenario needs the sandbox market: unset POLYGON_API_KEY", 2)
     with polygon_endpoint(settings, _announce, scenario=scenario) as api:
         from orchestration.bulk_load import pending_units
+        from orchestration.loads import PAID_CONCURRENCY
 
         concurrency = settings.polygon_concurrency or (
             1 if api.policy.per_minute else PAID_CONCURRENCY

@@ -17,6 +17,7 @@ from orchestration.warehouse import query, relation_exists
 CALENDAR_START = date(2000, 1, 1)
 CALENDAR_HORIZON = timedelta(days=400)
 UNIVERSE_TABLE = "seeds.dev_universe"
+PAID_CONCURRENCY = 8  # requests in flight on a plan without a per-minute limit
 
 
 def calendar_needs_refresh(database_url: str, session: date) -> bool:
@@ -65,15 +66,18 @@ def land_polygon(
     sessions: Sequence[date] = (),
     start: date | None = None,
     end: date | None = None,
+    ranges: Sequence[BarRange] = (),
 ) -> Landing:
-    """Fetch the named Polygon resources and merge them into `raw_polygon`.
+    """Fetch the named Polygon resources and land them into `raw_polygon`, in one dlt load.
 
-    `symbols` with `start` and `end` ask for daily per-ticker ranges; resumable
-    backfills with a plan go through `orchestration.bulk_load` instead.
+    `symbols` with `start` and `end` ask for daily per-ticker ranges, `ranges`
+    for ranges of their own; resumable backfills with a plan go through
+    `orchestration.bulk_load` instead. On a paid plan requests run
+    `PAID_CONCURRENCY` at a time.
     """
     if symbols and (start is None or end is None):
         raise ValueError("per-ticker bars need both start and end dates")
-    ranges = [BarRange(symbol, "day", start, end) for symbol in symbols] if symbols else []
+    ranges = [BarRange(symbol, "day", start, end) for symbol in symbols] + list(ranges)
     pipeline = make_pipeline("polygon", "raw_polygon", database_url)
     landing = Landing()
     source = polygon_source(
@@ -83,6 +87,7 @@ def land_polygon(
         ranges=ranges,
         policy=endpoint.policy,
         failures=landing.failures,
+        concurrency=1 if endpoint.policy.per_minute else PAID_CONCURRENCY,
     ).with_resources(*resources)
     landing.rows = run_and_count(pipeline, source)
     return landing

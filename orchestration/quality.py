@@ -17,7 +17,14 @@ from typing import Any
 import orjson
 
 from extract.polygon.endpoint import PolygonEndpoint
-from orchestration.backfill import plan_backfill, read_expected, read_gaps, run_backfill
+from orchestration.backfill import (
+    plan_backfill,
+    read_expected,
+    read_gaps,
+    record_confirmed_absent,
+    run_backfill,
+    without_confirmed_absent,
+)
 from orchestration.dbt_runner import run_dbt
 from orchestration.settings import STATE_DIR
 from orchestration.warehouse import query, tested_bars_vars
@@ -140,10 +147,14 @@ def run_quality(
     found = read_gaps(database_url)
     backfill: dict[str, Any] = {"missing_bars": sum(len(s) for s in found.values())}
     remaining = found
-    if found and endpoint is not None:
-        plan = plan_backfill(found, read_expected(database_url))
+    fetchable = without_confirmed_absent(database_url, found)
+    backfill["confirmed_absent"] = backfill["missing_bars"] - sum(
+        len(s) for s in fetchable.values()
+    )
+    if fetchable and endpoint is not None:
+        plan = plan_backfill(fetchable, read_expected(database_url))
         say(
-            f"  backfilling {plan.missing_bars} missing bars of {len(found)} symbols: "
+            f"  backfilling {plan.missing_bars} missing bars of {len(fetchable)} symbols: "
             f"{len(plan.grouped_sessions)} whole-market sessions, {len(plan.ranges)} ranges"
         )
         result = run_backfill(database_url, endpoint, plan)
@@ -154,6 +165,7 @@ def run_quality(
             "plan": plan.as_dict(),
             "rows_landed": result.rows,
             "failures": [f"{f.subject}: {f.reason}" for f in result.failures],
+            "newly_confirmed_absent": record_confirmed_absent(database_url, result, remaining),
         }
     closed = backfill["missing_bars"] - sum(len(s) for s in remaining.values())
     backfill["resolved_bars"] = closed
