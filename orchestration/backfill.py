@@ -120,12 +120,10 @@ def record_confirmed_absent(
 ) -> int:
     """Remember the planned bars still missing although their requests succeeded.
 
-    An empty range comes back as a failure "no bars from … to …": for a gap
-    that is the API confirming the bar does not exist, not a failed request.
+    An empty range is reported as a failure the API `answered`: for a gap that
+    is the API confirming the bar does not exist, not a failed request.
     """
-    failed = {
-        failure.subject for failure in result.failures if not failure.reason.startswith("no bars")
-    }
+    failed = {failure.subject for failure in result.failures if not failure.answered}
     asked = {(symbol, day) for symbol, days in result.plan.gaps.items() for day in days}
     absent = [
         (symbol, day)

@@ -11,8 +11,6 @@ from rich.table import Table
 from extract.polygon.work import Timespan
 from orchestration.cli import _announce, _endpoints, _fail, _parse_date, console, errors
 
-# On a free plan (5 calls a minute) more requests in flight only queue at the limiter.
-
 
 def _window(start: str | None, end: str | None, years: int | None, months: int | None):
     from orchestration.eod import BOOTSTRAP_HISTORY, utc_now

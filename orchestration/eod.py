@@ -288,7 +288,7 @@ class EodJob:
             sql = "select ticker from raw_polygon.ticker_details"
             known = {ticker for (ticker,) in query(self.database_url, sql)}
         new = [symbol for symbol in tracked if symbol not in known]
-        etfs_due = [symbol for symbol in etfs_due if symbol not in set(new)]
+        etfs_due = sorted(set(etfs_due) - set(new))
         resources = ["market_holidays"]
         if new or etfs_due:
             resources.append("ticker_details")

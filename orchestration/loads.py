@@ -17,7 +17,9 @@ from orchestration.warehouse import query, relation_exists
 CALENDAR_START = date(2000, 1, 1)
 CALENDAR_HORIZON = timedelta(days=400)
 UNIVERSE_TABLE = "seeds.dev_universe"
-PAID_CONCURRENCY = 8  # requests in flight on a plan without a per-minute limit
+# Requests in flight on a plan without a per-minute limit. On a free plan (5 calls
+# a minute) more than one in flight would only queue at the limiter.
+PAID_CONCURRENCY = 8
 
 
 def calendar_needs_refresh(database_url: str, session: date) -> bool:

@@ -8,12 +8,7 @@
 {% macro index_raw_bar_loads() %}
     {%- if execute -%}
         {%- for table_name in ['grouped_daily', 'aggs_daily', 'aggs_minute'] -%}
-            {%- set table = source('polygon', table_name) -%}
-            {%- set existing = adapter.get_relation(
-                database=table.database,
-                schema=table.schema,
-                identifier=table.identifier,
-            ) -%}
+            {%- set existing = load_relation(source('polygon', table_name)) -%}
             {%- if existing is not none %}
                 create index if not exists {{ table_name }}__dlt_load_id_idx
                     on {{ existing }} (_dlt_load_id);

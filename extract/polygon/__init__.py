@@ -108,6 +108,7 @@ def polygon_source(
         ticker's range cost more than converting its bars.
         """
         chunk: list[pa.Table] = []
+        chunk_rows = 0
         for unit, table in units:
             if table is None:
                 continue  # failed, and recorded in `failures`
@@ -115,9 +116,10 @@ def polygon_source(
                 on_landed(unit, table)
             if table.num_rows:  # dlt's CSV writer must not be handed an empty table
                 chunk.append(table)
-            if sum(part.num_rows for part in chunk) >= YIELD_ROWS:
+                chunk_rows += table.num_rows
+            if chunk_rows >= YIELD_ROWS:
                 yield pa.concat_tables(chunk)
-                chunk = []
+                chunk, chunk_rows = [], 0
         if chunk:
             yield pa.concat_tables(chunk)
 
@@ -168,7 +170,7 @@ def polygon_source(
             # A whole daily range with no bar means no data for the symbol at all;
             # an empty minute chunk is normal before a listing or on a thin ETF.
             reason = f"no bars from {unit.start} to {unit.end}"
-            failed.append(FetchFailure(AGGS_RANGE_PATH, unit.ticker, reason))
+            failed.append(FetchFailure(AGGS_RANGE_PATH, unit.ticker, reason, answered=True))
             return None
         # The request asks for adjusted bars; the flag is landed with them.
         return bars_table(results, unit.ticker, adjusted=True)

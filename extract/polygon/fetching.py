@@ -22,6 +22,7 @@ class FetchFailure:
     endpoint: str
     subject: str  # the ticker or session it was for
     reason: str
+    answered: bool = False  # the API answered, with no data: the data does not exist
 
 
 def exact(row: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:

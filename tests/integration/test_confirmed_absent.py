@@ -28,7 +28,9 @@ def test_only_bars_missing_after_a_successful_request_are_skipped(fresh_database
     )
     failures = [
         # An empty range: the API answered, it has no bar (THIN did not trade on Monday).
-        FetchFailure("/v2/aggs/ticker/{ticker}/range", "THIN", f"no bars from {MON} to {MON}"),
+        FetchFailure(
+            "/v2/aggs/ticker/{ticker}/range", "THIN", f"no bars from {MON} to {MON}", answered=True
+        ),
         # A request that failed: nothing is known about DOWN's bar.
         FetchFailure("/v2/aggs/ticker/{ticker}/range", "DOWN", "HTTP 503 after retries"),
     ]

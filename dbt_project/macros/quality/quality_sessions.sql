@@ -13,7 +13,10 @@
 
 {#-
     The first session of the `sessions_back` sessions ending at the as-of
-    session, as a literal when it can be (see planned_literal).
+    session, as a literal when it can be (see planned_literal). Models that
+    look at recent bars filter on it: with the index on ohlcv_daily.date that
+    read costs the window, not the history. `sessions_back` may be a scalar
+    subquery (a seed's value).
 -#}
 {% macro quality_window_start(sessions_back) -%}
     {%- set expression -%}
@@ -58,29 +61,3 @@
     {%- endif -%}
 {%- endmacro %}
 
-
-{#-
-    The first of the market's last `sessions_back` sessions up to the newest
-    daily bar, as a literal when it can be (see planned_literal).
-    Models that look at recent bars filter on it: with the index on
-    ohlcv_daily.date that read costs the window, not the history.
--#}
-{% macro recent_sessions_start(sessions_back) -%}
-    {%- set expression -%}
-    (
-        select min(recent.session_date)
-        from (
-            select sessions.session_date
-            from {{ ref('stg_calendar__sessions') }} as sessions
-            where sessions.session_date <= (
-                select max(bars.date) from {{ ref('ohlcv_daily') }} as bars
-            )
-            order by sessions.session_date desc
-            limit {{ sessions_back }}
-        ) as recent
-    )
-    {%- endset -%}
-    {{ planned_literal(
-        expression, 'date', [ref('stg_calendar__sessions'), ref('ohlcv_daily')]
-    ) }}
-{%- endmacro %}

@@ -14,7 +14,7 @@ daily_bars as (
 
     select * from {{ ref('ohlcv_daily') }}
 
-    where date >= {{ recent_sessions_start(121) }}
+    where date >= {{ quality_window_start(121) }}
 
 ),
 

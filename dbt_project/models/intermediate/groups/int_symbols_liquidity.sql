@@ -21,7 +21,7 @@ recent_bars as (
 
     select * from {{ ref('ohlcv_daily') }}
 
-    where date >= {{ recent_sessions_start(
+    where date >= {{ quality_window_start(
         "(select lookback_sessions from " ~ ref('universe_filters')
         ~ " where filter_name = 'liquidity')"
     ) }}
