@@ -1,6 +1,6 @@
 """Contract: every recorded response of an endpoint we use lands value for value.
 
-The responses recorded from the real API (../shared/polygon_mocks) are served
+The responses recorded from the real API (tests/data/shared/polygon_mocks) are served
 by the replay server, the real dlt resources land them into a throw-away
 Postgres database, and each landed field is compared with the JSON parsed
 with exact decimals. The tickers list, the grouped daily mock and the first

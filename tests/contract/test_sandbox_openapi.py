@@ -14,7 +14,6 @@ import copy
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,10 +22,10 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from extract.sandbox.market import SandboxMarket
 from extract.sandbox.server import SandboxServer
+from tests.support.shared import MOCKS_DIR, OPENAPI_SPEC
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-SPEC_PATH = SHARED / "polygon_openapi.json"
-MOCKS = SHARED / "polygon_mocks"
+SPEC_PATH = OPENAPI_SPEC
+MOCKS = MOCKS_DIR
 
 TICKERS = "/v3/reference/tickers"
 GROUPED = "/v2/aggs/grouped/locale/us/market/stocks/{date}"

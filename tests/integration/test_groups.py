@@ -36,11 +36,12 @@ from tests.conftest import throwaway_database
 from tests.support.cli import cli_env, run_cli
 from tests.support.listener import ChannelListener
 from tests.support.private_redis import PrivateRedis
+from tests.support.shared import HOLDINGS_REAL
 
 pytestmark = pytest.mark.integration
 
 SESSION = date(2025, 6, 13)
-REAL = Path("/work/shared/holdings_real")
+REAL = HOLDINGS_REAL
 UNIVERSES = REPO_ROOT / "seeds" / "samples" / "universes"
 GROUPS_MARTS = ("+cache_entries", "+membership_changes", "+symbols")
 

@@ -16,10 +16,11 @@ from extract.holdings.loader import LoadCheckFailed, current_loads, load_files, 
 from orchestration.services import Endpoints
 from orchestration.warehouse import query
 from tests.conftest import throwaway_database
+from tests.support.shared import HOLDINGS_REAL
 
 pytestmark = pytest.mark.integration
 
-REAL = Path("/work/shared/holdings_real")
+REAL = HOLDINGS_REAL
 REAL_FILES = sorted(REAL.glob("*.csv"))
 
 

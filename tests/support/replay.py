@@ -1,6 +1,6 @@
 """Replays the responses recorded from the real Polygon API over HTTP.
 
-File names follow the client-python convention (../shared/polygon_mocks/INDEX.md):
+File names follow the client-python convention (tests/data/shared/polygon_mocks/INDEX.md):
 the path under the folder is the URL path, the first `&` stands for `?`, `;`
 for `:`, and `index.json` for a bare directory URL.
 """
@@ -11,8 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tests.support.loopback import JsonHandler, LoopbackServer
-
-MOCKS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "polygon_mocks"
+from tests.support.shared import MOCKS_DIR
 
 
 def _recorded() -> dict[str, list[tuple[dict[str, str], Path]]]:

@@ -13,8 +13,9 @@ from extract.holdings.formats import (
     read_universe,
 )
 from extract.holdings.validation import is_security, validate
+from tests.support.shared import HOLDINGS_REAL
 
-REAL = Path("/work/shared/holdings_real")
+REAL = HOLDINGS_REAL
 SAMPLES = Path(__file__).resolve().parents[2] / "seeds" / "samples"
 IVV = REAL / "martinbel_shiny-python__IVV_holdings.csv"
 IWM = REAL / "jmaietta_EPS_Calendar__IWM_holdings.csv"
