@@ -16,7 +16,7 @@ import dlt
 import pyarrow as pa
 
 from extract.polygon.bars import bars_table
-from extract.polygon.client import UNLIMITED, RequestPolicy, polygon_client
+from extract.polygon.client import UNLIMITED, RequestPolicy, bar_pages_client, polygon_client
 from extract.polygon.fetching import FetchFailure, PageFetcher, PolygonAuthError
 from extract.polygon.settings import (
     AGGS_PAGE_LIMIT,
@@ -98,7 +98,9 @@ def polygon_source(
         concurrency: requests in flight at once (1 on a rate-limited plan).
     """
     failed = failures if failures is not None else []
-    fetch_all = PageFetcher(polygon_client(base_url, api_key, policy), failed).all_pages
+    client = polygon_client(base_url, api_key, policy)
+    fetch_all = PageFetcher(client, failed).all_pages
+    fetch_bars = PageFetcher(bar_pages_client(client), failed).all_pages  # pages of Arrow tables
 
     def landed(units: Iterator[tuple[Unit, pa.Table | None]]) -> Iterator[pa.Table]:
         """The fetched tables to land, reporting each whole unit (empty ones too).
@@ -137,11 +139,10 @@ def polygon_source(
     def fetch_session(unit: GroupedSession) -> pa.Table | None:
         day = unit.session.isoformat()
         path = GROUPED_DAILY_PATH.format(date=day)
-        pages = fetch_all(GROUPED_DAILY_PATH, day, path, {"adjusted": "true"})
+        pages = fetch_bars(GROUPED_DAILY_PATH, day, path, {"adjusted": "true"})
         if pages is None:
             return None
-        results = [bar for page in pages for bar in page]
-        return bars_table(results, request_date=unit.session)
+        return bars_table([table for page in pages for table in page], request_date=unit.session)
 
     @dlt.resource(
         name="grouped_daily",
@@ -162,18 +163,18 @@ def polygon_source(
             end=unit.end.isoformat(),
         )
         params = {"adjusted": "true", "sort": "asc", "limit": AGGS_PAGE_LIMIT}
-        pages = fetch_all(AGGS_RANGE_PATH, unit.ticker, path, params)
+        pages = fetch_bars(AGGS_RANGE_PATH, unit.ticker, path, params)
         if pages is None:
             return None
-        results = [bar for page in pages for bar in page]
-        if not results and unit.timespan == "day":
+        # The request asks for adjusted bars; the flag is landed with them.
+        bars = bars_table([table for page in pages for table in page], unit.ticker, adjusted=True)
+        if not bars.num_rows and unit.timespan == "day":
             # A whole daily range with no bar means no data for the symbol at all;
             # an empty minute chunk is normal before a listing or on a thin ETF.
             reason = f"no bars from {unit.start} to {unit.end}"
             failed.append(FetchFailure(AGGS_RANGE_PATH, unit.ticker, reason, answered=True))
             return None
-        # The request asks for adjusted bars; the flag is landed with them.
-        return bars_table(results, unit.ticker, adjusted=True)
+        return bars
 
     def aggs(timespan: str) -> Iterator[pa.Table]:
         units = [unit for unit in ranges if unit.timespan == timespan]

@@ -1,48 +1,71 @@
 """Bars as Arrow tables: dlt loads them with COPY instead of row-by-row inserts.
 
-Prices and volumes arrive as JSON numbers. They are turned into decimals via
-their shortest round-trip text (Arrow's float-to-string cast), which is the
-JSON's own spelling, so every value lands exactly.
+A page of bars is parsed by Arrow's JSON reader straight from the response
+text into typed columns: prices and volumes become decimals from the JSON's
+own digits, so every value lands exactly, and the parsing runs in C++ outside
+the GIL, beside the other fetch threads.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
+import pyarrow.json as pa_json
 
-# Scale 18 keeps every digit a float's shortest text can have at bar magnitudes.
+# Scale 18 keeps every digit a bar's price or volume can have.
 EXACT = pa.decimal128(38, 18)
-_EXACT_FIELDS = ("o", "h", "l", "c", "v", "vw")
-# The JSON as it arrives; Arrow converts the parsed records column by column in C++.
-_JSON_SCHEMA = pa.schema(
-    [pa.field("T", pa.string()), pa.field("t", pa.int64(), False)]
-    + [pa.field(name, pa.float64()) for name in _EXACT_FIELDS]
+_BAR_FIELDS = (
+    [pa.field("T", pa.string()), pa.field("t", pa.int64())]
+    + [pa.field(name, EXACT) for name in ("o", "h", "l", "c", "v", "vw")]
     + [pa.field("n", pa.int64()), pa.field("otc", pa.bool_())]
+)
+_BARS = pa.schema(_BAR_FIELDS)
+_PAGE = pa.schema(
+    [pa.field("results", pa.list_(pa.struct(_BAR_FIELDS))), pa.field("next_url", pa.string())]
+)
+# Fields we do not land (status, request_id, counts) are skipped by the reader.
+_PARSE = pa_json.ParseOptions(
+    explicit_schema=_PAGE, unexpected_field_behavior="ignore", newlines_in_values=True
 )
 
 
-def bars_table(
-    results: Sequence[dict[str, Any]], ticker: str | None = None, **constants: Any
-) -> pa.Table:
-    """One page of bars; `ticker` for per-ticker ranges, else each bar's `T`.
+def parse_bar_page(body: bytes) -> dict[str, Any]:
+    """One response body as `{"results": [bars], "next_url": ...}`, bars one Arrow table.
+
+    Raises ValueError (Arrow's ArrowInvalid) on malformed JSON or a value
+    that is not a number of the bar's type.
+    """
+    # One block for the whole body: the response is one JSON object.
+    read = pa_json.ReadOptions(use_threads=False, block_size=max(len(body), 1) + 1)
+    page = pa_json.read_json(io.BytesIO(body), read_options=read, parse_options=_PARSE)
+    if page.num_rows != 1:
+        raise ValueError(f"expected one JSON object, found {page.num_rows}")
+    results = page["results"].combine_chunks()
+    bars = pa.Table.from_struct_array(results.flatten())  # a missing `results` is no bars
+    if bars["t"].null_count:
+        raise ValueError("a bar without its timestamp `t`")
+    return {"results": [bars], "next_url": page["next_url"][0].as_py()}
+
+
+def bars_table(pages: Sequence[pa.Table], ticker: str | None = None, **constants: Any) -> pa.Table:
+    """The bars of all `pages` of one request; `ticker` for per-ticker ranges, else `T`.
 
     `constants` become columns with one value for every row (e.g. the
     requested session of a grouped-daily page).
     """
-    parsed = pa.Table.from_pylist(list(results), schema=_JSON_SCHEMA)
+    parsed = pa.concat_tables(pages) if pages else _BARS.empty_table()
     rows = parsed.num_rows
     tickers = pa.array([ticker] * rows, pa.string()) if ticker else parsed["T"]
     # Keys and constants are declared non-null, as the resource's column hints say.
-    fields = [pa.field("ticker", pa.string(), False), pa.field("t", pa.int64(), False)]
-    arrays = [tickers, parsed["t"]]
-    for name in _EXACT_FIELDS:
-        fields.append(pa.field(name, EXACT))
-        arrays.append(pc.cast(pc.cast(parsed[name], pa.string()), EXACT))
-    fields += [pa.field("n", pa.int64()), pa.field("otc", pa.bool_())]
-    arrays += [parsed["n"], parsed["otc"]]
+    fields = [pa.field("ticker", pa.string(), False)]
+    arrays = [tickers]
+    for field in _BARS:
+        if field.name != "T":
+            fields.append(pa.field(field.name, field.type, field.name != "t"))
+            arrays.append(parsed[field.name])
     for name, value in constants.items():
         column = pa.array([value] * rows, pa.scalar(value).type)
         fields.append(pa.field(name, column.type, False))

@@ -20,6 +20,8 @@ from dlt.sources.helpers.rest_client.paginators import JSONLinkPaginator
 from requests_ratelimiter import LimiterAdapter
 from tenacity import wait_random
 
+from extract.polygon.bars import parse_bar_page
+
 
 @dataclass(frozen=True)
 class RequestPolicy:
@@ -67,6 +69,31 @@ class ParseOnceRESTClient(RESTClient):
         body = orjson.loads(response.content)  # a JSONDecodeError is a ValueError
         response.json = lambda **_: body
         return response
+
+
+class BarPagesClient(RESTClient):
+    """dlt's REST client for pages of bars, each parsed by Arrow into one table.
+
+    A page's `results` is a list holding that table, so dlt's record
+    selector and `next_url` paginator work on it unchanged.
+    """
+
+    def _send_request(self, request: Any, **kwargs: Any) -> Any:
+        response = super()._send_request(request, **kwargs)
+        page = parse_bar_page(response.content)
+        response.json = lambda **_: page
+        return response
+
+
+def bar_pages_client(client: RESTClient) -> BarPagesClient:
+    """A client for bars sharing `client`'s session: one rate limit for both."""
+    return BarPagesClient(
+        base_url=client.base_url,
+        auth=client.auth,
+        paginator=client.paginator,
+        data_selector="results",
+        session=client.session,
+    )
 
 
 UNLIMITED = RequestPolicy()

@@ -119,3 +119,31 @@ def test_a_refused_key_stops_the_run_without_echoing_it(fresh_database: str) -> 
             )
     assert "HTTP 401" in str(raised.value)
     assert "secret-key-123" not in str(raised.value)
+
+
+def test_bars_keep_digits_a_float_would_lose_and_reject_wrong_types(fresh_database: str) -> None:
+    """Bars are read from the JSON text itself: 20 significant digits land as sent."""
+    precise = _bars("PRECISE").replace(b'"o": 1.5', b'"o": 123.45678901234567891')
+    precise = precise.replace(b'"v": 100', b'"v": 12345678901234567891')
+    script = {
+        RANGE.format("PRECISE"): [(200, precise, {})],
+        RANGE.format("TEXT"): [(200, _bars("TEXT").replace(b'"c": 2', b'"c": "two"'), {})],
+    }
+    with ScriptedServer(script) as api:
+        endpoint = PolygonEndpoint(api.base_url, "k", False, FAST_RETRIES)
+        landing = land_polygon(
+            fresh_database,
+            endpoint,
+            resources=("aggs_daily",),
+            symbols=["PRECISE", "TEXT"],
+            start=date(2025, 6, 2),
+            end=date(2025, 6, 3),
+        )
+    with psycopg2.connect(fresh_database) as connection, connection.cursor() as cursor:
+        cursor.execute("select ticker, o::text, v::text from raw_polygon.aggs_daily")
+        landed = cursor.fetchall()
+    assert landed == [
+        ("PRECISE", "123.456789012345678910", "12345678901234567891.000000000000000000")
+    ]
+    (failure,) = landing.failures
+    assert (failure.subject, failure.reason.startswith("malformed JSON")) == ("TEXT", True)

@@ -22,7 +22,7 @@
     from {{ source('calendar', 'sessions') }} as sessions
     where sessions.session_date > (
         select (
-            to_timestamp(max({{ epoch_ms_column }}) / 1000.0)
+            {{ epoch_ms_to_timestamp('max(' ~ epoch_ms_column ~ ')') }}
             at time zone 'America/New_York'
         )::date
         from {{ this }}

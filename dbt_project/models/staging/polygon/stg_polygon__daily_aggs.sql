@@ -31,9 +31,9 @@ renamed as (
         _dlt_load_id as load_id,
 
         ---------- derived dates: daily bars start at midnight New York time
-        (to_timestamp(t / 1000.0) at time zone 'America/New_York')::date
+        ({{ epoch_ms_to_timestamp('t') }} at time zone 'America/New_York')::date
             as session_date,
-        to_timestamp(t / 1000.0) as bar_start_at
+        {{ epoch_ms_to_timestamp('t') }} as bar_start_at
 
     from source
 

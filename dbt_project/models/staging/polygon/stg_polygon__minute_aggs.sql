@@ -45,8 +45,8 @@ renamed as (
         _dlt_load_id as load_id,
 
         ---------- derived: the minute's UTC start and the New York date it trades on
-        to_timestamp(t / 1000.0) as bar_start_at,
-        (to_timestamp(t / 1000.0) at time zone 'America/New_York')::date
+        {{ epoch_ms_to_timestamp('t') }} as bar_start_at,
+        ({{ epoch_ms_to_timestamp('t') }} at time zone 'America/New_York')::date
             as session_date
 
     from source

@@ -81,7 +81,7 @@ renamed as (
         _dlt_load_id as load_id,
 
         ---------- timestamps: Polygon sends epoch ms (minute) and ns (others)
-        to_timestamp(min__t / 1000.0) as minute_start_at,
+        {{ epoch_ms_to_timestamp('min__t') }} as minute_start_at,
         to_timestamp(last_trade__t / 1e9) as last_trade_at,
         to_timestamp(last_quote__t / 1e9) as last_quote_at,
         to_timestamp(updated / 1e9) as updated_at
