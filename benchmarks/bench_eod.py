@@ -1,8 +1,10 @@
 """EOD cost against history size: `python -m benchmarks.bench_eod` prints one line per run.
 
-Target (issue 6): the EOD for one session with 5 years of history in the
-warehouse takes at most 1.25x the time it takes with 1 year: cost grows with
-new data, not with history. Each warehouse is a throw-away database on the
+Targets (issue 6): the EOD for one session of the full market with 1 year
+of history in the warehouse takes under 60 s, and with 5 years at most 1.25x
+that: cost grows with new data, not with history. The measured EOD is a
+daily one: the first EOD after the bulk load of history runs (and is
+printed) before it. Each warehouse is a throw-away database on the
 configured (or embedded) Postgres; the market is the sandbox at the size
 TICKSTOCK_SANDBOX_SIZE asks for (dev: 20 listings, full: about 12,000).
 The history is the daily bars of every tracked symbol, loaded before the timing.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import psycopg2
@@ -47,8 +50,22 @@ def _tracked_symbols(database_url: str) -> list[str]:
         return [symbol for (symbol,) in cursor.fetchall()]
 
 
-def _measure(years: int, server: Endpoints) -> tuple[float, dict[str, float], int]:
-    """Seconds of the measured EOD, per step, and the bars it found in the warehouse."""
+@dataclasses.dataclass(frozen=True)
+class Measurement:
+    seconds: float  # the measured EOD, end to end
+    steps: dict[str, float]  # its seconds per step
+    history_rows: int  # daily bars in the warehouse before it
+    warm_up_s: float  # the first EOD after the bulk load
+
+
+def _timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def _measure(years: int, server: Endpoints) -> Measurement:
+    """The measured EOD on a warehouse holding `years` of the whole market's daily bars."""
     with throwaway_database(server.database_url) as database_url:
         settings = dataclasses.replace(read_settings(), database_url=database_url)
         endpoints = Endpoints(database_url, server.redis_url, False, False)
@@ -67,6 +84,11 @@ def _measure(years: int, server: Endpoints) -> tuple[float, dict[str, float], in
         with polygon_endpoint(settings, lambda _: None) as api:
             run_load(database_url, api, plan, SETUP_CONCURRENCY, settings.load_batch_rows)
         run_dbt("build", target=settings.dbt_target)
+        # The first EOD after a bulk load is a one-off: its quality step asks the
+        # API once for every bar missing in its window (thin symbols skip
+        # sessions) and records those the API confirms absent. The daily EOD
+        # measured below then checks only what is new.
+        warm_up_s = _timed(lambda: job.run(BOOTSTRAP_SESSION, force=True))
         with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
             cursor.execute("select count(*) from marts.ohlcv_daily")
             (history_rows,) = cursor.fetchone()
@@ -74,7 +96,7 @@ def _measure(years: int, server: Endpoints) -> tuple[float, dict[str, float], in
         outcome = job.run(MEASURED_SESSION)
         seconds = time.perf_counter() - started
         steps = {step.name: step.duration_s for step in outcome.steps}
-    return seconds, steps, history_rows
+    return Measurement(seconds, steps, history_rows, warm_up_s)
 
 
 def main() -> None:
@@ -83,13 +105,14 @@ def main() -> None:
     size = read_settings().sandbox_size
     results = {}
     for years in (1, 5):
-        seconds, steps, rows = _measure(years, server)
-        results[years] = seconds
-        per_step = "  ".join(f"{name} {value:.1f}s" for name, value in steps.items())
-        verdict = "OK" if seconds < TARGET_SECONDS else "OVER TARGET"
+        run = _measure(years, server)
+        results[years] = run.seconds
+        per_step = "  ".join(f"{name} {value:.1f}s" for name, value in run.steps.items())
+        verdict = "OK" if run.seconds < TARGET_SECONDS else "OVER TARGET"
         print(
-            f"EOD {MEASURED_SESSION} with {years}y history ({rows:,} bars, sandbox {size}): "
-            f"{seconds:6.1f} s (target < {TARGET_SECONDS} s) {verdict}  [{per_step}]",
+            f"EOD {MEASURED_SESSION} with {years}y history ({run.history_rows:,} bars, "
+            f"sandbox {size}): {run.seconds:6.1f} s (target < {TARGET_SECONDS} s) {verdict}  "
+            f"[{per_step}]  (first EOD after the bulk load: {run.warm_up_s:.1f} s)",
             flush=True,
         )
     ratio = results[5] / results[1]

@@ -403,8 +403,11 @@ class EodJob:
         _note_failures(record, failures)
 
     def _transform(self, session: date, record: StepRecord) -> None:
+        # The selector leaves the session quality checks to the quality step.
         results = run_dbt(
             "build",
+            "--selector",
+            "eod_transform",
             target=self.settings.dbt_target,
             variables={"session_date": session.isoformat()} | tested_bars_vars(self.database_url),
         )

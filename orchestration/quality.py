@@ -158,9 +158,10 @@ def run_quality(
             f"{len(plan.grouped_sessions)} whole-market sessions, {len(plan.ranges)} ranges"
         )
         result = run_backfill(database_url, endpoint, plan)
-        # Rebuild what the new raw bars feed: the bar models, then the quality models.
-        _build_quality_models(database_url, session, target, BARS_AND_QUALITY)
-        remaining = read_gaps(database_url)
+        if any(result.rows.values()):
+            # Rebuild what the new raw bars feed: the bar models, then the quality models.
+            _build_quality_models(database_url, session, target, BARS_AND_QUALITY)
+            remaining = read_gaps(database_url)
         backfill |= {
             "plan": plan.as_dict(),
             "rows_landed": result.rows,

@@ -29,7 +29,11 @@ returns as (
     select
         symbol,
         date as session_date,
-        close / nullif(lag(close) over (partition by symbol order by date), 0) - 1 as daily_return
+        -- Double precision: corr() computes in it anyway, and converting each
+        -- return once here beats converting it once per benchmark pair.
+        close::double precision
+        / nullif(lag(close::double precision) over (partition by symbol order by date), 0)
+        - 1 as daily_return
 
     from daily_bars
 
