@@ -10,9 +10,10 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 
@@ -30,6 +31,7 @@ from orchestration.settings import STATE_DIR
 from orchestration.warehouse import query, tested_bars_vars
 
 REPORTS_DIR = STATE_DIR / "reports" / "quality"
+_NEW_YORK = ZoneInfo("America/New_York")
 # What backfilled raw bars feed, up to the quality models (incremental, cheap).
 BARS_AND_QUALITY = ("ohlcv_daily", "tag:quality")
 
@@ -87,14 +89,23 @@ def _grouped(gaps: dict[str, list[tuple[date, int]]]) -> list[dict[str, Any]]:
 
 
 def _duplicates_resolved(database_url: str, session: date) -> int:
-    """Bars of the session delivered more than once and merged on (symbol, date)."""
+    """Bars of the session delivered more than once and merged on (symbol, date).
+
+    The raw logs are read by their epoch-millisecond `t`, between the
+    session's New York midnights: a plain comparison per row, where the
+    staging views' session_date would be computed for every bar in history.
+    """
+    start, end = (
+        int(datetime.combine(day, time(), _NEW_YORK).timestamp() * 1000)
+        for day in (session, session + timedelta(days=1))
+    )
     ((count,),) = query(
         database_url,
-        "select count(*) - count(distinct symbol) from ("
-        " select symbol from staging.stg_polygon__grouped_daily_bars where session_date = %s"
+        "select count(*) - count(distinct ticker) from ("
+        " select ticker from raw_polygon.grouped_daily where t >= %(start)s and t < %(end)s"
         " union all"
-        " select symbol from staging.stg_polygon__daily_aggs where session_date = %s) as bars",
-        (session, session),
+        " select ticker from raw_polygon.aggs_daily where t >= %(start)s and t < %(end)s) as bars",
+        {"start": start, "end": end},
     )
     return int(count)
 

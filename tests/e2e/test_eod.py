@@ -110,6 +110,14 @@ def test_one_message_with_every_field(first_run) -> None:
     assert os.path.exists(message["reports"]["run_record"])
 
 
+def test_quality_counts_the_bars_delivered_twice(first_run) -> None:
+    """The bootstrap history and the grouped daily both deliver the session's 15 bars."""
+    _, _, (message,) = first_run
+    record = json.loads(Path(message["reports"]["run_record"]).read_text())
+    (quality,) = [step for step in record["steps"] if step["name"] == "quality"]
+    assert quality["detail"]["issues"]["duplicates_resolved"] == 15
+
+
 def test_stream_has_an_entry_per_step(first_run, redis_client) -> None:
     _, _, (message,) = first_run
     run_id = message["run_id"].encode()

@@ -88,7 +88,9 @@ bar_windows as (
         count(*) over stale_run as stale_run_bars,
         min(close) over stale_run as stale_run_min_close,
         max(close) over stale_run as stale_run_max_close,
-        avg(volume) over baseline as baseline_avg_volume
+        avg(volume) over baseline as baseline_avg_volume,
+        min(volume) over baseline as baseline_min_volume,
+        count(*) over baseline as baseline_bars_read
 
     from bars_read
 
@@ -119,7 +121,7 @@ bars_in_window as (
 
 volume_baselines as (
 
-    -- Postgres has no windowed median: one index range scan per bar.
+    -- Postgres has no windowed median: one index range scan per candidate bar.
     select
         bars_in_window.symbol,
         bars_in_window.date,
@@ -129,23 +131,33 @@ volume_baselines as (
     from bars_in_window
 
     -- A lateral subquery: a CTE cannot see the outer bar.
-    cross join lateral (  -- noqa: ST05
-        select
-            percentile_cont(0.5) within group (
-                order by prior_bars.volume
-            ) as median_volume,
-            count(*) as bars
-        from (
-            select earlier.volume
-            -- the table itself, not a CTE: the (symbol, date) index serves it
-            from {{ ref('ohlcv_daily') }} as earlier
-            where
-                earlier.symbol = bars_in_window.symbol
-                and earlier.date < bars_in_window.date
-            order by earlier.date desc
-            limit {{ baseline_bars }}
-        ) as prior_bars
-    ) as baseline
+    cross join
+        lateral (  -- noqa: ST05
+            select
+                percentile_cont(0.5) within group (
+                    order by prior_bars.volume
+                ) as median_volume,
+                count(*) as bars
+            from (
+                select earlier.volume
+                -- the table itself, not a CTE: the (symbol, date) index serves it
+                from {{ ref('ohlcv_daily') }} as earlier
+                where
+                    earlier.symbol = bars_in_window.symbol
+                    and earlier.date < bars_in_window.date
+                order by earlier.date desc
+                limit {{ baseline_bars }}
+            ) as prior_bars
+        ) as baseline
+
+    -- Only a bar that could be a spike needs its median. When the window
+    -- holds the whole baseline, the median is at least the baseline's
+    -- minimum, so a bar at most `multiple` times that minimum is no spike.
+    where
+        bars_in_window.baseline_bars_read < {{ baseline_bars }}
+        or bars_in_window.volume
+        > {{ var('quality_volume_spike_multiple') }}
+        * bars_in_window.baseline_min_volume
 
 ),
 
