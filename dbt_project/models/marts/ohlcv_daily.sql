@@ -34,17 +34,42 @@
     )
 }}
 
+{%- if is_incremental() -%}
+    {#- The new loads' ids, inlined (see planned_literal): Postgres then reads
+        them from the raw logs by the `_dlt_load_id` index. Joined to a
+        subquery instead, it plans for loads the size of a bulk backfill and
+        scans the whole log, a cost that grows with history. -#}
+    {%- set new_load_ids_sql -%}
+        (
+            select coalesce(string_agg(load_id, ','), '')
+            from {{ ref('stg_polygon__dlt_loads') }}
+            where is_completed and {{ loaded_after_watermark() }}
+        )
+    {%- endset -%}
+    {%- set new_load_ids = planned_literal(
+        new_load_ids_sql, 'text', [this, ref('stg_polygon__dlt_loads')]
+    ) -%}
+{%- endif %}
+
 with
 
 grouped_daily_bars as (
 
     select * from {{ ref('stg_polygon__grouped_daily_bars') }}
 
+    {% if is_incremental() %}
+        where load_id = any(string_to_array({{ new_load_ids }}, ','))
+    {% endif %}
+
 ),
 
 daily_aggs as (
 
     select * from {{ ref('stg_polygon__daily_aggs') }}
+
+    {% if is_incremental() %}
+        where load_id = any(string_to_array({{ new_load_ids }}, ','))
+    {% endif %}
 
 ),
 
