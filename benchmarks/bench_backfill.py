@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+from benchmarks import timed
 from extract.polygon import polygon_source
 from extract.polygon.endpoint import PolygonEndpoint
 from extract.sandbox.market import SandboxMarket
@@ -43,12 +43,6 @@ from tests.support.cli import sandbox_process
 LAST_SESSION = date(2025, 12, 31)
 CONCURRENCY = 4  # requests in flight: more only adds GIL contention on 2 cores
 BATCH_ROWS = 250_000
-
-
-def _timed(action: Callable[[], object]) -> tuple[float, object]:
-    started = time.perf_counter()
-    result = action()
-    return time.perf_counter() - started, result
 
 
 def _symbols(market: SandboxMarket, count: int, listed_by: date) -> list[str]:
@@ -107,10 +101,10 @@ def _daily(database_url: str, endpoint: PolygonEndpoint, market: SandboxMarket, 
     )
     run_dbt("run", "--select", "+ohlcv_daily", target=target)
     plan = plan_load(symbols, sessions, "day", market_size=len(market.listings))
-    warm_s, _ = _timed(lambda: _fetch_without_landing(endpoint, plan))
+    warm_s, _ = timed(lambda: _fetch_without_landing(endpoint, plan))
 
-    land_s, _ = _timed(lambda: run_load(database_url, endpoint, plan, CONCURRENCY, BATCH_ROWS))
-    build_s, _ = _timed(lambda: run_dbt("run", "--select", "ohlcv_daily", target=target))
+    land_s, _ = timed(lambda: run_load(database_url, endpoint, plan, CONCURRENCY, BATCH_ROWS))
+    build_s, _ = timed(lambda: run_dbt("run", "--select", "ohlcv_daily", target=target))
     seconds = land_s + build_s
     (rows,) = query(
         database_url, "select count(*) from marts.ohlcv_daily where date >= %s", (first,)
@@ -138,7 +132,7 @@ def _minutes(database_url: str, endpoint: PolygonEndpoint, market: SandboxMarket
         run_load(database_url, endpoint, plan, CONCURRENCY, BATCH_ROWS)
         run_dbt("run", "--select", "+ohlcv_1min", target=target)
 
-    seconds, _ = _timed(backfill)
+    seconds, _ = timed(backfill)
     (rows,) = query(database_url, "select count(*) from marts.ohlcv_1min")[0]
     verdict = "meets" if seconds < 300 else "MISSES"
     print(

@@ -13,14 +13,13 @@ The history is the daily bars of every tracked symbol, loaded before the timing.
 from __future__ import annotations
 
 import dataclasses
-import time
-from collections.abc import Callable
 from datetime import date, timedelta
 
 import psycopg2
 import redis
 from rich.console import Console
 
+from benchmarks import timed
 from extract.polygon.endpoint import polygon_endpoint
 from orchestration.bulk_load import run_load
 from orchestration.dbt_runner import run_dbt
@@ -58,12 +57,6 @@ class Measurement:
     warm_up_s: float  # the first EOD after the bulk load
 
 
-def _timed(action: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    action()
-    return time.perf_counter() - started
-
-
 def _measure(years: int, server: Endpoints) -> Measurement:
     """The measured EOD on a warehouse holding `years` of the whole market's daily bars."""
     with throwaway_database(server.database_url) as database_url:
@@ -88,13 +81,11 @@ def _measure(years: int, server: Endpoints) -> Measurement:
         # API once for every bar missing in its window (thin symbols skip
         # sessions) and records those the API confirms absent. The daily EOD
         # measured below then checks only what is new.
-        warm_up_s = _timed(lambda: job.run(BOOTSTRAP_SESSION, force=True))
+        warm_up_s, _ = timed(lambda: job.run(BOOTSTRAP_SESSION, force=True))
         with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
             cursor.execute("select count(*) from marts.ohlcv_daily")
             (history_rows,) = cursor.fetchone()
-        started = time.perf_counter()
-        outcome = job.run(MEASURED_SESSION)
-        seconds = time.perf_counter() - started
+        seconds, outcome = timed(lambda: job.run(MEASURED_SESSION))
         steps = {step.name: step.duration_s for step in outcome.steps}
     return Measurement(seconds, steps, history_rows, warm_up_s)
 

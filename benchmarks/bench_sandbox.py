@@ -15,14 +15,13 @@ server generates every block it needs, once) and once warm (target: a warm
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
 import requests
 
+from benchmarks import timed
 from extract.sandbox.market import SandboxMarket
 from extract.sandbox.server import SandboxServer
 from tests.support.cli import sandbox_process
@@ -35,12 +34,6 @@ BACKFILL = (date(2020, 12, 1), date(2025, 12, 31))
 BACKFILL_SYMBOLS = 500
 
 
-def _timed(action: Callable[[], object]) -> tuple[float, object]:
-    started = time.perf_counter()
-    result = action()
-    return time.perf_counter() - started, result
-
-
 def _report(label: str, seconds: float, detail: str, target: float | None = None) -> None:
     verdict = "" if target is None else ("  OK" if seconds < target else "  OVER TARGET")
     limit = "" if target is None else f" (target < {target * 1000:.0f} ms)"
@@ -49,27 +42,27 @@ def _report(label: str, seconds: float, detail: str, target: float | None = None
 
 def main() -> None:
     """Measure and print catalog build, cold and warm grouped days, and a year of minutes."""
-    seconds, market = _timed(lambda: SandboxMarket(seed=42, size="full"))
+    seconds, market = timed(lambda: SandboxMarket(seed=42, size="full"))
     _report("full market: build catalog", seconds, f"{len(market.listings)} listings")
-    seconds, bars = _timed(lambda: market.grouped_daily(date(2025, 6, 2), NOW))
+    seconds, bars = timed(lambda: market.grouped_daily(date(2025, 6, 2), NOW))
     _report("full grouped day, cold (generates 2015-2025)", seconds, f"{len(bars)} bars")
-    seconds, bars = _timed(lambda: market.grouped_daily(date(2025, 6, 3), NOW))
+    seconds, bars = timed(lambda: market.grouped_daily(date(2025, 6, 3), NOW))
     _report("full grouped day, warm", seconds, f"{len(bars)} bars", TARGET_GROUPED_S)
-    seconds, actions = _timed(lambda: market.actions)
+    seconds, actions = timed(lambda: market.actions)
     detail = f"{len(actions.splits)} splits, {len(actions.dividends)} dividends"
     _report("full corporate actions, first use", seconds, detail)
-    seconds, bars = _timed(lambda: market.grouped_daily(date(2025, 6, 4), NOW, adjusted=False))
+    seconds, bars = timed(lambda: market.grouped_daily(date(2025, 6, 4), NOW, adjusted=False))
     _report("full grouped day, warm, adjusted=false", seconds, f"{len(bars)} bars")
 
     with SandboxServer(market, api_key="bench", clock=lambda: NOW) as server:
         url = f"{server.base_url}/v2/aggs/grouped/locale/us/market/stocks/2025-06-05"
         headers = {"Authorization": "Bearer bench"}
-        seconds, response = _timed(lambda: requests.get(url, headers=headers, timeout=60))
+        seconds, response = timed(lambda: requests.get(url, headers=headers, timeout=60))
         _report("full grouped day over HTTP, warm", seconds, f"{len(response.content)} bytes")
 
     for size in ("dev", "full"):
         fresh = SandboxMarket(seed=42, size=size)
-        seconds, minutes = _timed(
+        seconds, minutes = timed(
             lambda fresh=fresh: fresh.minute_bars(
                 "AAPL",
                 int(datetime(2025, 1, 1, tzinfo=UTC).timestamp() * 1000),
@@ -107,19 +100,19 @@ def _per_symbol_ranges(market: SandboxMarket) -> None:
             return size
 
         for state in ("cold", "warm"):
-            seconds, size = _timed(walk)
+            seconds, size = timed(walk)
             label = f"{len(symbols)} 5-year daily ranges over HTTP, {state}"
             _report(label, seconds, f"{seconds / len(symbols) * 1000:.1f} ms each, {size} bytes")
         url = f"{base_url}/v2/aggs/ticker/{symbols[0]}/range/1/day/{first}/{last}"
-        seconds, _ = _timed(lambda: [session.get(url, timeout=60) for _ in range(20)])
+        seconds, _ = timed(lambda: [session.get(url, timeout=60) for _ in range(20)])
         _report("one 5-year daily range over HTTP, warm", seconds / 20, symbols[0], TARGET_RANGE_S)
         url = f"{base_url}/v2/aggs/ticker/{symbols[0]}/range/1/day/2025-12-01/{last}"
-        seconds, _ = _timed(lambda: [session.get(url, timeout=60) for _ in range(20)])
+        seconds, _ = timed(lambda: [session.get(url, timeout=60) for _ in range(20)])
         label = "one 1-month daily range over HTTP, warm"
         _report(label, seconds / 20, "small answers on a kept-alive connection", TARGET_RANGE_S)
         url = f"{base_url}/v2/aggs/ticker/{symbols[0]}/range/1/minute/2025-06-01/2025-06-30"
         params = {"limit": 50_000}
-        seconds, response = _timed(lambda: session.get(url, params=params, timeout=60))
+        seconds, response = timed(lambda: session.get(url, params=params, timeout=60))
         _report("a month of minutes over HTTP", seconds, f"{len(response.content)} bytes")
 
 

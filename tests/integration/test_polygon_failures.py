@@ -11,7 +11,7 @@ import pytest
 from extract.polygon import PolygonAuthError
 from extract.polygon.client import RequestPolicy
 from extract.polygon.endpoint import PolygonEndpoint
-from orchestration.loads import land_polygon
+from orchestration.loads import Landing, land_polygon
 from tests.support.scripted import ScriptedServer
 
 pytestmark = pytest.mark.integration
@@ -67,6 +67,19 @@ def _landed(database_url: str) -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
+def _land_ranges(database_url: str, api: ScriptedServer, symbols: list[str]) -> Landing:
+    """The daily bars of `symbols` over RANGE's two sessions, from the scripted API."""
+    endpoint = PolygonEndpoint(api.base_url, "k", False, FAST_RETRIES)
+    return land_polygon(
+        database_url,
+        endpoint,
+        resources=("aggs_daily",),
+        symbols=symbols,
+        start=date(2025, 6, 2),
+        end=date(2025, 6, 3),
+    )
+
+
 def test_retries_then_isolates_what_still_fails(fresh_database: str) -> None:
     script = {
         RANGE.format("AAPL"): [
@@ -81,15 +94,7 @@ def test_retries_then_isolates_what_still_fails(fresh_database: str) -> None:
         "/v2/aggs/page2": [(500, b"{}", {})],
     }
     with ScriptedServer(script) as api:
-        endpoint = PolygonEndpoint(api.base_url, "k", False, FAST_RETRIES)
-        landing = land_polygon(
-            fresh_database,
-            endpoint,
-            resources=("aggs_daily",),
-            symbols=["AAPL", "BROKEN", "NOPE", "HALF"],
-            start=date(2025, 6, 2),
-            end=date(2025, 6, 3),
-        )
+        landing = _land_ranges(fresh_database, api, ["AAPL", "BROKEN", "NOPE", "HALF"])
         assert api.hits[RANGE.format("AAPL")] == 3
         assert api.hits["/v2/aggs/page2"] == FAST_RETRIES.max_attempts
 
@@ -130,15 +135,7 @@ def test_bars_keep_digits_a_float_would_lose_and_reject_wrong_types(fresh_databa
         RANGE.format("TEXT"): [(200, _bars("TEXT").replace(b'"c": 2', b'"c": "two"'), {})],
     }
     with ScriptedServer(script) as api:
-        endpoint = PolygonEndpoint(api.base_url, "k", False, FAST_RETRIES)
-        landing = land_polygon(
-            fresh_database,
-            endpoint,
-            resources=("aggs_daily",),
-            symbols=["PRECISE", "TEXT"],
-            start=date(2025, 6, 2),
-            end=date(2025, 6, 3),
-        )
+        landing = _land_ranges(fresh_database, api, ["PRECISE", "TEXT"])
     with psycopg2.connect(fresh_database) as connection, connection.cursor() as cursor:
         cursor.execute("select ticker, o::text, v::text from raw_polygon.aggs_daily")
         landed = cursor.fetchall()

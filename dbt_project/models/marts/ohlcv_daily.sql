@@ -49,6 +49,9 @@
     {%- set new_load_ids = planned_literal(
         new_load_ids_sql, 'text', [this, ref('stg_polygon__dlt_loads')]
     ) -%}
+    {%- set in_new_loads -%}
+        load_id = any(string_to_array({{ new_load_ids }}, ','))
+    {%- endset -%}
 {%- endif %}
 
 with
@@ -58,7 +61,7 @@ grouped_daily_bars as (
     select * from {{ ref('stg_polygon__grouped_daily_bars') }}
 
     {% if is_incremental() %}
-        where load_id = any(string_to_array({{ new_load_ids }}, ','))
+        where {{ in_new_loads }}
     {% endif %}
 
 ),
@@ -68,7 +71,7 @@ daily_aggs as (
     select * from {{ ref('stg_polygon__daily_aggs') }}
 
     {% if is_incremental() %}
-        where load_id = any(string_to_array({{ new_load_ids }}, ','))
+        where {{ in_new_loads }}
     {% endif %}
 
 ),
@@ -98,7 +101,7 @@ new_loads as (
     select * from completed_loads
 
     {% if is_incremental() %}
-        where {{ loaded_after_watermark() }}
+        where {{ in_new_loads }}
     {% endif %}
 
 ),
