@@ -7,6 +7,8 @@ throw-away database on the configured (or embedded) Postgres:
 * 500 symbols x 5 years of daily bars through `raw_polygon` into
   `marts.ohlcv_daily`: rows per second end to end, and its ratio to a bare
   `COPY` of the same rows into the same table in the same run (target >= 50%).
+  Measured REPETITIONS times, each in a new database and a fresh process; the
+  verdict goes by the median ratio.
 * 50 symbols x 1 year of minute bars into `marts.ohlcv_1min`: under 5 minutes.
 
 The symbols are neighbours in the sandbox's catalog: the sandbox generates
@@ -20,13 +22,19 @@ sandbox still serves every timed request over HTTP, on the same two cores.
 from __future__ import annotations
 
 import io
+import multiprocessing
+import statistics
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from typing import Any, TypeVar
 
 from benchmarks import timed
-from extract.polygon import polygon_source
+from extract.polygon.bar_fetcher import BarFetcher
+from extract.polygon.client import polygon_client
 from extract.polygon.endpoint import PolygonEndpoint
 from extract.sandbox.market import SandboxMarket
 from orchestration.bulk_load import run_load
@@ -43,6 +51,9 @@ from tests.support.cli import sandbox_process
 LAST_SESSION = date(2025, 12, 31)
 CONCURRENCY = 4  # requests in flight: more only adds GIL contention on 2 cores
 BATCH_ROWS = 250_000
+REPETITIONS = 3  # the ratio printed is their median: this 2-core machine's timings are noisy
+SPAWN = multiprocessing.get_context("spawn")
+Result = TypeVar("Result")
 
 
 def _symbols(market: SandboxMarket, count: int, listed_by: date) -> list[str]:
@@ -58,10 +69,8 @@ def _symbols(market: SandboxMarket, count: int, listed_by: date) -> list[str]:
 
 def _fetch_without_landing(endpoint: PolygonEndpoint, plan: LoadPlan) -> None:
     """Every range of `plan` fetched through the extractor once, nothing landed."""
-    source = polygon_source(
-        endpoint.base_url, endpoint.api_key, ranges=plan.units, concurrency=CONCURRENCY
-    )
-    for _ in source.with_resources("aggs_daily"):
+    client = polygon_client(endpoint.base_url, endpoint.api_key, endpoint.policy)
+    for _ in BarFetcher(client, []).fetch_all(plan.units, CONCURRENCY):
         pass
 
 
@@ -82,45 +91,91 @@ def _copy_rate(database_url: str, first: date) -> tuple[int, float]:
         return rows, time.perf_counter() - started
 
 
-def _daily(database_url: str, endpoint: PolygonEndpoint, market: SandboxMarket, target: str):
-    calendar = TradingCalendar()
-    sessions = calendar.sessions_between(LAST_SESSION - timedelta(days=5 * 365), LAST_SESSION)
-    first = sessions[0].date
-    symbols = _symbols(market, 500, first)
-    # Untimed set-up: the reference, one grouped session before the window (so every
-    # raw bar table exists, outside the window) and the models the timed build refreshes.
-    before = calendar.sessions_between(first - timedelta(days=10), first)[0].date
+def _in_own_process(action: Callable[..., Result], *args: Any) -> Result:
+    """`action(*args)` in a fresh process, as a `tickstock` command would run it.
+
+    The timed backfill must not run after dbt in the same process: the ~165k
+    objects a dbt run leaves behind slow every later garbage collection of
+    dlt's, which `tickstock load` (landing first, building after) never meets.
+    """
+    with SPAWN.Pool(1) as pool:
+        return pool.apply(action, args)
+
+
+def _set_up(database_url: str, endpoint: PolygonEndpoint, symbol: str, day: date, target: str):
+    """The reference, `symbol`'s bar on `day` and the models the timed build refreshes."""
     land_polygon(
         database_url,
         endpoint,
         resources=("tickers", "grouped_daily", "aggs_daily"),
-        sessions=[before],
-        symbols=symbols[:1],
-        start=before,
-        end=before,
+        sessions=[day],
+        symbols=[symbol],
+        start=day,
+        end=day,
     )
     run_dbt("run", "--select", "+ohlcv_daily", target=target)
-    plan = plan_load(symbols, sessions, "day", market_size=len(market.listings))
-    warm_s, _ = timed(lambda: _fetch_without_landing(endpoint, plan))
 
+
+@dataclass(frozen=True)
+class DailyRun:
+    """One timed daily backfill and the bare COPY of its rows."""
+
+    rows: int
+    land_s: float
+    build_s: float
+    copy_s: float
+
+    @property
+    def rate(self) -> float:
+        return self.rows / (self.land_s + self.build_s)
+
+    @property
+    def ratio(self) -> float:
+        return self.rate / (self.rows / self.copy_s)
+
+
+def _timed_daily(
+    database_url: str, endpoint: PolygonEndpoint, plan: LoadPlan, first: date, target: str
+) -> DailyRun:
     land_s, _ = timed(lambda: run_load(database_url, endpoint, plan, CONCURRENCY, BATCH_ROWS))
     build_s, _ = timed(lambda: run_dbt("run", "--select", "ohlcv_daily", target=target))
-    seconds = land_s + build_s
     (rows,) = query(
         database_url, "select count(*) from marts.ohlcv_daily where date >= %s", (first,)
     )[0]
-    copied, copy_seconds = _copy_rate(database_url, first)
+    copied, copy_s = _copy_rate(database_url, first)
     assert copied == rows, (copied, rows)
-    rate, copy_rate = rows / seconds, rows / copy_seconds
+    return DailyRun(rows, land_s, build_s, copy_s)
+
+
+def _daily(server_url: str, endpoint: PolygonEndpoint, market: SandboxMarket, target: str):
+    calendar = TradingCalendar()
+    sessions = calendar.sessions_between(LAST_SESSION - timedelta(days=5 * 365), LAST_SESSION)
+    first = sessions[0].date
+    symbols = _symbols(market, 500, first)
+    plan = plan_load(symbols, sessions, "day", market_size=len(market.listings))
+    warm_s, _ = timed(lambda: _fetch_without_landing(endpoint, plan))
+    print(f"sandbox warm-up the ranges generated and fetched once, untimed: {warm_s:.1f} s")
+    # The set-up lands one session before the window, so every raw bar table exists.
+    before = calendar.sessions_between(first - timedelta(days=10), first)[0].date
+    runs = []
+    for number in range(1, REPETITIONS + 1):
+        with throwaway_database(server_url) as database_url:
+            export_connection_env(database_url)
+            _in_own_process(_set_up, database_url, endpoint, symbols[0], before, target)
+            run = _in_own_process(_timed_daily, database_url, endpoint, plan, first, target)
+        runs.append(run)
+        print(
+            f"daily backfill  run {number}: {len(symbols)} symbols x {len(sessions)} sessions, "
+            f"{run.rows:,} rows in {run.land_s + run.build_s:.1f} s = {run.rate:,.0f} rows/s "
+            f"end to end (fetch and land {run.land_s:.1f} s, dbt {run.build_s:.1f} s); "
+            f"bare COPY of the same rows into marts.ohlcv_daily {run.rows / run.copy_s:,.0f} "
+            f"rows/s; ratio {run.ratio:.0%}"
+        )
+    ratio = statistics.median(run.ratio for run in runs)
+    verdict = "meets" if ratio >= 0.5 else "MISSES"
     print(
-        f"daily backfill  {len(symbols)} symbols x {len(sessions)} sessions: {rows:,} rows "
-        f"in {seconds:.1f} s = {rate:,.0f} rows/s end to end "
-        f"(fetch and land {land_s:.1f} s, dbt {build_s:.1f} s)"
+        f"ratio           median of {len(runs)} runs {ratio:.0%} of COPY ({verdict} the 50% target)"
     )
-    print(f"sandbox warm-up the same ranges generated and fetched once before: {warm_s:.1f} s")
-    print(f"bare COPY       same {rows:,} rows into marts.ohlcv_daily: {copy_rate:,.0f} rows/s")
-    verdict = "meets" if rate >= 0.5 * copy_rate else "MISSES"
-    print(f"ratio           {rate / copy_rate:.0%} of COPY ({verdict} the 50% target)")
 
 
 def _minutes(database_url: str, endpoint: PolygonEndpoint, market: SandboxMarket, target: str):
@@ -146,14 +201,14 @@ def main() -> None:
     endpoints = resolve_endpoints(settings)
     market = SandboxMarket(seed=42, size="full")  # its listings pick the symbols
     with (
-        throwaway_database(endpoints.database_url) as database_url,
         TemporaryDirectory() as scratch,
         sandbox_process(Path(scratch) / "access.log", "--size", "full") as base_url,
     ):
-        export_connection_env(database_url)
         endpoint = PolygonEndpoint(base_url, "bench-key", synthetic=True)
-        _daily(database_url, endpoint, market, settings.dbt_target)
-        _minutes(database_url, endpoint, market, settings.dbt_target)
+        _daily(endpoints.database_url, endpoint, market, settings.dbt_target)
+        with throwaway_database(endpoints.database_url) as database_url:
+            export_connection_env(database_url)
+            _minutes(database_url, endpoint, market, settings.dbt_target)
 
 
 if __name__ == "__main__":

@@ -8,16 +8,23 @@ fetches only what had not landed, and dlt's merge keeps the rows unique.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from threading import Event
 
+import dlt
 import pyarrow as pa
+from psycopg2 import sql
 
 from extract.pipelines import make_pipeline, run_and_count
 from extract.polygon import FetchFailure, polygon_source
+from extract.polygon.bar_fetcher import BarFetcher, Fetched
+from extract.polygon.client import polygon_client
 from extract.polygon.endpoint import PolygonEndpoint
 from extract.polygon.work import BarRange, GroupedSession
 from orchestration.load_plan import LoadPlan
 from orchestration.unit_ledger import UnitLedger
+from orchestration.warehouse import connect
 
 Unit = BarRange | GroupedSession
 
@@ -68,34 +75,78 @@ def run_load(
 ) -> BulkLoad:
     """Land the pending units of `plan` (or `todo`) into `raw_polygon`, batch by batch.
 
-    `scope` names the data source when it is not the usual one (a sandbox
-    scenario), so its units are not taken for the usual source's.
+    While dlt lands one batch, the next is fetched: dlt's normalize and load
+    and the API's responses keep different cores busy. `scope` names the data
+    source when it is not the usual one (a sandbox scenario), so its units are
+    not taken for the usual source's.
     """
     ledger = UnitLedger(database_url)
     todo = pending_units(database_url, plan, scope) if todo is None else todo
     result = BulkLoad(units_skipped=len(plan.units) - len(todo))
     pipeline = make_pipeline("polygon", "raw_polygon", database_url)
+    client = polygon_client(endpoint.base_url, endpoint.api_key, endpoint.policy)
+    fetcher = BarFetcher(client, result.failures)
     rows_per_unit = plan.expected_rows / max(len(plan.units), 1)
-    for batch in _batches(todo, rows_per_unit, batch_rows):
-        rows_by_key: dict[str, int] = {}
+    batches = iter(_batches(todo, rows_per_unit, batch_rows))
+    # Set when landing fails or is interrupted: the batch being fetched ahead
+    # starts no more requests, so the run ends without fetching it whole.
+    stop = Event()
 
-        def landed(unit: Unit, table: pa.Table, rows_by_key: dict[str, int] = rows_by_key) -> None:
-            rows_by_key[_ledger_key(unit, scope)] = table.num_rows
-            if on_landed is not None:
-                on_landed(unit, table)
+    def fetch_next() -> list[Fetched] | None:
+        batch = next(batches, None)
+        return None if batch is None else list(fetcher.fetch_all(batch, concurrency, stop))
 
-        source = polygon_source(
-            endpoint.base_url,
-            endpoint.api_key,
-            sessions=[unit.session for unit in batch if isinstance(unit, GroupedSession)],
-            ranges=[unit for unit in batch if isinstance(unit, BarRange)],
-            policy=endpoint.policy,
-            failures=result.failures,
-            on_landed=landed,
-            concurrency=concurrency,
-        ).with_resources(_resource(plan))
-        for table, rows in run_and_count(pipeline, source).items():
-            result.rows[table] = result.rows.get(table, 0) + rows
-        ledger.mark(rows_by_key)
-        result.units_landed += len(rows_by_key)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch") as ahead:
+        try:
+            upcoming = ahead.submit(fetch_next)
+            while (fetched := upcoming.result()) is not None:
+                upcoming = ahead.submit(fetch_next)
+                rows_by_key = _land(pipeline, endpoint, plan, fetched, result, on_landed, scope)
+                ledger.mark(rows_by_key)
+                result.units_landed += len(rows_by_key)
+        finally:
+            stop.set()
+    _analyze(database_url, result.rows)
     return result
+
+
+def _analyze(database_url: str, landed_rows: dict[str, int]) -> None:
+    """Fresh planner statistics for the raw tables a backfill grew.
+
+    Autovacuum would analyze them only a minute later, and the models that
+    read the new rows run at once: with the old statistics Postgres plans for
+    a few hundred rows and rescans the table once per load.
+    """
+    with connect(database_url) as connection, connection.cursor() as cursor:
+        for table, rows in landed_rows.items():
+            if rows:
+                cursor.execute(sql.SQL("analyze {}").format(sql.Identifier("raw_polygon", table)))
+
+
+def _land(
+    pipeline: dlt.Pipeline,
+    endpoint: PolygonEndpoint,
+    plan: LoadPlan,
+    fetched: list[Fetched],
+    result: BulkLoad,
+    on_landed: Callable[[Unit, pa.Table], None] | None,
+    scope: str,
+) -> dict[str, int]:
+    """Land one fetched batch in one dlt load; its rows by ledger key."""
+    rows_by_key: dict[str, int] = {}
+
+    def landed(unit: Unit, table: pa.Table) -> None:
+        rows_by_key[_ledger_key(unit, scope)] = table.num_rows
+        if on_landed is not None:
+            on_landed(unit, table)
+
+    source = polygon_source(
+        endpoint.base_url,
+        endpoint.api_key,
+        prefetched=fetched,
+        failures=result.failures,
+        on_landed=landed,
+    ).with_resources(_resource(plan))
+    for table, rows in run_and_count(pipeline, source).items():
+        result.rows[table] = result.rows.get(table, 0) + rows
+    return rows_by_key

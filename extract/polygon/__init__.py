@@ -8,25 +8,19 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import date
-from typing import Any, TypeVar
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
 
 import dlt
 import pyarrow as pa
 
-from extract.polygon.bars import bars_table
-from extract.polygon.client import UNLIMITED, RequestPolicy, bar_pages_client, polygon_client
+from extract.polygon.bar_fetcher import BarFetcher, BarUnit, Fetched
+from extract.polygon.client import UNLIMITED, RequestPolicy, polygon_client
 from extract.polygon.fetching import FetchFailure, PageFetcher, PolygonAuthError
-from extract.polygon.settings import (
-    AGGS_PAGE_LIMIT,
-    AGGS_RANGE_PATH,
-    GROUPED_DAILY_PATH,
-    TICKER_COLUMNS,
-    TICKERS_PAGE_LIMIT,
-    TICKERS_PATH,
-    bar_columns,
-)
+from extract.polygon.load_files import csv_load_file
+from extract.polygon.settings import TICKER_COLUMNS, TICKERS_PAGE_LIMIT, TICKERS_PATH, bar_columns
 from extract.polygon.work import BarRange, GroupedSession
 
 __all__ = ["FetchFailure", "PolygonAuthError", "polygon_source"]
@@ -38,34 +32,8 @@ __all__ = ["FetchFailure", "PolygonAuthError", "polygon_source"]
 # history.
 DAILY_BARS = "append"
 
-Unit = TypeVar("Unit", BarRange, GroupedSession)
-YIELD_ROWS = 50_000
-UnitLanded = Callable[[BarRange | GroupedSession, pa.Table], None]
-
-
-def _concurrently(
-    units: Sequence[Unit], fetch: Callable[[Unit], Any], workers: int
-) -> Iterator[tuple[Unit, Any]]:
-    """(unit, fetch(unit)) in completion order, at most `workers` requests in flight.
-
-    Submission is windowed so that fetched pages never pile up in memory
-    faster than dlt writes them out.
-    """
-    if workers <= 1:
-        yield from ((unit, fetch(unit)) for unit in units)
-        return
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="polygon") as pool:
-        pending: dict[Future, Unit] = {}
-        for unit in units:
-            pending[pool.submit(fetch, unit)] = unit
-            if len(pending) >= 2 * workers:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    yield pending.pop(future), future.result()
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield pending.pop(future), future.result()
+LOAD_FILE_ROWS = 50_000
+UnitLanded = Callable[[BarUnit, pa.Table], None]
 
 
 @dlt.source(name="polygon")
@@ -78,6 +46,7 @@ def polygon_source(
     failures: list[FetchFailure] | None = None,
     on_landed: UnitLanded | None = None,
     concurrency: int = 1,
+    prefetched: Sequence[Fetched] | None = None,
 ) -> Iterable[Any]:
     """Tickers, grouped daily bars for `sessions` and per-ticker bar `ranges`.
 
@@ -96,34 +65,43 @@ def polygon_source(
         failures: collects what could not be fetched.
         on_landed: progress and bookkeeping hook, called in the extract thread.
         concurrency: requests in flight at once (1 on a rate-limited plan).
+        prefetched: units of bars a `BarFetcher` already fetched, landed
+            instead of fetching `sessions` and `ranges` (a backfill fetches
+            its next batch while dlt lands this one).
     """
     failed = failures if failures is not None else []
     client = polygon_client(base_url, api_key, policy)
     fetch_all = PageFetcher(client, failed).all_pages
-    fetch_bars = PageFetcher(bar_pages_client(client), failed).all_pages  # pages of Arrow tables
+    bar_fetcher = BarFetcher(client, failed)
 
-    def landed(units: Iterator[tuple[Unit, pa.Table | None]]) -> Iterator[pa.Table]:
-        """The fetched tables to land, reporting each whole unit (empty ones too).
+    def fetched(units: Sequence[BarUnit], wanted: Callable[[BarUnit], bool]) -> Iterable[Fetched]:
+        """`units` fetched now, or the prefetched units `wanted` by the resource."""
+        if prefetched is None:
+            return bar_fetcher.fetch_all(units, concurrency)
+        return [(unit, table) for unit, table in prefetched if wanted(unit)]
 
-        Tables are handed to dlt in chunks of about YIELD_ROWS rows: dlt works
-        out and validates the table schema once per item, which for one
-        ticker's range cost more than converting its bars.
+    def landed(units: Iterable[Fetched]) -> Iterator[Any]:
+        """The fetched tables as load files, reporting each whole unit (empty ones too).
+
+        A file holds about LOAD_FILE_ROWS rows: a file per ticker's range would
+        cost dlt more bookkeeping than the bars' own writing.
         """
         chunk: list[pa.Table] = []
         chunk_rows = 0
-        for unit, table in units:
-            if table is None:
-                continue  # failed, and recorded in `failures`
-            if on_landed is not None:
-                on_landed(unit, table)
-            if table.num_rows:  # dlt's CSV writer must not be handed an empty table
-                chunk.append(table)
-                chunk_rows += table.num_rows
-            if chunk_rows >= YIELD_ROWS:
-                yield pa.concat_tables(chunk)
-                chunk, chunk_rows = [], 0
-        if chunk:
-            yield pa.concat_tables(chunk)
+        with TemporaryDirectory(prefix="tickstock-bars-") as directory:
+            for unit, table in units:
+                if table is None:
+                    continue  # failed, and recorded in `failures`
+                if on_landed is not None:
+                    on_landed(unit, table)
+                if table.num_rows:
+                    chunk.append(table)
+                    chunk_rows += table.num_rows
+                if chunk_rows >= LOAD_FILE_ROWS:
+                    yield csv_load_file(chunk, Path(directory))
+                    chunk, chunk_rows = [], 0
+            if chunk:
+                yield csv_load_file(chunk, Path(directory))
 
     @dlt.resource(
         name="tickers",
@@ -136,49 +114,20 @@ def polygon_source(
         pages = fetch_all(TICKERS_PATH, "all", TICKERS_PATH, params)
         yield from pages or []
 
-    def fetch_session(unit: GroupedSession) -> pa.Table | None:
-        day = unit.session.isoformat()
-        path = GROUPED_DAILY_PATH.format(date=day)
-        pages = fetch_bars(GROUPED_DAILY_PATH, day, path, {"adjusted": "true"})
-        if pages is None:
-            return None
-        return bars_table([table for page in pages for table in page], request_date=unit.session)
-
     @dlt.resource(
         name="grouped_daily",
         write_disposition=DAILY_BARS,
         columns=bar_columns(request_date={"data_type": "date", "nullable": False}),
-        file_format="csv",  # Arrow tables go in with COPY
     )
-    def grouped_daily() -> Iterator[pa.Table]:
+    def grouped_daily() -> Iterator[Any]:
         units = [GroupedSession(session) for session in sessions]
-        yield from landed(_concurrently(units, fetch_session, concurrency))
+        yield from landed(fetched(units, lambda unit: isinstance(unit, GroupedSession)))
 
-    def fetch_range(unit: BarRange) -> pa.Table | None:
-        path = AGGS_RANGE_PATH.format(
-            ticker=unit.ticker,
-            multiplier=1,
-            timespan=unit.timespan,
-            start=unit.start.isoformat(),
-            end=unit.end.isoformat(),
-        )
-        params = {"adjusted": "true", "sort": "asc", "limit": AGGS_PAGE_LIMIT}
-        pages = fetch_bars(AGGS_RANGE_PATH, unit.ticker, path, params)
-        if pages is None:
-            return None
-        # The request asks for adjusted bars; the flag is landed with them.
-        bars = bars_table([table for page in pages for table in page], unit.ticker, adjusted=True)
-        if not bars.num_rows and unit.timespan == "day":
-            # A whole daily range with no bar means no data for the symbol at all;
-            # an empty minute chunk is normal before a listing or on a thin ETF.
-            reason = f"no bars from {unit.start} to {unit.end}"
-            failed.append(FetchFailure(AGGS_RANGE_PATH, unit.ticker, reason, answered=True))
-            return None
-        return bars
+    def aggs(timespan: str) -> Iterator[Any]:
+        def wanted(unit: BarUnit) -> bool:
+            return isinstance(unit, BarRange) and unit.timespan == timespan
 
-    def aggs(timespan: str) -> Iterator[pa.Table]:
-        units = [unit for unit in ranges if unit.timespan == timespan]
-        yield from landed(_concurrently(units, fetch_range, concurrency))
+        yield from landed(fetched([unit for unit in ranges if wanted(unit)], wanted))
 
     def aggs_resource(name: str, timespan: str) -> Any:
         # Minute loads are merged on the key: ohlcv_1min takes a load's rows as they are.
@@ -189,7 +138,6 @@ def polygon_source(
             primary_key=("ticker", "t") if merged else None,
             write_disposition="merge" if merged else DAILY_BARS,
             columns=bar_columns(adjusted={"data_type": "bool", "nullable": False}),
-            file_format="csv",  # Arrow tables go in with COPY
         )(timespan)
 
     return (

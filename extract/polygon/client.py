@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import orjson
+from dlt.common.jsonpath import compile_path
 from dlt.sources.helpers.requests import Client
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
@@ -21,6 +22,9 @@ from requests_ratelimiter import LimiterAdapter
 from tenacity import wait_random
 
 from extract.polygon.bars import parse_bar_page
+
+# Compiled once: dlt compiles a selector given as text on every page it reads.
+RESULTS = compile_path("results")
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,7 @@ def bar_pages_client(client: RESTClient) -> BarPagesClient:
         base_url=client.base_url,
         auth=client.auth,
         paginator=client.paginator,
-        data_selector="results",
+        data_selector=RESULTS,
         session=client.session,
     )
 
@@ -136,6 +140,6 @@ def polygon_client(base_url: str, api_key: str, policy: RequestPolicy) -> RESTCl
         base_url=base_url,
         auth=BearerTokenAuth(token=api_key),
         paginator=NextUrlOnBaseUrl(base_url),
-        data_selector="results",
+        data_selector=RESULTS,
         session=session,
     )

@@ -30,6 +30,8 @@ def bar_columns(**extra: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "n": {"data_type": "bigint", "nullable": True},
         "otc": {"data_type": "bool", "nullable": True},
         **extra,
+        # Written into the load files by `load_files`, as dlt adds it to other rows.
+        "_dlt_load_id": {"data_type": "text", "nullable": False},
     }
 
 

@@ -143,3 +143,28 @@ def test_landing_twice_appends_a_second_delivery(landed):
     (after,) = _rows(database_url, sql)
     assert before["n"] == before["bars"] > 0 and before["loads"] == 1
     assert after == {"n": 2 * before["n"], "bars": before["bars"], "loads": 2}
+
+
+def test_bar_load_files_carry_their_load_and_are_counted(fresh_database):
+    """Bars reach dlt as finished CSV files: their rows name the dlt load that
+    committed them (dbt reads bars by completed load) and are counted as landed."""
+    with ReplayServer() as replay:
+        endpoint = PolygonEndpoint(replay.base_url, "recorded-key", synthetic=False)
+        landing = land_polygon(
+            fresh_database,
+            endpoint,
+            resources=("grouped_daily", "aggs_daily"),
+            symbols=["AAPL"],
+            sessions=[date(2005, 4, 4)],
+            start=date(2005, 4, 1),
+            end=date(2005, 4, 4),
+        )
+    for table in ("grouped_daily", "aggs_daily"):
+        (counts,) = _rows(
+            fresh_database,
+            f"select count(*) as rows, count(loads.load_id) as in_completed_loads"
+            f" from raw_polygon.{table} as bars left join raw_polygon._dlt_loads as loads"
+            f" on bars._dlt_load_id = loads.load_id and loads.status = 0",
+        )
+        assert counts["rows"] > 0
+        assert counts == {"rows": landing.rows[table], "in_completed_loads": counts["rows"]}

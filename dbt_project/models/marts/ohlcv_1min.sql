@@ -1,7 +1,8 @@
 {#-
     Incremental like ohlcv_daily: each run reads only the minute bars of dlt
     loads completed after the newest `loaded_at` already here, and
-    delete+insert on (symbol, ts) replaces older versions of those bars.
+    delete+insert on (symbol, ts) (strategy `replace_by_key`) replaces
+    older versions of those bars.
     dlt merges raw minute bars on (ticker, t), so a load holds each key once.
 
     Year, month and day of `session_date` are indexed for GX, whose daily
@@ -14,7 +15,7 @@
     config(
         materialized='incremental',
         unique_key=['symbol', 'ts'],
-        incremental_strategy='delete+insert',
+        incremental_strategy='replace_by_key',
         on_schema_change='append_new_columns',
         indexes=[
             {'columns': ['symbol', 'ts'], 'unique': true},

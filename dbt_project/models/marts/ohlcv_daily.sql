@@ -2,8 +2,9 @@
     Incremental: each run reads only the bars of dlt loads completed after
     the newest `loaded_at` already here, keeps the newest delivery of each
     (symbol, session) among them, and delete+insert on (symbol, date)
-    replaces older versions. Loads are processed in completion order, so
-    "newest among the new loads" is also "newest overall". The raw tables
+    (strategy `replace_by_key`) replaces older versions. Loads are processed
+    in completion order, so "newest among the new loads" is also "newest
+    overall". The raw tables
     are append-only logs (dlt appends every delivery), and the window below
     sorts new rows only: cost grows with new data, not with history.
 
@@ -18,7 +19,7 @@
     config(
         materialized='incremental',
         unique_key=['symbol', 'date'],
-        incremental_strategy='delete+insert',
+        incremental_strategy='replace_by_key',
         on_schema_change='append_new_columns',
         indexes=[
             {'columns': ['symbol', 'date'], 'unique': true},

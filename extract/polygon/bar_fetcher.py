@@ -1,0 +1,102 @@
+"""Fetch whole units of bars (a session's grouped bars, a ticker's range) as Arrow tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from threading import Event
+from typing import TypeVar
+
+import pyarrow as pa
+from dlt.sources.helpers.rest_client import RESTClient
+
+from extract.polygon.bars import bars_table
+from extract.polygon.client import bar_pages_client
+from extract.polygon.fetching import FetchFailure, PageFetcher
+from extract.polygon.settings import AGGS_PAGE_LIMIT, AGGS_RANGE_PATH, GROUPED_DAILY_PATH
+from extract.polygon.work import BarRange, GroupedSession
+
+Unit = TypeVar("Unit")
+BarUnit = BarRange | GroupedSession
+Fetched = tuple[BarUnit, pa.Table | None]
+
+
+def concurrently(
+    units: Sequence[Unit],
+    fetch: Callable[[Unit], pa.Table | None],
+    workers: int,
+    stop: Event | None = None,
+) -> Iterator[tuple[Unit, pa.Table | None]]:
+    """(unit, fetch(unit)) in completion order, at most `workers` requests in flight.
+
+    Submission is windowed so that fetched pages never pile up in memory
+    faster than dlt writes them out. Once `stop` is set no unit is started.
+    """
+    stopped = stop or Event()
+    if workers <= 1:
+        yield from ((unit, fetch(unit)) for unit in units if not stopped.is_set())
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="polygon") as pool:
+        pending: dict[Future, Unit] = {}
+        for unit in units:
+            if stopped.is_set():
+                break
+            pending[pool.submit(fetch, unit)] = unit
+            if len(pending) >= 2 * workers:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield pending.pop(future), future.result()
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield pending.pop(future), future.result()
+
+
+class BarFetcher:
+    """Every page of a unit of bars as one table, or None with the failure recorded."""
+
+    def __init__(self, client: RESTClient, failures: list[FetchFailure]) -> None:
+        self.failures = failures
+        # Pages of bars parsed into Arrow tables, on `client`'s session and rate limit.
+        self._pages = PageFetcher(bar_pages_client(client), failures).all_pages
+
+    def fetch(self, unit: BarUnit) -> pa.Table | None:
+        if isinstance(unit, GroupedSession):
+            return self._session(unit)
+        return self._range(unit)
+
+    def fetch_all(
+        self, units: Sequence[BarUnit], concurrency: int, stop: Event | None = None
+    ) -> Iterator[Fetched]:
+        """(unit, table or None) for every unit, in completion order, until `stop` is set."""
+        return concurrently(units, self.fetch, concurrency, stop)
+
+    def _session(self, unit: GroupedSession) -> pa.Table | None:
+        day = unit.session.isoformat()
+        path = GROUPED_DAILY_PATH.format(date=day)
+        pages = self._pages(GROUPED_DAILY_PATH, day, path, {"adjusted": "true"})
+        if pages is None:
+            return None
+        return bars_table([table for page in pages for table in page], request_date=unit.session)
+
+    def _range(self, unit: BarRange) -> pa.Table | None:
+        path = AGGS_RANGE_PATH.format(
+            ticker=unit.ticker,
+            multiplier=1,
+            timespan=unit.timespan,
+            start=unit.start.isoformat(),
+            end=unit.end.isoformat(),
+        )
+        params = {"adjusted": "true", "sort": "asc", "limit": AGGS_PAGE_LIMIT}
+        pages = self._pages(AGGS_RANGE_PATH, unit.ticker, path, params)
+        if pages is None:
+            return None
+        # The request asks for adjusted bars; the flag is landed with them.
+        bars = bars_table([table for page in pages for table in page], unit.ticker, adjusted=True)
+        if not bars.num_rows and unit.timespan == "day":
+            # A whole daily range with no bar means no data for the symbol at all;
+            # an empty minute chunk is normal before a listing or on a thin ETF.
+            reason = f"no bars from {unit.start} to {unit.end}"
+            self.failures.append(FetchFailure(AGGS_RANGE_PATH, unit.ticker, reason, answered=True))
+            return None
+        return bars
