@@ -4,9 +4,9 @@
     (symbol, session) among them, and delete+insert on (symbol, date)
     (strategy `replace_by_key`) replaces older versions. Loads are processed
     in completion order, so "newest among the new loads" is also "newest
-    overall". The raw tables
-    are append-only logs (dlt appends every delivery), and the window below
-    sorts new rows only: cost grows with new data, not with history.
+    overall". The raw tables are append-only logs (dlt appends every
+    delivery), and the window below sorts new rows only: cost grows with new
+    data, not with history.
 
     `date` is indexed for the models that read recent sessions only, and
     year, month and day of it for GX, whose daily batches filter on those
