@@ -4,6 +4,14 @@
     first deduplicates the new keys (`in (select distinct ...)`), hashing
     every new row once more: 0.4 s for a backfill's 625k daily bars, several
     seconds for a year of minute bars. Joined directly, they are read once.
+
+    A bulk load (at least as many new rows as the table holds, as in a
+    backfill) drops the table's indexes, inserts, and builds them again:
+    Postgres builds an index from sorted rows far faster than it inserts
+    them one by one (625k daily bars: 5.3 s with four indexes kept up, about
+    half that rebuilt). The same transaction holds it all, so readers wait
+    for the new indexes rather than scan without them, a failure restores
+    the old ones, and a duplicate key fails the unique index's rebuild.
 -#}
 {% macro get_incremental_replace_by_key_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
@@ -11,6 +19,7 @@
     {%- set unique_key = arg_dict['unique_key'] -%}
     {%- set keys = [unique_key] if unique_key is string else unique_key -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- set rebuilt_indexes = indexes_to_rebuild(target, incoming) -%}
 
     delete from {{ target }} as existing
     using {{ incoming }} as incoming
@@ -19,6 +28,50 @@
             {% if not loop.first %}and {% endif %}existing.{{ key }} = incoming.{{ key }}
         {%- endfor %};
 
+    {% for index in rebuilt_indexes -%}
+        drop index {{ index['name'] }};
+    {% endfor %}
+
     insert into {{ target }} ({{ columns }})
-    select {{ columns }} from {{ incoming }}
+    select {{ columns }} from {{ incoming }};
+
+    {% for index in rebuilt_indexes -%}
+        {{ index['definition'] }};
+    {% endfor %}
+{%- endmacro %}
+
+
+{#-
+    The indexes of `target` to drop before inserting `incoming` and build
+    again after: all of them (except those behind a constraint) when the
+    new rows are at least as many as the rows already there, by the
+    planner's count (each model's post-hook analyzes). None otherwise: for
+    the usual few new rows, keeping the indexes up is the cheap way.
+-#}
+{% macro indexes_to_rebuild(target, incoming) -%}
+    {%- set sizes_sql -%}
+        select
+            (select count(*) from {{ incoming }}) as incoming_rows,
+            reltuples as existing_rows
+        from pg_class
+        where oid = '{{ target.include(database=False) }}'::regclass
+    {%- endset -%}
+    {%- set sizes = run_query(sizes_sql).rows[0] -%}
+    {%- if sizes['existing_rows'] < 0 or sizes['incoming_rows'] < sizes['existing_rows'] -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set indexes_sql -%}
+        select
+            index_list.indexrelid::regclass::text as name,
+            pg_get_indexdef(index_list.indexrelid) as definition
+        from pg_index as index_list
+        where
+            index_list.indrelid = '{{ target.include(database=False) }}'::regclass
+            and not exists (
+                select from pg_constraint
+                where pg_constraint.conindid = index_list.indexrelid
+            )
+        order by name
+    {%- endset -%}
+    {{ return(run_query(indexes_sql).rows) }}
 {%- endmacro %}
