@@ -43,10 +43,11 @@
 
 {#-
     The indexes of `target` to drop before inserting `incoming` and build
-    again after: all of them (except those behind a constraint) when the
-    new rows are at least as many as the rows already there, by the
-    planner's count (each model's post-hook analyzes). None otherwise: for
-    the usual few new rows, keeping the indexes up is the cheap way.
+    again after: all of them (except those behind a constraint) when there
+    are new rows and at least as many as the rows already there, by the
+    planner's count (each model's post-hook analyzes; -1, never analyzed,
+    counts as unknown). None otherwise: for the usual few new rows, keeping
+    the indexes up is the cheap way.
 -#}
 {% macro indexes_to_rebuild(target, incoming) -%}
     {%- set sizes_sql -%}
@@ -57,7 +58,8 @@
         where oid = '{{ target.include(database=False) }}'::regclass
     {%- endset -%}
     {%- set sizes = run_query(sizes_sql).rows[0] -%}
-    {%- if sizes['existing_rows'] < 0 or sizes['incoming_rows'] < sizes['existing_rows'] -%}
+    {%- set incoming_rows, existing_rows = sizes['incoming_rows'], sizes['existing_rows'] -%}
+    {%- if incoming_rows == 0 or existing_rows < 0 or incoming_rows < existing_rows -%}
         {{ return([]) }}
     {%- endif -%}
     {%- set indexes_sql -%}
