@@ -41,7 +41,7 @@ def build_docs(target: str) -> tuple[Path, Path]:
     """
     from expectations.ohlcv_daily import build_data_docs
 
-    run_dbt("docs", "generate", "--static", target=target)
+    run_dbt("docs", "generate", "--static", target=target, artifacts=True)
     dbt_page = dbt_target_dir() / "static_index.html"
     fix_dbt_docs(dbt_page)
     return dbt_page, build_data_docs()
