@@ -15,8 +15,10 @@ The symbols are neighbours in the sandbox's catalog: the sandbox generates
 prices a block of listings at a time, and scattered symbols would measure its
 generator, not our pipeline. For the same reason the daily ranges are fetched
 once, untimed, before the timed run: the real API serves stored bars, while
-the sandbox computes them on first request (that warm-up is printed too). The
-sandbox still serves every timed request over HTTP, on the same two cores.
+the sandbox computes them on first request (that warm-up is printed too).
+Like the real API, the sandbox then serves those past bars as stored
+responses (`extract/sandbox/response_cache.py`), over HTTP from its own
+process on the same two cores.
 """
 
 from __future__ import annotations

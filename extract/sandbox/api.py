@@ -16,14 +16,17 @@ import hmac
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode
+
+import orjson
 
 from extract.sandbox import routes_actions, routes_aggs, routes_market, routes_reference
 from extract.sandbox.context import Call
 from extract.sandbox.market import SandboxMarket
-from extract.sandbox.params import ApiError, Body, NotFound
+from extract.sandbox.params import NEW_YORK, ApiError, Body, NotFound
+from extract.sandbox.response_cache import ResponseCache
 
 Handler = Callable[..., Any]
 
@@ -44,6 +47,13 @@ _ROUTES: tuple[tuple[re.Pattern[str], Handler, bool], ...] = (
     (re.compile(r"/v2/snapshot/locale/us/markets/stocks/tickers/?"), routes_market.snapshot, False),
     (re.compile(r"/v1/marketstatus/now/?"), routes_market.status_now, False),
     (re.compile(r"/v1/marketstatus/upcoming/?"), routes_market.status_upcoming, False),
+)
+
+
+# Aggregates whose last day (a range's `to`, a grouped day) is named by a date.
+_BARS_UP_TO = re.compile(
+    r"/v2/aggs/(?:grouped/locale/us/market/stocks|ticker/[^/]+/range/[^/]+/[^/]+/[^/]+)"
+    r"/(\d{4}-\d{2}-\d{2})/?"
 )
 
 
@@ -80,6 +90,39 @@ class SandboxApi:
         self._market = market
         self._api_key = api_key
         self._clock = clock
+        self._past_bars = ResponseCache()
+
+    def handle_json(
+        self, path: str, query: str, headers: Mapping[str, str], base_url: str
+    ) -> tuple[int, bytes, str]:
+        """`handle`, with the body serialized: status, JSON bytes and request id.
+
+        Bars of days before today (in New York) are served from a cache: they
+        no longer change. The key holds the request's API key, so a refused
+        key never reads what an accepted one was answered, and today's date,
+        so a new day (and its corporate actions) starts afresh.
+        """
+        key = self._past_bars_key(path, query, headers, base_url)
+        if key is not None and (cached := self._past_bars.get(key)) is not None:
+            return 200, cached, self.request_id(path, _params(query))
+        response = self.handle(path, query, headers, base_url)
+        payload = orjson.dumps(response.body)
+        if key is not None and response.status == 200:
+            self._past_bars.put(key, payload)
+        return response.status, payload, response.request_id
+
+    def _past_bars_key(
+        self, path: str, query: str, headers: Mapping[str, str], base_url: str
+    ) -> tuple | None:
+        """The cache key of a request for bars of past days only, else None."""
+        match = _BARS_UP_TO.fullmatch(path)
+        if match is None:
+            return None
+        today = self._clock().astimezone(NEW_YORK).date()
+        if date.fromisoformat(match.group(1)) >= today:
+            return None
+        params = tuple(sorted(_params(query).items()))
+        return path, params, base_url, request_key(query, headers), today
 
     def handle(self, path: str, query: str, headers: Mapping[str, str], base_url: str) -> Response:
         """Answer one GET request.
@@ -93,10 +136,7 @@ class SandboxApi:
         Returns:
             Status and body: 200 with data, 400/401/404 with Polygon's error shape.
         """
-        params: dict[str, str] = {}
-        for name, value in parse_qsl(query, keep_blank_values=True):
-            if name != "apiKey":
-                params.setdefault(name, value)
+        params = _params(query)
         request_id = self.request_id(path, params)
         try:
             self._authenticate(request_key(query, headers))
@@ -128,6 +168,15 @@ class SandboxApi:
         """Deterministic id, so equal requests get byte-identical responses."""
         text = f"{self._market.seed}|{path}|{urlencode(sorted(params.items()))}"
         return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def _params(query: str) -> dict[str, str]:
+    """The query's parameters but the key, each name's first value."""
+    params: dict[str, str] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if name != "apiKey":
+            params.setdefault(name, value)
+    return params
 
 
 def _bearer(headers: Mapping[str, str]) -> str | None:

@@ -97,8 +97,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(status, message, f"fault-{number}", retry_after=retry)
             return
         host = self.headers.get("Host") or "{}:{}".format(*server.server_address[:2])
-        response = server.api.handle(url.path, url.query, self.headers, f"http://{host}")
-        self._send(response.status, orjson.dumps(response.body), response.request_id)
+        status, payload, request_id = server.api.handle_json(
+            url.path, url.query, self.headers, f"http://{host}"
+        )
+        self._send(status, payload, request_id)
 
     def _error(self, status: int, message: str, salt: str, retry_after: int | None) -> None:
         """Polygon's error body; ``Retry-After`` (seconds) when given."""

@@ -25,12 +25,16 @@ INDEXES = """
 """
 
 
-def _indexes(url: str) -> dict[str, tuple[str, int]]:
-    """The mart's indexes: name -> (definition, oid)."""
+Indexes = dict[str, tuple[str, int]]  # name -> (definition, oid)
+Build = tuple[Indexes, tuple[int, int, int]]  # the mart's indexes and its bar counts
+
+
+def _indexes(url: str) -> Indexes:
     return {name: (definition, oid) for name, definition, oid in query(url, INDEXES)}
 
 
 def _bars(url: str) -> tuple[int, int, int]:
+    """Bars, distinct (symbol, date) keys and sessions in the mart."""
     [counts] = query(
         url,
         "select count(*), count(distinct (symbol, date)), count(distinct date)"
@@ -40,7 +44,7 @@ def _bars(url: str) -> tuple[int, int, int]:
 
 
 @pytest.fixture(scope="module")
-def builds(servers) -> Iterator[list[tuple[dict[str, tuple[str, int]], tuple[int, int, int]]]]:
+def builds(servers) -> Iterator[list[Build]]:
     """ohlcv_daily built from 2 sessions, then grown by 10 (a bulk load), then by 1."""
     with (
         SandboxServer(SandboxMarket(seed=42)) as sandbox,
@@ -48,6 +52,7 @@ def builds(servers) -> Iterator[list[tuple[dict[str, tuple[str, int]], tuple[int
     ):
         export_connection_env(url)
         api = PolygonEndpoint(sandbox.base_url, SANDBOX_API_KEY, True)
+        # ohlcv_daily reads both raw bar tables: one AAPL bar creates the other.
         land_polygon(
             url, api, ("aggs_daily",), symbols=["AAPL"], start=SESSIONS[0], end=SESSIONS[0]
         )
