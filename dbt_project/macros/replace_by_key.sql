@@ -50,29 +50,27 @@
     the indexes up is the cheap way.
 -#}
 {% macro indexes_to_rebuild(target, incoming) -%}
-    {%- set sizes_sql -%}
-        select
-            (select count(*) from {{ incoming }}) as incoming_rows,
-            reltuples as existing_rows
-        from pg_class
-        where oid = '{{ target.include(database=False) }}'::regclass
-    {%- endset -%}
-    {%- set sizes = run_query(sizes_sql).rows[0] -%}
-    {%- set incoming_rows, existing_rows = sizes['incoming_rows'], sizes['existing_rows'] -%}
-    {%- if incoming_rows == 0 or existing_rows < 0 or incoming_rows < existing_rows -%}
-        {{ return([]) }}
-    {%- endif -%}
+    {%- set target_oid = "'" ~ target.include(database=False) ~ "'::regclass" -%}
     {%- set indexes_sql -%}
+        with sizes as (
+            select
+                (select count(*) from {{ incoming }}) as incoming_rows,
+                (select reltuples from pg_class where oid = {{ target_oid }}) as existing_rows
+        )
+
         select
             index_list.indexrelid::regclass::text as name,
             pg_get_indexdef(index_list.indexrelid) as definition
-        from pg_index as index_list
+        from pg_index as index_list, sizes
         where
-            index_list.indrelid = '{{ target.include(database=False) }}'::regclass
+            index_list.indrelid = {{ target_oid }}
             and not exists (
                 select from pg_constraint
                 where pg_constraint.conindid = index_list.indexrelid
             )
+            and sizes.incoming_rows > 0
+            and sizes.existing_rows >= 0
+            and sizes.incoming_rows >= sizes.existing_rows
         order by name
     {%- endset -%}
     {{ return(run_query(indexes_sql).rows) }}

@@ -75,10 +75,10 @@ def polygon_source(
     bar_fetcher = BarFetcher(client, failed)
 
     def fetched(units: Sequence[BarUnit], wanted: Callable[[BarUnit], bool]) -> Iterable[Fetched]:
-        """`units` fetched now, or the prefetched units `wanted` by the resource."""
-        if prefetched is None:
-            return bar_fetcher.fetch_all(units, concurrency)
-        return [(unit, table) for unit, table in prefetched if wanted(unit)]
+        """The units `wanted` by a resource: prefetched, else fetched now from `units`."""
+        if prefetched is not None:
+            return [(unit, table) for unit, table in prefetched if wanted(unit)]
+        return bar_fetcher.fetch_all([unit for unit in units if wanted(unit)], concurrency)
 
     def landed(units: Iterable[Fetched]) -> Iterator[Any]:
         """The fetched tables as load files, reporting each whole unit (empty ones too).
@@ -127,7 +127,7 @@ def polygon_source(
         def wanted(unit: BarUnit) -> bool:
             return isinstance(unit, BarRange) and unit.timespan == timespan
 
-        yield from landed(fetched([unit for unit in ranges if wanted(unit)], wanted))
+        yield from landed(fetched(ranges, wanted))
 
     def aggs_resource(name: str, timespan: str) -> Any:
         # Minute loads are merged on the key: ohlcv_1min takes a load's rows as they are.

@@ -102,9 +102,10 @@ class SandboxApi:
         key never reads what an accepted one was answered, and today's date,
         so a new day (and its corporate actions) starts afresh.
         """
-        key = self._past_bars_key(path, query, headers, base_url)
+        params = _params(query)
+        key = self._past_bars_key(path, params, request_key(query, headers), base_url)
         if key is not None and (cached := self._past_bars.get(key)) is not None:
-            return 200, cached, self.request_id(path, _params(query))
+            return 200, cached, self.request_id(path, params)
         response = self.handle(path, query, headers, base_url)
         payload = orjson.dumps(response.body)
         if key is not None and response.status == 200:
@@ -112,7 +113,7 @@ class SandboxApi:
         return response.status, payload, response.request_id
 
     def _past_bars_key(
-        self, path: str, query: str, headers: Mapping[str, str], base_url: str
+        self, path: str, params: Mapping[str, str], api_key: str | None, base_url: str
     ) -> tuple | None:
         """The cache key of a request for bars of past days only, else None."""
         match = _BARS_UP_TO.fullmatch(path)
@@ -121,8 +122,7 @@ class SandboxApi:
         today = self._clock().astimezone(NEW_YORK).date()
         if date.fromisoformat(match.group(1)) >= today:
             return None
-        params = tuple(sorted(_params(query).items()))
-        return path, params, base_url, request_key(query, headers), today
+        return path, tuple(sorted(params.items())), base_url, api_key, today
 
     def handle(self, path: str, query: str, headers: Mapping[str, str], base_url: str) -> Response:
         """Answer one GET request.
