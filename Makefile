@@ -45,12 +45,12 @@ test: $(STAMP) browser ## Run the test suite against real Postgres and Redis (st
 lint: $(STAMP) ## ruff + sqlfluff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m orchestration.lint_sql
+	$(BIN)/python -m orchestration.runtime.lint_sql
 
 fmt: $(STAMP) ## Format Python (ruff) and fix SQL (sqlfluff)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
-	$(BIN)/python -m orchestration.lint_sql --fix
+	$(BIN)/python -m orchestration.runtime.lint_sql --fix
 
 docs: $(STAMP) ## Build the dbt docs site and GX Data Docs; print their paths
 	$(TICKSTOCK) docs

@@ -40,17 +40,17 @@ from benchmarks import timed
 from extract.polygon.bar_fetcher import BarFetcher
 from extract.polygon.client import polygon_client
 from extract.polygon.endpoint import PolygonEndpoint
-from extract.sandbox.market import SandboxMarket
-from orchestration.bulk_load import run_load
-from orchestration.dbt_runner import run_dbt
-from orchestration.load_plan import LoadPlan, plan_load
-from orchestration.loads import land_polygon
-from orchestration.market_calendar import TradingCalendar
-from orchestration.services import resolve_endpoints
-from orchestration.settings import read_settings
-from orchestration.warehouse import connect, export_connection_env, query
-from tests.conftest import throwaway_database
+from kernel.market_calendar import TradingCalendar
+from kernel.settings import read_settings
+from kernel.warehouse import connect, export_connection_env, query
+from orchestration.jobs.bulk_load import run_load
+from orchestration.jobs.load_plan import LoadPlan, plan_load
+from orchestration.jobs.loads import land_polygon
+from orchestration.runtime.dbt_runner import run_dbt
+from orchestration.runtime.services import resolve_endpoints
+from sandbox.market import SandboxMarket
 from tests.support.cli import sandbox_process
+from tests.support.databases import throwaway_database
 
 LAST_SESSION = date(2025, 12, 31)
 CONCURRENCY = 4  # requests in flight: more only adds GIL contention on 2 cores

@@ -20,17 +20,17 @@ import redis
 from rich.console import Console
 
 from benchmarks import timed
-from extract.polygon.endpoint import polygon_endpoint
-from orchestration.bulk_load import run_load
-from orchestration.dbt_runner import run_dbt
-from orchestration.eod import EodJob
-from orchestration.load_plan import plan_load
-from orchestration.market_calendar import TradingCalendar
-from orchestration.notifier import RedisNotifier
-from orchestration.services import Endpoints, resolve_endpoints
-from orchestration.settings import read_settings
-from orchestration.warehouse import export_connection_env
-from tests.conftest import throwaway_database
+from kernel.market_calendar import TradingCalendar
+from kernel.settings import read_settings
+from kernel.warehouse import export_connection_env
+from orchestration.jobs.bulk_load import run_load
+from orchestration.jobs.eod import EodJob
+from orchestration.jobs.load_plan import plan_load
+from orchestration.jobs.notifier import RedisNotifier
+from orchestration.runtime.dbt_runner import run_dbt
+from orchestration.runtime.endpoints import polygon_endpoint
+from orchestration.runtime.services import Endpoints, resolve_endpoints
+from tests.support.databases import throwaway_database
 
 # Bootstrap on the Friday, measure the Monday after (both fixed: reproducible).
 BOOTSTRAP_SESSION = date(2025, 6, 13)

@@ -23,10 +23,10 @@ from collections.abc import Callable
 import psycopg2
 import redis
 
-from orchestration.relationships import RelationshipCache, publish_relationships
-from orchestration.services import resolve_endpoints
-from orchestration.settings import read_settings
-from tests.conftest import throwaway_database
+from kernel.settings import read_settings
+from orchestration.jobs.relationships import RelationshipCache, publish_relationships
+from orchestration.runtime.services import resolve_endpoints
+from tests.support.databases import throwaway_database
 from tests.support.private_redis import PrivateRedis
 
 STOCKS = 5_000

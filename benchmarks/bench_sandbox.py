@@ -23,8 +23,8 @@ from tempfile import TemporaryDirectory
 import requests
 
 from benchmarks import timed
-from extract.sandbox.market import SandboxMarket
-from extract.sandbox.server import SandboxServer
+from sandbox.market import SandboxMarket
+from sandbox.server import SandboxServer
 from tests.support.cli import sandbox_process
 
 NOW = datetime(2026, 1, 15, 12, tzinfo=UTC)

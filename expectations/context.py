@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from orchestration.settings import GX_PROJECT_DIR
+from kernel.settings import GX_PROJECT_DIR
 
 DATASOURCE = "warehouse"
 SESSION_BATCH = "by_session"

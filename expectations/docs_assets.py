@@ -16,7 +16,7 @@ import subprocess
 import tarfile
 from pathlib import Path
 
-from orchestration.settings import STATE_DIR
+from kernel.settings import STATE_DIR
 
 CACHE_DIR = STATE_DIR / "docs_assets"
 VENDOR = Path("static") / "vendor"

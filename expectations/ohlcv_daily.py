@@ -13,7 +13,7 @@ from pathlib import Path
 from expectations.context import SuiteOutcome, data_docs_index, gx_context, run_checkpoint
 from expectations.docs_assets import make_offline
 from expectations.suites import OHLCV_DAILY, SUITES
-from orchestration.warehouse import query
+from kernel.warehouse import query
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 
 from expectations.context import SuiteSpec
-from orchestration.settings import DBT_PROJECT_DIR
+from kernel.settings import DBT_PROJECT_DIR
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
 

@@ -9,7 +9,7 @@ from typing import Any
 import dlt
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from orchestration.settings import STATE_DIR, redact_url
+from kernel.settings import STATE_DIR, redact_url
 
 
 def make_pipeline(name: str, dataset: str, database_url: str) -> dlt.Pipeline:

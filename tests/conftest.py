@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
-import uuid
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
-import psycopg2
 import pytest
 import redis
 
-from orchestration.services import EmbeddedPostgres, Endpoints, resolve_endpoints, stop_embedded
-from orchestration.settings import read_settings
+from kernel.settings import read_settings
+from orchestration.runtime.services import (
+    EmbeddedPostgres,
+    Endpoints,
+    resolve_endpoints,
+    stop_embedded,
+)
+from tests.support.databases import throwaway_database
 
 
 @pytest.fixture(scope="session")
@@ -34,22 +36,6 @@ def redis_client(servers: Endpoints) -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(servers.redis_url)
     yield client
     client.close()
-
-
-@contextlib.contextmanager
-def throwaway_database(server_url: str) -> Iterator[str]:
-    """A new, empty database on the server of `server_url`, dropped afterwards."""
-    name = f"tickstock_test_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(server_url)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'create database "{name}"')
-    try:
-        yield urlsplit(server_url)._replace(path=f"/{name}").geturl()
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'drop database if exists "{name}" with (force)')
-        admin.close()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from typing import Any
 
 import dlt
 
-from orchestration.market_calendar import TradingCalendar
+from kernel.market_calendar import TradingCalendar
 
 
 @dlt.source(name="calendar")

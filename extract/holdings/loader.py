@@ -28,8 +28,8 @@ from extract.holdings.formats import (
 from extract.holdings.settings import DATASET, PIPELINE
 from extract.holdings.validation import Findings, is_security, validate
 from extract.pipelines import make_pipeline, run_and_count
-from orchestration.settings import REPO_ROOT
-from orchestration.warehouse import connect, query, relation_exists
+from kernel.settings import REPO_ROOT
+from kernel.warehouse import connect, query, relation_exists
 
 MODES = ("full", "incremental", "dry-run")
 # Universes dbt builds by rule; a loaded list must not take one of their names.

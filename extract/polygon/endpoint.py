@@ -1,21 +1,10 @@
-"""Where extraction talks to: the real API when a key is set, else the sandbox."""
+"""The Polygon-compatible API an extraction talks to (resolved by the caller)."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from extract.polygon.client import UNLIMITED, RequestPolicy, request_policy
-from orchestration.settings import Settings
-
-SANDBOX_NOTICE = (
-    "POLYGON_API_KEY is not set: extracting from the built-in SANDBOX market. "
-    "All prices are SYNTHETIC (deterministic test data), not real market data."
-)
-# The sandbox accepts any non-empty key; this one exists so the real auth path runs.
-SANDBOX_API_KEY = "sandbox-key"
-SANDBOX_SEED = 42
+from extract.polygon.client import UNLIMITED, RequestPolicy
 
 
 @dataclass(frozen=True)
@@ -26,42 +15,3 @@ class PolygonEndpoint:
     api_key: str
     synthetic: bool
     policy: RequestPolicy = UNLIMITED
-
-
-@contextlib.contextmanager
-def polygon_endpoint(
-    settings: Settings,
-    announce: Callable[[str], None] = print,
-    scenario: str | None = None,
-    glitches: bool = False,
-) -> Iterator[PolygonEndpoint]:
-    """Yield the configured API, or start a sandbox market for the duration.
-
-    Args:
-        settings: Where the real API is (and whether there is a key); the
-            sandbox's size comes from ``settings.sandbox_size``.
-        announce: Told once that the data is synthetic, when the sandbox runs.
-        scenario: Sandbox scenario name (``extract.sandbox.scenarios.SCENARIOS``).
-        glitches: Let the sandbox serve its vendor glitches.
-
-    Raises:
-        ValueError: A scenario or glitches were asked of the real API, or the
-            scenario name is unknown.
-    """
-    if not settings.uses_sandbox:
-        if scenario is not None or glitches:
-            raise ValueError(
-                "scenarios and glitches exist only in the sandbox market; unset POLYGON_API_KEY"
-            )
-        policy = request_policy(settings.polygon_plan, settings.polygon_requests_per_minute)
-        yield PolygonEndpoint(settings.polygon_base_url, settings.polygon_api_key, False, policy)
-        return
-    from extract.sandbox.market import SandboxMarket
-    from extract.sandbox.server import SandboxServer
-
-    market = SandboxMarket(
-        SANDBOX_SEED, size=settings.sandbox_size, scenario=scenario, glitches=glitches
-    )
-    announce(SANDBOX_NOTICE)
-    with SandboxServer(market) as server:
-        yield PolygonEndpoint(server.base_url, SANDBOX_API_KEY, True)

@@ -14,8 +14,8 @@ import pytest
 from massive import RESTClient
 from massive.exceptions import BadResponse
 
-from extract.sandbox.market import SandboxMarket
-from extract.sandbox.server import SandboxServer
+from sandbox.market import SandboxMarket
+from sandbox.server import SandboxServer
 from tests.support.replay import ReplayServer
 from tests.support.sandbox_client import KEY, NOW, get
 

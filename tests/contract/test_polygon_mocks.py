@@ -21,11 +21,11 @@ import psycopg2
 import pytest
 
 from extract.polygon.endpoint import PolygonEndpoint
-from orchestration.dbt_runner import run_dbt, summarise
-from orchestration.loads import land_polygon
-from orchestration.reference import REFERENCE_RESOURCES, land_reference
-from orchestration.warehouse import export_connection_env
-from tests.conftest import throwaway_database
+from kernel.warehouse import export_connection_env
+from orchestration.jobs.loads import land_polygon
+from orchestration.jobs.reference import REFERENCE_RESOURCES, land_reference
+from orchestration.runtime.dbt_runner import run_dbt, summarise
+from tests.support.databases import throwaway_database
 from tests.support.replay import MOCKS_DIR, ReplayServer
 
 pytestmark = pytest.mark.integration

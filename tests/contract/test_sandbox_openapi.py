@@ -20,8 +20,8 @@ import pytest
 import requests
 from jsonschema import Draft202012Validator, FormatChecker
 
-from extract.sandbox.market import SandboxMarket
-from extract.sandbox.server import SandboxServer
+from sandbox.market import SandboxMarket
+from sandbox.server import SandboxServer
 from tests.support.shared import MOCKS_DIR, OPENAPI_SPEC
 
 SPEC_PATH = OPENAPI_SPEC

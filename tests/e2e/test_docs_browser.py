@@ -19,10 +19,10 @@ import psycopg2
 import pytest
 
 from expectations.ohlcv_daily import validate_session
-from orchestration.services import Endpoints
-from orchestration.settings import REPO_ROOT
-from orchestration.warehouse import export_connection_env
-from tests.conftest import throwaway_database
+from kernel.settings import REPO_ROOT
+from kernel.warehouse import export_connection_env
+from orchestration.runtime.services import Endpoints
+from tests.support.databases import throwaway_database
 
 pytestmark = pytest.mark.e2e
 

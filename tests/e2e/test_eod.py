@@ -18,13 +18,13 @@ import redis
 from rich.console import Console
 
 from extract.polygon.client import RequestPolicy
-from orchestration.eod import BOOTSTRAP_HISTORY, EodJob, MarketClosed, SessionNotFinal
-from orchestration.market_calendar import TradingCalendar
-from orchestration.notifier import EOD_COMPLETE_CHANNEL, EOD_RUNS_STREAM, RedisNotifier
-from orchestration.services import Endpoints
-from orchestration.settings import REPO_ROOT, Settings
-from tests.conftest import throwaway_database
+from kernel.market_calendar import TradingCalendar
+from kernel.settings import REPO_ROOT, Settings
+from orchestration.jobs.eod import BOOTSTRAP_HISTORY, EodJob, MarketClosed, SessionNotFinal
+from orchestration.jobs.notifier import EOD_COMPLETE_CHANNEL, EOD_RUNS_STREAM, RedisNotifier
+from orchestration.runtime.services import Endpoints
 from tests.support.cli import cli_env, run_cli
+from tests.support.databases import throwaway_database
 from tests.support.listener import ChannelListener
 from tests.support.private_redis import PrivateRedis
 

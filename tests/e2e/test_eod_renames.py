@@ -8,9 +8,9 @@ import psycopg2
 import pytest
 import redis
 
-from orchestration.notifier import EOD_COMPLETE_CHANNEL
-from tests.conftest import throwaway_database
+from orchestration.jobs.notifier import EOD_COMPLETE_CHANNEL
 from tests.e2e.test_eod import _job
+from tests.support.databases import throwaway_database
 from tests.support.listener import ChannelListener
 
 pytestmark = pytest.mark.e2e

@@ -12,8 +12,8 @@ import psycopg2
 import pytest
 import requests
 
-from tests.conftest import throwaway_database
 from tests.support.cli import TICKSTOCK, cli_env, run_cli, sandbox_process
+from tests.support.databases import throwaway_database
 
 pytestmark = pytest.mark.e2e
 

@@ -7,14 +7,15 @@ from datetime import date
 
 import pytest
 
-from extract.polygon.endpoint import SANDBOX_API_KEY, PolygonEndpoint
-from extract.sandbox.market import SandboxMarket
-from extract.sandbox.server import SandboxServer
-from orchestration.dbt_runner import run_dbt
-from orchestration.loads import land_polygon
-from orchestration.market_calendar import TradingCalendar
-from orchestration.warehouse import export_connection_env, query
-from tests.conftest import throwaway_database
+from extract.polygon.endpoint import PolygonEndpoint
+from kernel.market_calendar import TradingCalendar
+from kernel.warehouse import export_connection_env, query
+from orchestration.jobs.loads import land_polygon
+from orchestration.runtime.dbt_runner import run_dbt
+from orchestration.runtime.endpoints import SANDBOX_API_KEY
+from sandbox.market import SandboxMarket
+from sandbox.server import SandboxServer
+from tests.support.databases import throwaway_database
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from extract.polygon import FetchFailure
-from orchestration.backfill import (
+from orchestration.jobs.backfill import (
     BackfillPlan,
     BackfillResult,
     record_confirmed_absent,

@@ -9,10 +9,10 @@ import pytest
 
 from extract.polygon.client import RequestPolicy
 from extract.polygon.endpoint import PolygonEndpoint
-from extract.sandbox.market import SandboxMarket
-from extract.sandbox.server import SandboxServer
-from orchestration.loads import land_polygon
-from orchestration.market_calendar import TradingCalendar
+from kernel.market_calendar import TradingCalendar
+from orchestration.jobs.loads import land_polygon
+from sandbox.market import SandboxMarket
+from sandbox.server import SandboxServer
 
 pytestmark = pytest.mark.integration
 

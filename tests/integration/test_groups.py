@@ -15,25 +15,26 @@ import pytest
 import redis
 
 from extract.holdings.loader import load_files
-from extract.polygon.endpoint import SANDBOX_API_KEY, PolygonEndpoint
-from extract.sandbox.market import SandboxMarket
-from extract.sandbox.server import SandboxServer
-from extract.sandbox.universe import DEFAULT_UNIVERSE
-from orchestration import loads
-from orchestration.dbt_runner import run_dbt
-from orchestration.market_calendar import TradingCalendar
-from orchestration.reference import land_reference
-from orchestration.relationships import (
+from extract.polygon.endpoint import PolygonEndpoint
+from kernel.market_calendar import TradingCalendar
+from kernel.settings import REPO_ROOT
+from kernel.warehouse import export_connection_env, query
+from orchestration.jobs import loads
+from orchestration.jobs.reference import land_reference
+from orchestration.jobs.relationships import (
     UNIVERSE_UPDATED_CHANNEL,
     RelationshipCache,
     publish_relationships,
 )
-from orchestration.report import FORMATS, build_report, render
-from orchestration.services import Endpoints
-from orchestration.settings import REPO_ROOT
-from orchestration.warehouse import export_connection_env, query
-from tests.conftest import throwaway_database
+from orchestration.reporting.report import FORMATS, build_report, render
+from orchestration.runtime.dbt_runner import run_dbt
+from orchestration.runtime.endpoints import SANDBOX_API_KEY
+from orchestration.runtime.services import Endpoints
+from sandbox.market import SandboxMarket
+from sandbox.server import SandboxServer
+from sandbox.universe import DEFAULT_UNIVERSE
 from tests.support.cli import cli_env, run_cli
+from tests.support.databases import throwaway_database
 from tests.support.listener import ChannelListener
 from tests.support.private_redis import PrivateRedis
 from tests.support.shared import HOLDINGS_REAL

@@ -13,9 +13,9 @@ import pytest
 import extract.holdings as holdings_source_module
 from extract.holdings.formats import HoldingsFileError
 from extract.holdings.loader import LoadCheckFailed, current_loads, load_files, rollback
-from orchestration.services import Endpoints
-from orchestration.warehouse import query
-from tests.conftest import throwaway_database
+from kernel.warehouse import query
+from orchestration.runtime.services import Endpoints
+from tests.support.databases import throwaway_database
 from tests.support.shared import HOLDINGS_REAL
 
 pytestmark = pytest.mark.integration

@@ -10,8 +10,8 @@ from datetime import date
 import psycopg2
 import pytest
 
-from orchestration.ledger import RunLedger
-from orchestration.notifier import EOD_COMPLETE_CHANNEL, EOD_RUNS_STREAM, RedisNotifier
+from orchestration.jobs.ledger import RunLedger
+from orchestration.jobs.notifier import EOD_COMPLETE_CHANNEL, EOD_RUNS_STREAM, RedisNotifier
 
 pytestmark = pytest.mark.integration
 
@@ -91,7 +91,7 @@ def test_a_killed_run_is_found_again_with_its_finished_steps(fresh_database: str
 
 
 def test_one_runner_per_session(fresh_database: str) -> None:
-    from orchestration.ledger import RunInProgress
+    from orchestration.jobs.ledger import RunInProgress
 
     ledger = RunLedger(fresh_database)
     with ledger.session_lock(date(2026, 11, 20)):

@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 import redis
 
-from orchestration.eod import deliver_pending
-from orchestration.ledger import RunLedger
-from orchestration.notifier import EOD_COMPLETE_CHANNEL, EOD_RUNS_STREAM, RedisNotifier
+from orchestration.jobs.eod import deliver_pending
+from orchestration.jobs.ledger import RunLedger
+from orchestration.jobs.notifier import EOD_COMPLETE_CHANNEL, EOD_RUNS_STREAM, RedisNotifier
 from tests.support.private_redis import PrivateRedis
 
 pytestmark = pytest.mark.integration

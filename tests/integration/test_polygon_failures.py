@@ -11,7 +11,7 @@ import pytest
 from extract.polygon import PolygonAuthError
 from extract.polygon.client import RequestPolicy
 from extract.polygon.endpoint import PolygonEndpoint
-from orchestration.loads import Landing, land_polygon
+from orchestration.jobs.loads import Landing, land_polygon
 from tests.support.scripted import ScriptedServer
 
 pytestmark = pytest.mark.integration

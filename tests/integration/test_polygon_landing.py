@@ -10,7 +10,7 @@ import psycopg2
 import pytest
 
 from extract.polygon.endpoint import PolygonEndpoint
-from orchestration.loads import land_polygon
+from orchestration.jobs.loads import land_polygon
 from tests.support.replay import MOCKS_DIR, ReplayServer
 
 pytestmark = pytest.mark.integration

@@ -18,17 +18,18 @@ import psycopg2
 import pytest
 import requests
 
-from extract.polygon.endpoint import SANDBOX_API_KEY, PolygonEndpoint
-from extract.sandbox.market import SandboxMarket
-from extract.sandbox.server import SandboxServer
-from orchestration import loads
-from orchestration.backfill import plan_backfill, read_expected, read_gaps
-from orchestration.dbt_runner import run_dbt
-from orchestration.market_calendar import TradingCalendar
-from orchestration.quality import run_quality
-from orchestration.services import Endpoints
-from orchestration.warehouse import export_connection_env, query
-from tests.conftest import throwaway_database
+from extract.polygon.endpoint import PolygonEndpoint
+from kernel.market_calendar import TradingCalendar
+from kernel.warehouse import export_connection_env, query
+from orchestration.jobs import loads
+from orchestration.jobs.backfill import plan_backfill, read_expected, read_gaps
+from orchestration.jobs.quality import run_quality
+from orchestration.runtime.dbt_runner import run_dbt
+from orchestration.runtime.endpoints import SANDBOX_API_KEY
+from orchestration.runtime.services import Endpoints
+from sandbox.market import SandboxMarket
+from sandbox.server import SandboxServer
+from tests.support.databases import throwaway_database
 from tests.support.loopback import JsonHandler, LoopbackServer
 
 pytestmark = pytest.mark.integration

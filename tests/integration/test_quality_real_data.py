@@ -17,12 +17,12 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from orchestration import loads
-from orchestration.dbt_runner import run_dbt
-from orchestration.market_calendar import TradingCalendar
-from orchestration.services import Endpoints
-from orchestration.warehouse import export_connection_env, query
-from tests.conftest import throwaway_database
+from kernel.market_calendar import TradingCalendar
+from kernel.warehouse import export_connection_env, query
+from orchestration.jobs import loads
+from orchestration.runtime.dbt_runner import run_dbt
+from orchestration.runtime.services import Endpoints
+from tests.support.databases import throwaway_database
 
 pytestmark = pytest.mark.integration
 

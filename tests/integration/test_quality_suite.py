@@ -8,7 +8,7 @@ import psycopg2
 import pytest
 
 from expectations.ohlcv_daily import validate_session
-from orchestration.warehouse import export_connection_env
+from kernel.warehouse import export_connection_env
 
 pytestmark = pytest.mark.integration
 

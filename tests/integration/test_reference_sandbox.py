@@ -11,9 +11,9 @@ import pytest
 
 from extract.polygon.endpoint import PolygonEndpoint
 from extract.polygon.reference import TICKER_DETAILS_PATH, TICKER_EVENTS_PATH
-from extract.sandbox.market import SandboxMarket
-from extract.sandbox.server import SandboxServer
-from orchestration.reference import REFERENCE_RESOURCES, land_reference
+from orchestration.jobs.reference import REFERENCE_RESOURCES, land_reference
+from sandbox.market import SandboxMarket
+from sandbox.server import SandboxServer
 from tests.support.sandbox_client import KEY, NOW, get
 
 pytestmark = pytest.mark.integration

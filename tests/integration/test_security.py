@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import psycopg2
 import pytest
 
-from orchestration.security import grant_reader
+from orchestration.jobs.security import grant_reader
 
 pytestmark = pytest.mark.integration
 

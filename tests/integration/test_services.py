@@ -6,8 +6,8 @@ import psycopg2
 import pytest
 import redis
 
-from orchestration.services import EmbeddedPostgres, EmbeddedRedis, resolve_endpoints
-from orchestration.settings import Settings
+from kernel.settings import Settings
+from orchestration.runtime.services import EmbeddedPostgres, EmbeddedRedis, resolve_endpoints
 
 pytestmark = pytest.mark.integration
 

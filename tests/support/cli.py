@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from orchestration.settings import REPO_ROOT
+from kernel.settings import REPO_ROOT
 
 TICKSTOCK = os.path.join(os.path.dirname(sys.executable), "tickstock")
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from extract.sandbox.market import SandboxMarket
-from extract.sandbox.server import SandboxServer
+from sandbox.market import SandboxMarket
+from sandbox.server import SandboxServer
 from tests.support.sandbox_client import KEY, NOW
 
 

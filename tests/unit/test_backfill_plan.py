@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from orchestration.backfill import plan_backfill
+from orchestration.jobs.backfill import plan_backfill
 
 
 def _gaps(*pairs: tuple[str, date, int]) -> dict[str, list[tuple[date, int]]]:

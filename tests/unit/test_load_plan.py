@@ -8,8 +8,8 @@ import pytest
 
 from extract.polygon.client import PLANS, UNLIMITED
 from extract.polygon.work import BarRange, GroupedSession
-from orchestration.load_plan import describe, plan_load
-from orchestration.market_calendar import TradingCalendar
+from kernel.market_calendar import TradingCalendar
+from orchestration.jobs.load_plan import describe, plan_load
 
 CALENDAR = TradingCalendar()
 

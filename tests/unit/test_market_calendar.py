@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from orchestration.market_calendar import TradingCalendar
+from kernel.market_calendar import TradingCalendar
 
 NYSE = TradingCalendar()
 

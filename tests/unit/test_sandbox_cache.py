@@ -7,9 +7,9 @@ from datetime import date
 import numpy as np
 import pytest
 
-from extract.sandbox import market as market_module
-from extract.sandbox.market import SandboxMarket, _Packed
-from extract.sandbox.prices import CHUNK
+from sandbox import market as market_module
+from sandbox.market import SandboxMarket, _Packed
+from sandbox.prices import CHUNK
 from tests.support.sandbox_client import NOW
 
 ALL_YEARS = (date(2015, 1, 1), date(2025, 12, 31))

@@ -8,9 +8,9 @@ from dataclasses import replace
 import pytest
 from typer.testing import CliRunner
 
-from extract.polygon.endpoint import polygon_endpoint
-from orchestration.cli import app
-from orchestration.settings import Settings, read_settings
+from kernel.settings import Settings, read_settings
+from orchestration.cli.app import app
+from orchestration.runtime.endpoints import polygon_endpoint
 from tests.support.sandbox_client import get
 
 runner = CliRunner()

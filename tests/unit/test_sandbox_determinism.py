@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from extract.sandbox.market import SandboxMarket
-from extract.sandbox.server import SandboxServer
+from sandbox.market import SandboxMarket
+from sandbox.server import SandboxServer
 from tests.support.sandbox_client import AUTH, KEY, NOW
 
 PATHS = (

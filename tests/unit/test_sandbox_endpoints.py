@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import requests
 
-from extract.sandbox.events import list_events
-from extract.sandbox.market import SandboxMarket
-from extract.sandbox.server import SandboxServer
+from sandbox.events import list_events
+from sandbox.market import SandboxMarket
+from sandbox.server import SandboxServer
 from tests.support.sandbox_client import AUTH, KEY, NOW, get
 
 NY = ZoneInfo("America/New_York")

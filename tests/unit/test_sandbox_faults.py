@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from extract.sandbox.faults import Fault, FaultPlan, RateLimiter
-from extract.sandbox.market import SandboxMarket
-from extract.sandbox.server import SandboxServer
+from sandbox.faults import Fault, FaultPlan, RateLimiter
+from sandbox.market import SandboxMarket
+from sandbox.server import SandboxServer
 
 KEY = "fault-test-key"
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from extract.sandbox.market import SandboxMarket
-from extract.sandbox.server import SandboxServer
-from extract.sandbox.universe import Listing
+from sandbox.market import SandboxMarket
+from sandbox.server import SandboxServer
+from sandbox.universe import Listing
 from tests.support.sandbox_client import KEY, NOW, get
 
 YEAR = (date(2025, 1, 1), date(2025, 12, 31))

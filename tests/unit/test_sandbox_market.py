@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pandas_market_calendars as mcal
 import pytest
 
-from extract.sandbox.market import DailyBar, SandboxMarket
-from extract.sandbox.universe import DEFAULT_UNIVERSE
+from sandbox.market import DailyBar, SandboxMarket
+from sandbox.universe import DEFAULT_UNIVERSE
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 YEAR_2025 = (date(2025, 1, 1), date(2025, 12, 31))

@@ -7,9 +7,9 @@ from datetime import timedelta
 import orjson
 import pytest
 
-from extract.sandbox.api import SandboxApi
-from extract.sandbox.market import SandboxMarket
-from extract.sandbox.response_cache import ResponseCache
+from sandbox.api import SandboxApi
+from sandbox.market import SandboxMarket
+from sandbox.response_cache import ResponseCache
 from tests.support.sandbox_client import AUTH, KEY, NOW
 
 PAST_RANGE = "/v2/aggs/ticker/AAPL/range/1/day/2025-06-02/2025-12-31"

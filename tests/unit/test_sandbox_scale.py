@@ -8,10 +8,10 @@ from datetime import date
 import numpy as np
 import pytest
 
-from extract.sandbox.catalog import REAL_ETFS, full_universe, real_tickers
-from extract.sandbox.market import SandboxMarket
-from extract.sandbox.sectors import SIC_BY_SECTOR
-from extract.sandbox.universe import DEFAULT_UNIVERSE
+from sandbox.catalog import REAL_ETFS, full_universe, real_tickers
+from sandbox.market import SandboxMarket
+from sandbox.sectors import SIC_BY_SECTOR
+from sandbox.universe import DEFAULT_UNIVERSE
 from tests.support.sandbox_client import NOW
 
 TWO_YEARS = (date(2015, 1, 1), date(2016, 12, 31))

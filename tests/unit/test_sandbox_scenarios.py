@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from extract.sandbox.market import SandboxMarket
-from extract.sandbox.scenarios import SCENARIOS
-from extract.sandbox.server import SandboxServer
+from sandbox.market import SandboxMarket
+from sandbox.scenarios import SCENARIOS
+from sandbox.server import SandboxServer
 from tests.support.sandbox_client import KEY, NOW, get
 
 NEW_YORK = ZoneInfo("America/New_York")

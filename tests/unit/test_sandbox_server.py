@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from extract.sandbox.market import SandboxMarket
-from extract.sandbox.server import SandboxServer, redact
+from sandbox.market import SandboxMarket
+from sandbox.server import SandboxServer, redact
 from tests.support.sandbox_client import AUTH, KEY, NOW, get
 
 RANGE = "/v2/aggs/ticker/{}/range/1/day/{}/{}"
@@ -56,7 +56,7 @@ def test_any_key_is_accepted_when_none_is_configured(market: SandboxMarket) -> N
 
 
 def test_access_log_never_shows_the_key(base_url: str, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="extract.sandbox.server"):
+    with caplog.at_level(logging.INFO, logger="sandbox.server"):
         requests.get(f"{base_url}{GROUPED.format('2025-07-03')}?apiKey={KEY}", timeout=5)
         requests.get(f"{base_url}/v3/reference/tickers?apiKey=other-secret", timeout=5)
     assert "/v2/aggs/grouped/locale/us/market/stocks/2025-07-03 200" in caplog.text
@@ -235,7 +235,7 @@ def test_server_stops_and_frees_its_port(market: SandboxMarket) -> None:
 
 
 def test_serve_announces_synthetic_data_and_answers() -> None:
-    code = "from extract.sandbox.server import serve; serve('127.0.0.1', 0, 7)"
+    code = "from sandbox.server import serve; serve('127.0.0.1', 0, 7)"
     repo = Path(__file__).resolve().parents[2]
     proc = subprocess.Popen(
         [sys.executable, "-c", code], cwd=repo, stdout=subprocess.PIPE, text=True

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from orchestration.market_calendar import TradingCalendar
-from orchestration.scheduler import RETRY_AFTER, EodScheduler, cron_line
+from kernel.market_calendar import TradingCalendar
+from orchestration.jobs.scheduler import RETRY_AFTER, EodScheduler, cron_line
 
 NYSE = TradingCalendar()
 NYSE_TZ = ZoneInfo("America/New_York")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchestration.settings import DEFAULT_POLYGON_BASE_URL, read_settings, redact_url
+from kernel.settings import DEFAULT_POLYGON_BASE_URL, read_settings, redact_url
 
 
 def test_redact_url_hides_only_the_password() -> None:

@@ -1,0 +1,66 @@
+"""`tickstock`: the command line behind the Makefile targets."""
+
+from __future__ import annotations
+
+import typer
+
+from orchestration.cli.common import _endpoints, console
+from orchestration.cli.eod import db_app, eod_command, publish_command, schedule_command
+from orchestration.cli.groups import holdings_app, report_command, universes_app
+from orchestration.cli.load import load_command
+from orchestration.cli.quality import quality_command
+from orchestration.cli.sandbox import sandbox_app
+
+app = typer.Typer(
+    help="TickStock market-data warehouse: extract (dlt) → transform (dbt) → quality (GX) → "
+    "publish (Redis).",
+    no_args_is_help=True,
+    # Plain tracebacks: rich's renderer can take minutes and gigabytes on deep
+    # dlt/dbt stacks, and must never show locals (they may hold credentials).
+    pretty_exceptions_enable=False,
+)
+services_app = typer.Typer(help="The embedded Postgres and Redis under .tickstock/.")
+app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(services_app, name="services")
+
+
+@app.command()
+def docs() -> None:
+    """Build the dbt docs site and the GX Data Docs; print where to open them."""
+    from kernel.warehouse import export_connection_env
+    from orchestration.jobs.docs_sites import build_docs
+
+    settings, endpoints = _endpoints()
+    export_connection_env(endpoints.database_url)
+    dbt_page, gx_index = build_docs(settings.dbt_target)
+    console.print(f"dbt docs:     {dbt_page}")
+    console.print(f"GX Data Docs: {gx_index}")
+
+
+@services_app.command("up")
+def services_up() -> None:
+    """Start the embedded Postgres and Redis (skipped for configured URLs)."""
+    _endpoints()
+
+
+@services_app.command("down")
+def services_down() -> None:
+    """Stop the embedded Postgres and Redis."""
+    from orchestration.runtime.services import stop_embedded
+
+    stopped = stop_embedded()
+    console.print(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")
+
+
+app.command("eod")(eod_command)
+app.command("schedule")(schedule_command)
+app.command("publish")(publish_command)
+app.add_typer(db_app, name="db")
+app.command("load")(load_command)
+app.command("quality")(quality_command)
+app.add_typer(holdings_app, name="holdings")
+app.add_typer(universes_app, name="universes")
+app.command("report")(report_command)
+
+if __name__ == "__main__":
+    app()

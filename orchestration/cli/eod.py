@@ -1,0 +1,198 @@
+"""CLI commands of the end-of-day job: `eod`, `schedule`, `publish`, `db grant-reader`."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import date
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.table import Table
+
+from orchestration.cli.common import _endpoints, _fail, _parse_date, console, errors
+
+db_app = typer.Typer(help="Warehouse administration.")
+_NEW_YORK = ZoneInfo("America/New_York")
+
+
+def _job(settings, endpoints):
+    import redis
+
+    from orchestration.jobs.eod import EodJob
+    from orchestration.jobs.notifier import RedisNotifier
+
+    notifier = RedisNotifier(redis.Redis.from_url(endpoints.redis_url))
+    return EodJob(settings, endpoints, notifier, console=console)
+
+
+def eod_command(
+    session: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="Session to process (YYYY-MM-DD). Default: the latest completed NYSE "
+            "session (its close plus 30 minutes, 60 after an early close).",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Run again even if the session is complete.")] = False,
+    plan: Annotated[
+        bool, typer.Option("--plan", help="Only print the session, its close and run time.")
+    ] = False,
+) -> None:
+    """Run the end-of-day job; bootstraps an empty warehouse first, resumes a failed run."""
+    from extract.polygon import PolygonAuthError
+    from kernel.settings import read_settings
+    from orchestration.jobs.eod import MarketClosed, SessionNotFinal, calendar_for, utc_now
+    from orchestration.jobs.ledger import RunInProgress
+
+    requested = _parse_date(session, "--date") if session else None
+    if plan:
+        _print_plan(calendar_for(read_settings()), requested or utc_now().date())
+        return
+    settings, endpoints = _endpoints()
+    try:
+        outcome = _job(settings, endpoints).run(requested, force=force)
+    except PolygonAuthError as refused:
+        raise _fail(f"{refused}: check POLYGON_API_KEY") from None
+    except MarketClosed as closed:
+        console.print(f"Market closed: {closed}. Nothing processed, nothing published.")
+        return
+    except (SessionNotFinal, RunInProgress) as early:
+        raise _fail(str(early), 2) from None
+    if outcome.message:
+        _print_summary(outcome)
+        if outcome.message["status"] != "complete":
+            raise typer.Exit(1)
+
+
+def _print_plan(calendar, day: date) -> None:
+    from orchestration.jobs.eod import plan_session
+
+    plan = plan_session(calendar, day)
+    if plan.session is None:
+        console.print(f"{day}: not a {plan.calendar} session (market closed); no EOD run.")
+        return
+    kind = "early close" if plan.session.early_close else "regular close"
+    console.print(
+        f"{day}: {plan.calendar} session, {kind} at {plan.session.close:%H:%M %Z}"
+        f" ({plan.session.close.astimezone(_NEW_YORK):%H:%M %Z}); "
+        f"EOD runs at {plan.run_at:%Y-%m-%d %H:%M %Z}"
+        f" ({plan.run_at.astimezone(_NEW_YORK):%H:%M %Z})"
+    )
+
+
+def _print_summary(outcome) -> None:
+    message = outcome.message
+    table = Table(title=f"EOD {message['session_date']} — {message['status']}")
+    for column in ("step", "status", "seconds", "detail"):
+        table.add_column(column)
+    for step in outcome.steps:
+        detail = ", ".join(
+            f"{key}={value}" for key, value in step.detail.items() if key != "message"
+        )
+        table.add_row(step.name, step.status, f"{step.duration_s:.1f}", detail)
+    console.print(table)
+    console.print(
+        f"symbols expected {message['symbols_expected']}, updated {message['symbols_updated']} "
+        f"({message['completion_pct']}%), quality passed: {message['quality_passed']}, "
+        f"data source: {message['data_source']}, total {message['duration_s']:.1f}s"
+    )
+    compliance = message["compliance"]
+    not_eod = ", ".join(f"{t}={n}" for t, n in sorted(compliance["not_eod_types"].items()))
+    console.print(
+        f"compliance: {compliance['eod_symbols_processed']} of {compliance['eod_symbols']} "
+        f"eod-type symbols processed ({compliance['eod_processed_pct']}%); "
+        f"not eod types: {not_eod or 'none'}; ETF details refreshed: "
+        f"{compliance['etf_details_refreshed']} of {compliance['etf_funds']} funds"
+    )
+    lifecycle = message["lifecycle"]
+    renamed = [f"{r['from']}→{r['to']}" for r in lifecycle["renamed"]]
+    console.print(
+        f"lifecycle: listed {lifecycle['listed'] or '-'}, delisted {lifecycle['delisted'] or '-'}, "
+        f"renamed {renamed or '-'}"
+    )
+    for step in outcome.steps:
+        for failure in step.detail.get("failures", []):
+            errors.print(f"[red]failed to fetch[/] {failure}")
+    if message["missing_symbols"]:
+        console.print(f"missing: {', '.join(message['missing_symbols'])}")
+    console.print(f"GX Data Docs: {message['reports']['data_docs']}")
+    console.print(f"Run record:   {message['reports']['run_record']}")
+
+
+def schedule_command(
+    once: Annotated[
+        bool, typer.Option("--once", help="Run what is due (catching up), then exit.")
+    ] = False,
+    cron: Annotated[
+        bool, typer.Option("--cron", help="Print a crontab line instead of scheduling.")
+    ] = False,
+) -> None:
+    """Run the EOD at every session's run time; catch up sessions missed while down."""
+    from kernel.warehouse import export_connection_env
+    from orchestration.jobs.eod import calendar_for, utc_now
+    from orchestration.jobs.ledger import RunLedger
+    from orchestration.jobs.scheduler import EodScheduler, cron_line
+
+    if cron:
+        console.print(cron_line())
+        return
+    settings, endpoints = _endpoints()
+    export_connection_env(endpoints.database_url)
+    job = _job(settings, endpoints)
+    scheduler = EodScheduler(
+        calendar=calendar_for(settings),
+        last_finished=RunLedger(endpoints.database_url).last_finished_session,
+        run_session=lambda session: job.run(session),
+        clock=utc_now,
+        sleep=time.sleep,
+        log=console.print,
+    )
+    if once:
+        if not scheduler.run_due():
+            raise typer.Exit(1)
+        return
+    scheduler.run_forever()
+
+
+def publish_command(
+    pending: Annotated[
+        bool, typer.Option("--pending", help="Deliver notices kept while Redis was down.")
+    ] = False,
+) -> None:
+    """Deliver completion notices waiting in the outbox (each exactly once)."""
+    import redis
+
+    from orchestration.jobs.eod import deliver_pending
+    from orchestration.jobs.ledger import RunLedger
+    from orchestration.jobs.notifier import RedisNotifier
+
+    if not pending:
+        raise _fail("nothing to do: give --pending", 2)
+    _, endpoints = _endpoints()
+    ledger = RunLedger(endpoints.database_url)
+    notifier = RedisNotifier(redis.Redis.from_url(endpoints.redis_url))
+    delivered, left = deliver_pending(ledger, notifier)
+    console.print(f"delivered {delivered} notice(s); {left} still pending")
+    if left:
+        raise typer.Exit(1)
+
+
+@db_app.command("grant-reader")
+def grant_reader_command(
+    role: Annotated[str, typer.Argument(help="Role to create or update (lowercase).")],
+) -> None:
+    """Create a read-only login role with SELECT on the marts only (TickStock's boundary).
+
+    The password is read from TICKSTOCK_READER_PASSWORD when set (never printed).
+    """
+    from orchestration.jobs.security import grant_reader
+
+    _, endpoints = _endpoints()
+    try:
+        grant_reader(endpoints.database_url, role, os.environ.get("TICKSTOCK_READER_PASSWORD"))
+    except ValueError as bad:
+        raise _fail(str(bad), 2) from None
+    console.print(f"role {role}: SELECT on marts only, read-only transactions")

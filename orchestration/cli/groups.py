@@ -1,0 +1,210 @@
+"""`tickstock holdings …`, `tickstock universes …` and `tickstock report`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from orchestration.cli.common import _endpoints, _fail, console, errors
+
+holdings_app = typer.Typer(help="ETF holdings files (iShares, SSGA, plain CSV): load, roll back.")
+universes_app = typer.Typer(help="Universe lists (symbol,name,weight,sector,market_cap): load.")
+
+# The groups models: everything downstream of the holdings files.
+GROUPS_SELECTION = "source:holdings+"
+GROUPS_SEEDS = (
+    "etf_metadata",
+    "etf_themes",
+    "themes",
+    "sic_sectors",
+    "sector_aliases",
+    "symbol_sectors",
+    "ticker_aliases",
+    "universe_filters",
+    "universe_definitions",
+    "correlation_references",
+)
+
+Mode = Annotated[
+    str,
+    typer.Option(
+        help="full: load every file; incremental: only files whose checksum changed; "
+        "dry-run: validate and show what would change, write nothing."
+    ),
+]
+Rollback = Annotated[
+    bool, typer.Option("--rollback", help="Restore the group's previous load instead.")
+]
+Build = Annotated[
+    bool, typer.Option(help="Rebuild the groups marts and publish the relationship cache.")
+]
+
+
+@holdings_app.command("load")
+def holdings_load(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Holdings files.")] = None,
+    mode: Mode = "full",
+    etf: Annotated[
+        str | None, typer.Option(help="ETF symbol (default: from the file name).")
+    ] = None,
+    rollback: Rollback = False,
+    build: Build = True,
+) -> None:
+    """Load ETF holdings files (or --rollback an ETF to its previous load)."""
+    _load_or_rollback("ETF", paths or [], mode, etf, rollback, build)
+
+
+@universes_app.command("load")
+def universes_load(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Universe CSV files.")] = None,
+    mode: Mode = "full",
+    name: Annotated[
+        str | None, typer.Option(help="Universe name (default: the file name, e.g. sp500).")
+    ] = None,
+    rollback: Rollback = False,
+    build: Build = True,
+) -> None:
+    """Load universe lists into definition_groups of type UNIVERSE (or --rollback one)."""
+    _load_or_rollback("UNIVERSE", paths or [], mode, name, rollback, build)
+
+
+def _load_or_rollback(
+    group_type: str, paths: list[Path], mode: str, name: str | None, rollback: bool, build: bool
+) -> None:
+    from extract.holdings.formats import HoldingsFileError
+    from extract.holdings.loader import MODES, LoadCheckFailed, load_files
+    from extract.holdings.loader import rollback as rollback_group
+
+    if mode not in MODES:
+        raise _fail(f"--mode must be one of {', '.join(MODES)}, not {mode!r}", 2)
+    settings, endpoints = _endpoints()
+    try:
+        if rollback:
+            names = [name] if name else [_name_of(path, group_type) for path in paths]
+            if not names:
+                raise _fail("--rollback needs the group: --etf/--name or a file", 2)
+            changes = [
+                rollback_group(endpoints.database_url, group_type, _canonical(n, group_type))
+                for n in names
+            ]
+        else:
+            if not paths:
+                raise _fail("give at least one file", 2)
+            changes = load_files(endpoints.database_url, paths, group_type, mode, name)
+    except (HoldingsFileError, LoadCheckFailed, ValueError) as refused:
+        raise _fail(
+            f"{refused}\nnothing was loaded; every group keeps its previous state"
+        ) from None
+    _print_changes(changes)
+    wrote = any(change.action in ("loaded", "rolled back") for change in changes)
+    if wrote and build:
+        rebuild_and_publish(settings, endpoints)
+
+
+def _canonical(name: str, group_type: str) -> str:
+    return name.upper() if group_type == "ETF" else name
+
+
+def _name_of(path: Path, group_type: str) -> str:
+    from extract.holdings.formats import etf_from_filename
+
+    name = etf_from_filename(path) if group_type == "ETF" else path.name.split(".")[0]
+    if not name:
+        raise _fail(f"{path}: cannot tell the group from the file name", 2)
+    return name
+
+
+def _print_changes(changes) -> None:
+    table = Table(title="Groups")
+    for column in ("group", "action", "rows", "added", "removed", "unknown tickers", "source"):
+        table.add_column(column)
+    for change in changes:
+        table.add_row(
+            f"{change.group_type} {change.group_name}",
+            change.action,
+            str(change.rows),
+            f"+{len(change.added)}",
+            f"-{len(change.removed)}",
+            _unknown_summary(change.findings.unknown_tickers),
+            change.source,
+        )
+    console.print(table)
+    for change in changes:
+        for warning in change.findings.warnings:
+            errors.print(f"[yellow]warning:[/] {warning}")
+        if change.action == "would load":
+            for label, symbols in (("would add", change.added), ("would remove", change.removed)):
+                if symbols:
+                    console.print(f"{change.group_name} {label}: {' '.join(symbols[:40])}")
+
+
+def _unknown_summary(unknown: list[str]) -> str:
+    shown = " ".join(unknown[:5]) + (" …" if len(unknown) > 5 else "")
+    return f"{len(unknown)} {shown}".strip()
+
+
+def rebuild_and_publish(settings, endpoints) -> None:
+    """Rebuild the groups marts, then publish the relationship cache to Redis."""
+    import redis
+
+    from kernel.warehouse import export_connection_env, relation_exists
+    from orchestration.jobs.relationships import publish_relationships
+    from orchestration.runtime.dbt_runner import run_dbt, summarise
+
+    export_connection_env(endpoints.database_url)
+    if not relation_exists(endpoints.database_url, "marts.ohlcv_daily"):
+        console.print("The marts are not built yet: files landed; `tickstock eod` builds them.")
+        return
+    if not relation_exists(endpoints.database_url, "seeds.etf_metadata"):
+        run_dbt("seed", "--select", *GROUPS_SEEDS, target=settings.dbt_target)
+    results = run_dbt("build", "--select", GROUPS_SELECTION, target=settings.dbt_target)
+    console.print(f"dbt: {summarise(results)}")
+    client = redis.Redis.from_url(endpoints.redis_url)
+    try:
+        publication = publish_relationships(endpoints.database_url, client)
+    finally:
+        client.close()
+    console.print(
+        f"Relationship cache published ({sum(publication.entries.values())} entries); "
+        f"{len(publication.changed_groups)} group(s) changed"
+        + (", tickstock.universe.updated sent" if publication.notified else "")
+    )
+
+
+def report_command(
+    summary: Annotated[
+        bool, typer.Option("--summary", help="Counts, coverage, top holdings.")
+    ] = False,
+    detail: Annotated[
+        bool, typer.Option("--detail", help="Everything, with top 10 holdings of every ETF.")
+    ] = False,
+    output_format: Annotated[
+        str, typer.Option("--format", help="text, md, json or html.")
+    ] = "text",
+    output: Annotated[
+        Path | None, typer.Option(help="Write to this file instead of the terminal.")
+    ] = None,
+) -> None:
+    """Relationship report: counts, sector distribution, coverage, top holdings per ETF."""
+    from kernel.settings import read_settings
+    from kernel.warehouse import relation_exists
+    from orchestration.reporting.report import FORMATS, build_report, render
+    from orchestration.runtime.services import resolve_endpoints
+
+    if summary and detail:
+        raise _fail("give --summary or --detail, not both", 2)
+    if output_format not in FORMATS:
+        raise _fail(f"--format must be one of {', '.join(FORMATS)}", 2)
+    # No connection banner: stdout may be the JSON or HTML itself.
+    endpoints = resolve_endpoints(read_settings())
+    if not relation_exists(endpoints.database_url, "marts.definition_groups"):
+        raise _fail("the groups marts are not built: run `tickstock eod` first", 2)
+    text = render(build_report(endpoints.database_url, detail=detail), output_format)
+    if output:
+        output.write_text(text)
+        console.print(f"Report written to {output}")
+    else:
+        typer.echo(text)

@@ -1,0 +1,80 @@
+"""`tickstock quality --date D`: the daily quality run on its own."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from orchestration.cli.common import _announce, _endpoints, _fail, _parse_date, console
+
+
+def quality_command(
+    session: Annotated[
+        str | None,
+        typer.Option(
+            "--date", help="Session to check (YYYY-MM-DD). Default: the latest completed session."
+        ),
+    ] = None,
+    backfill: Annotated[
+        bool, typer.Option(help="Re-fetch missing sessions before reporting.")
+    ] = True,
+) -> None:
+    """Check a session: gaps (auto-backfilled), anomalies, GX suites; write the report."""
+    from extract.polygon import PolygonAuthError
+    from kernel.market_calendar import TradingCalendar
+    from kernel.warehouse import export_connection_env, relation_exists
+    from orchestration.jobs.eod import utc_now
+    from orchestration.jobs.quality import run_quality
+    from orchestration.runtime.endpoints import polygon_endpoint
+
+    calendar = TradingCalendar()
+    day = (
+        _parse_date(session, "--date") if session else calendar.latest_completed_session(utc_now())
+    )
+    if not calendar.sessions_between(day, day):
+        raise _fail(f"{day} is not a {calendar.name} trading session", 2)
+    settings, endpoints = _endpoints()
+    export_connection_env(endpoints.database_url)
+    if not relation_exists(endpoints.database_url, "marts.ohlcv_daily"):
+        raise _fail("the warehouse is empty: run `tickstock eod` (or `make eod`) first", 2)
+    try:
+        if backfill:
+            with polygon_endpoint(settings, _announce) as api:
+                report = run_quality(
+                    endpoints.database_url, day, settings.dbt_target, api, console.print
+                )
+        else:
+            report = run_quality(endpoints.database_url, day, settings.dbt_target, None)
+    except PolygonAuthError as refused:
+        raise _fail(f"{refused}: check POLYGON_API_KEY") from None
+    _print_report(report)
+    if not report.success:
+        raise typer.Exit(1)
+
+
+def _print_report(report) -> None:
+    issues = report.issues
+    console.print(
+        f"Quality {report.session_date}: completeness {report.completeness_pct}% "
+        f"({report.symbols_present}/{report.symbols_expected}), "
+        f"issues {issues['found']}: auto-resolved {issues['auto_resolved']}, "
+        f"flagged {issues['flagged']} ({issues['resolved_or_flagged_pct']}%)"
+    )
+    table = Table(title="Expectation suites")
+    for column in ("suite", "passed", "failed"):
+        table.add_column(column)
+    for name, suite in report.expectations.items():
+        table.add_row(name, str(suite["passed"]), str(suite["failed"]))
+    for name, why in report.skipped_suites.items():
+        table.add_row(name, "-", f"skipped: {why}")
+    console.print(table)
+    for gap in report.gaps:
+        console.print(f"[red]gap[/] {gap['symbol']}: {', '.join(gap['missing_sessions'])}")
+    for anomaly in report.anomalies:
+        console.print(f"[yellow]{anomaly['kind']}[/] {anomaly['symbol']} {anomaly['value']:g}")
+    console.print(f"Quality report: {report.paths['quality_html']}")
+    console.print(f"  JSON:         {report.paths['quality_json']}")
+    console.print(f"  Markdown:     {report.paths['quality_markdown']}")
+    console.print(f"GX Data Docs:   {report.data_docs_index}")

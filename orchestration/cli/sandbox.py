@@ -1,0 +1,124 @@
+"""`tickstock sandbox …`: serve the sandbox market and list its events."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+
+sandbox_app = typer.Typer(help="The sandbox market: a Polygon look-alike serving synthetic data.")
+
+SizeOption = Annotated[
+    str | None,
+    typer.Option(help="Market size: dev (20 listings) or full (about 12,000). "
+                 "Default: TICKSTOCK_SANDBOX_SIZE or dev."),
+]  # fmt: skip
+ScenarioOption = Annotated[
+    str | None,
+    typer.Option(help="Market scenario: crash_2020, growth_2021, volatility_periods, "
+                 "trend_changes or high_low_events."),
+]  # fmt: skip
+GlitchOption = Annotated[
+    bool, typer.Option(help="Serve vendor glitches: duplicated bars, missing days, bad prints.")
+]
+
+
+def _market(
+    seed: int, size: str | None, scenario: str | None, glitches: bool, extended_hours: bool = False
+):
+    from kernel.settings import read_settings
+    from sandbox.market import SandboxMarket
+
+    try:
+        return SandboxMarket(
+            seed,
+            size=size or read_settings().sandbox_size,
+            scenario=scenario,
+            glitches=glitches,
+            extended_hours=extended_hours,
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+@sandbox_app.command("serve")
+def sandbox_serve(
+    port: Annotated[int, typer.Option(help="Port to listen on (127.0.0.1).")] = 8765,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic market.")] = 42,
+    fault_rate: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Share of requests answered with a fault "
+            "(429 with Retry-After, 500/502/503, slow, dropped connection).",
+        ),
+    ] = 0.0,
+    latency_ms: Annotated[int, typer.Option(min=0, help="Delay added to every response.")] = 0,
+    rate_limit: Annotated[
+        int | None, typer.Option(min=1, help="Requests per minute per key before 429.")
+    ] = None,
+    fault_seed: Annotated[int, typer.Option(help="Seed of the fault sequence.")] = 0,
+    size: SizeOption = None,
+    scenario: ScenarioOption = None,
+    glitches: GlitchOption = False,
+    extended_hours: Annotated[
+        bool, typer.Option(help="Minute bars also from 04:00 and until four hours after close.")
+    ] = False,
+) -> None:
+    """Serve the sandbox market until interrupted (Ctrl-C)."""
+    from sandbox.server import serve
+
+    serve(
+        "127.0.0.1",
+        port,
+        seed,
+        fault_rate=fault_rate,
+        latency_ms=latency_ms,
+        rate_limit=rate_limit,
+        fault_seed=fault_seed,
+        market=_market(seed, size, scenario, glitches, extended_hours),
+    )
+
+
+@sandbox_app.command("events")
+def sandbox_events(
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Only this kind (repeatable): ipo, delisting, ticker_change, split, "
+            "dividend, thin, glitch, scenario."
+        ),
+    ] = None,
+    symbol: Annotated[str | None, typer.Option(help="Only this symbol.")] = None,
+    since: Annotated[str | None, typer.Option(help="Earliest date, YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Latest date, YYYY-MM-DD.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON array on stdout.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic market.")] = 42,
+    size: SizeOption = None,
+    scenario: ScenarioOption = None,
+    glitches: GlitchOption = False,
+) -> None:
+    """List the sandbox market's dated events: date, symbol, kind, detail."""
+    import orjson
+    from rich.console import Console
+    from rich.table import Table
+
+    from sandbox.events import list_events
+
+    try:
+        first = date.fromisoformat(since) if since else None
+        last = date.fromisoformat(until) if until else None
+        events = list_events(_market(seed, size, scenario, glitches), first, last, kind)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if symbol:
+        events = [event for event in events if event["symbol"] == symbol]
+    if as_json:
+        typer.echo(orjson.dumps(events).decode())
+        return
+    table = Table("date", "symbol", "kind", "detail", title=f"{len(events)} sandbox events")
+    for event in events:
+        table.add_row(event["date"], event["symbol"], event["kind"], event["detail"])
+    Console(soft_wrap=True).print(table)

@@ -1,0 +1,574 @@
+"""The end-of-day job for one session, step by step under the run ledger.
+
+reference → lifecycle → extract (the session's bars) → transform (dbt) →
+quality (GX) → publish (Redis, through the Postgres outbox). A failed or
+killed run resumes at the step that did not finish; a finished session is
+skipped unless forced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import redis
+from rich.console import Console
+
+from extract.polygon.endpoint import PolygonEndpoint
+from kernel.market_calendar import Session, TradingCalendar
+from kernel.settings import STATE_DIR, Settings
+from kernel.warehouse import (
+    export_connection_env,
+    query,
+    relation_exists,
+    tested_bars_vars,
+)
+from orchestration.jobs import loads
+from orchestration.jobs.ledger import RunLedger, StepRecord
+from orchestration.jobs.notifier import RedisNotifier
+from orchestration.jobs.relationships import publish_after_build
+from orchestration.runtime.dbt_runner import run_dbt, summarise
+from orchestration.runtime.endpoints import polygon_endpoint
+from orchestration.runtime.services import Endpoints
+
+BOOTSTRAP_HISTORY = timedelta(days=183)  # about six months of daily bars
+COMPLETE_THRESHOLD_PCT = 95.0
+# Funds whose details (shares outstanding, for AUM) are refreshed per run, and how
+# old details may get: a free plan's 5 calls a minute allow a few a day.
+ETF_DETAILS_PER_RUN = {"free": 5, "paid": 100}
+ETF_DETAILS_MAX_AGE = timedelta(days=30)
+STEPS = ("reference", "lifecycle", "extract", "transform", "quality", "publish")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def calendar_for(settings: Settings, mic: str | None = "XNYS") -> TradingCalendar:
+    """The exchange calendar with the run delays the settings ask for."""
+    return TradingCalendar.for_exchange(
+        mic,
+        settle_delay=timedelta(minutes=settings.eod_delay_minutes),
+        early_close_delay=timedelta(minutes=settings.eod_early_close_delay_minutes),
+    )
+
+
+class MarketClosed(RuntimeError):
+    """The requested date is not a trading session: there is nothing to process."""
+
+
+class SessionNotFinal(RuntimeError):
+    """The requested session has not reached its run time (close plus delay) yet."""
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    """What `eod --plan` reports for one date."""
+
+    day: date
+    calendar: str
+    session: Session | None
+    run_at: datetime | None
+
+
+def plan_session(calendar: TradingCalendar, day: date) -> SessionPlan:
+    """Whether `day` is a session, its close and when the EOD runs for it."""
+    session = calendar.session(day)
+    run_at = calendar.run_time(session) if session else None
+    return SessionPlan(day, calendar.name, session, run_at)
+
+
+@dataclass
+class EodOutcome:
+    """What one `eod` invocation did."""
+
+    session_date: date
+    message: dict[str, Any] | None = None
+    steps: list[StepRecord] = field(default_factory=list)
+    skipped_run_id: str | None = None
+    resumed_run_id: str | None = None
+    run_record: Path | None = None
+
+
+@dataclass
+class _Run:
+    """The ledger entry a run's steps are recorded under, and what they share."""
+
+    ledger: RunLedger
+    run_id: str
+    session: date
+    outcome: EodOutcome
+    done: dict[str, StepRecord]
+    endpoints: contextlib.ExitStack
+    endpoint: PolygonEndpoint | None = None
+
+
+class EodJob:
+    """Runs the EOD chain; collaborators are passed in so tests can drive them."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        endpoints: Endpoints,
+        notifier: RedisNotifier,
+        calendar: TradingCalendar | None = None,
+        console: Console | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.settings = settings
+        self.database_url = endpoints.database_url
+        self.notifier = notifier
+        self.calendar = calendar or calendar_for(settings)
+        self.console = console or Console()
+        self.clock = clock
+
+    # ------------------------------------------------------------- calendar
+
+    def resolve_session(self, requested: date | None) -> date:
+        """The session to process: the one asked for, or the latest completed one."""
+        now = self.clock()
+        if requested is None:
+            return self.calendar.latest_completed_session(now)
+        plan = plan_session(self.calendar, requested)
+        if plan.run_at is None:
+            raise MarketClosed(f"{requested} is not a {self.calendar.name} trading session")
+        if plan.run_at > now:
+            raise SessionNotFinal(
+                f"{requested} is not complete yet: its EOD runs at {plan.run_at:%Y-%m-%d %H:%M %Z}"
+            )
+        return requested
+
+    # ------------------------------------------------------------------ run
+
+    def run(self, requested: date | None = None, force: bool = False) -> EodOutcome:
+        """Process one session end to end; a completed session is skipped unless forced."""
+        session = self.resolve_session(requested)
+        outcome = EodOutcome(session_date=session)
+        export_connection_env(self.database_url)
+        ledger = RunLedger(self.database_url)
+        with ledger.session_lock(session), contextlib.ExitStack() as endpoints:
+            resumable = ledger.unfinished_run(session)
+            finished = ledger.completed_run(session)
+            if finished and not resumable and not force:
+                self.console.print(
+                    f"Session {session} is already complete (run {finished}); nothing to do. "
+                    "Use --force to run it again."
+                )
+                outcome.skipped_run_id = finished
+                return outcome
+            if resumable:
+                ledger.reopen_run(resumable)
+                outcome.resumed_run_id = resumable
+            run_id = resumable or ledger.start_run(session)
+            run = _Run(ledger, run_id, session, outcome, ledger.succeeded_steps(run_id), endpoints)
+            self.console.rule(f"EOD {session}  run {run_id}{'  (resumed)' if resumable else ''}")
+            try:
+                message = self._run_steps(run)
+            except Exception as error:
+                failure = {"error": type(error).__name__, "detail": str(error)}
+                ledger.finish_run(run_id, "failed", failure)
+                raise
+            ledger.finish_run(run_id, message["status"], message)
+        outcome.message = message
+        return outcome
+
+    def _run_steps(self, run: _Run) -> dict[str, Any]:
+        self._step(run, "reference", lambda step: self._reference(run, step))
+        self._step(run, "lifecycle", lambda step: self._lifecycle(run, step))
+        self._step(run, "extract", lambda step: self._extract(run, step))
+        self._step(run, "transform", lambda step: self._transform(run.session, step))
+        self._step(run, "quality", lambda step: self._quality(run.session, step))
+        self._step(run, "publish", lambda step: self._publish(run, step))
+        return run.done["publish"].detail["message"]
+
+    def _endpoint(self, run: _Run) -> PolygonEndpoint:
+        """The API, opened on first use (a resumed run may not need it at all)."""
+        if run.endpoint is None:
+            run.endpoint = run.endpoints.enter_context(
+                polygon_endpoint(self.settings, self._announce)
+            )
+        return run.endpoint
+
+    def _announce(self, text: str) -> None:
+        self.console.print(f"[bold yellow]{text}[/]")
+
+    def _step(self, run: _Run, name: str, work: Callable[[StepRecord], Any]) -> None:
+        """Run one step under the ledger (unless a previous attempt did it) and announce it."""
+        if name in run.done:
+            record = run.done[name]
+            run.outcome.steps.append(record)
+            self.console.print(f"[dim]▶ {name} already done by this run; skipped[/]")
+            return
+        self.console.print(f"[bold]▶ {name}[/]")
+        with run.ledger.step(run.run_id, name) as record:
+            run.outcome.steps.append(record)
+            work(record)
+        run.done[name] = record
+        detail = {key: value for key, value in record.detail.items() if key != "message"}
+        payload = {"status": record.status, "duration_s": record.duration_s, **detail}
+        with contextlib.suppress(redis.RedisError):
+            # Progress entries are best effort; the completion notice has an outbox.
+            self.notifier.step(run.run_id, run.session.isoformat(), name, payload)
+        self.console.print(f"  {name} done in {record.duration_s:.1f}s")
+
+    # ---------------------------------------------------------------- steps
+
+    def _needs_bootstrap(self) -> bool:
+        if not relation_exists(self.database_url, "marts.ohlcv_daily"):
+            return True
+        return query(self.database_url, "select not exists (select from marts.ohlcv_daily)")[0][0]
+
+    def _reference(self, run: _Run, record: StepRecord) -> None:
+        """Calendar, seeds, and the ticker reference as of the session."""
+        rows: dict[str, int] = {}
+        if loads.calendar_needs_refresh(self.database_url, run.session):
+            rows |= loads.land_calendar(self.database_url, self.calendar, run.session)
+        endpoint = self._endpoint(run)
+        rows |= loads.land_listings(self.database_url, endpoint, run.session)
+        changes = self._land_ticker_changes(endpoint, run.session)
+        rows |= changes.rows
+        tickers = loads.land_polygon(self.database_url, endpoint, resources=("tickers",))
+        rows |= tickers.rows
+        etfs_due = self._etf_details_due(endpoint)
+        details = self._land_reference(endpoint, etfs_due)
+        rows |= details.rows
+        record.detail["rows_landed"] = rows
+        record.detail["etf_details_refreshed"] = len(etfs_due)
+        _note_failures(record, [*changes.failures, *tickers.failures, *details.failures])
+
+    def _land_ticker_changes(self, endpoint: PolygonEndpoint, session: date) -> loads.Landing:
+        """Ticker events of tracked symbols the session's list no longer shows as active.
+
+        One request per such symbol, so the lifecycle models can tell a
+        ticker change from a delisting even when no composite FIGI links the
+        old ticker to the new one. Asked by composite FIGI when known: it
+        outlives the old ticker.
+        """
+        from orchestration.jobs.reference import land_reference
+
+        if not relation_exists(self.database_url, "lifecycle.symbol_processing"):
+            return loads.Landing()  # no earlier session to compare with
+        gone = query(
+            self.database_url,
+            "select coalesce(known.composite_figi, known.symbol)"
+            " from lifecycle.symbol_lifecycle as known"
+            " inner join lifecycle.symbol_processing as processing using (symbol)"
+            " where known.is_active and processing.eod_update and not exists ("
+            "  select from raw_polygon.ticker_listings as listed"
+            "  where listed.ticker = known.symbol and listed.as_of = %s and listed.active)"
+            " order by 1",
+            (session,),
+        )
+        if not gone:
+            return loads.Landing()
+        identifiers = [ident for (ident,) in gone]
+        return land_reference(
+            self.database_url, endpoint, symbols=identifiers, resources=["ticker_events"]
+        )
+
+    def _land_reference(self, endpoint: PolygonEndpoint, etfs_due: list[str]) -> loads.Landing:
+        """Upcoming holidays daily; details, splits and dividends of symbols new to us.
+
+        Each symbol's details and corporate actions are fetched once, when it
+        is first tracked, so a free plan (5 calls a minute) is not spent on
+        reference data every day. Funds also get their details (shares
+        outstanding, for AUM) refreshed a slice at a time: see `_etf_details_due`.
+        """
+        from orchestration.jobs.reference import land_reference
+
+        if not relation_exists(self.database_url, loads.UNIVERSE_TABLE):
+            run_dbt("seed", target=self.settings.dbt_target)
+        tracked = loads.universe_symbols(self.database_url)
+        known: set[str] = set()
+        if relation_exists(self.database_url, "raw_polygon.ticker_details"):
+            sql = "select ticker from raw_polygon.ticker_details"
+            known = {ticker for (ticker,) in query(self.database_url, sql)}
+        new = [symbol for symbol in tracked if symbol not in known]
+        etfs_due = sorted(set(etfs_due) - set(new))
+        resources = ["market_holidays"]
+        if new or etfs_due:
+            resources.append("ticker_details")
+        if new:
+            resources += ["splits", "dividends"]
+        if not relation_exists(self.database_url, "raw_polygon.ticker_types"):
+            resources.append("ticker_types")
+        return land_reference(
+            self.database_url,
+            endpoint,
+            symbols=new + etfs_due,
+            resources=resources,
+            action_symbols=new,
+        )
+
+    def _etf_details_due(self, endpoint: PolygonEndpoint) -> list[str]:
+        """Active funds whose details are the oldest (or missing), at most a slice per run.
+
+        equity_types.fetch_etf_details names the types. A slice keeps the
+        daily cost flat (one call per fund would be 2,800 calls on the whole
+        market); on a paid plan every fund's shares outstanding are refreshed
+        within a month, while AUM follows the close every day.
+        """
+        if not relation_exists(self.database_url, "lifecycle.symbol_processing"):
+            return []  # the first run: new symbols get their details anyway
+        fetched = "null::timestamptz"
+        if relation_exists(self.database_url, "raw_polygon.ticker_details"):
+            fetched = (
+                "(select loads.inserted_at from raw_polygon.ticker_details as details"
+                " inner join raw_polygon._dlt_loads as loads"
+                " on details._dlt_load_id = loads.load_id"
+                " where details.ticker = processing.symbol)"
+            )
+        free_plan = endpoint.policy.per_minute is not None
+        rows = query(
+            self.database_url,
+            f"select symbol from (select processing.symbol, {fetched} as fetched_at"
+            " from lifecycle.symbol_processing as processing"
+            " where processing.is_active and processing.fetch_etf_details) as funds"
+            " where fetched_at is null or fetched_at < now() - %s"
+            " order by fetched_at nulls first, symbol limit %s",
+            (ETF_DETAILS_MAX_AGE, ETF_DETAILS_PER_RUN["free" if free_plan else "paid"]),
+        )
+        return [symbol for (symbol,) in rows]
+
+    def _lifecycle(self, run: _Run, record: StepRecord) -> None:
+        """Listings, delistings and ticker changes; history for what is new."""
+        run_dbt(
+            "build",
+            "--select",
+            "+tag:lifecycle",
+            # Not the tests that also need models outside the lifecycle (not built yet).
+            "--indirect-selection",
+            "cautious",
+            target=self.settings.dbt_target,
+            variables={"session_date": run.session.isoformat()},
+        )
+        backfill = query(
+            self.database_url,
+            "select events.symbol, processing.history_days_on_listing"
+            " from lifecycle.lifecycle_events as events"
+            " inner join lifecycle.symbol_processing as processing using (symbol)"
+            " where events.event_session = %s and events.event_type in ('listed', 'renamed')"
+            " and processing.eod_update and processing.history_days_on_listing > 0"
+            " order by 1",
+            (run.session,),
+        )
+        by_length: dict[int, list[str]] = {}
+        for symbol, days in backfill:
+            by_length.setdefault(days, []).append(symbol)
+        landed: dict[str, int] = {}
+        for days, symbols in sorted(by_length.items()):
+            history = loads.land_polygon(
+                self.database_url,
+                self._endpoint(run),
+                resources=("aggs_daily",),
+                symbols=symbols,
+                start=run.session - timedelta(days=days),
+                end=run.session,
+            )
+            landed = {t: landed.get(t, 0) + n for t, n in history.rows.items()}
+            _note_failures(record, history.failures)
+        record.detail["events"] = self._lifecycle_events(run.session)
+        record.detail["history_backfilled"] = {s: d for s, d in backfill}
+        record.detail["rows_landed"] = landed
+
+    def _extract(self, run: _Run, record: StepRecord) -> None:
+        """The session's grouped daily bars (and a default history on an empty warehouse)."""
+        rows: dict[str, int] = {}
+        failures = []
+        endpoint = self._endpoint(run)
+        if self._needs_bootstrap():
+            # The reference step has loaded the seeds, the dev universe among them.
+            self.console.print("  empty warehouse: bootstrapping the default history")
+            history = loads.land_polygon(
+                self.database_url,
+                endpoint,
+                resources=("aggs_daily",),
+                symbols=loads.universe_symbols(self.database_url),
+                start=run.session - BOOTSTRAP_HISTORY,
+                end=run.session,
+            )
+            rows |= history.rows
+            failures += history.failures
+            record.detail["bootstrapped"] = True
+        bars = loads.land_polygon(
+            self.database_url, endpoint, resources=("grouped_daily",), sessions=[run.session]
+        )
+        rows |= bars.rows
+        failures += bars.failures
+        record.detail["rows_landed"] = rows
+        _note_failures(record, failures)
+
+    def _transform(self, session: date, record: StepRecord) -> None:
+        # The selector leaves the session quality checks to the quality step.
+        results = run_dbt(
+            "build",
+            "--selector",
+            "eod_transform",
+            target=self.settings.dbt_target,
+            variables={"session_date": session.isoformat()} | tested_bars_vars(self.database_url),
+        )
+        record.detail["dbt"] = summarise(results)
+        record.detail["relationships"] = publish_after_build(
+            self.database_url, self.notifier.client
+        )
+
+    def _quality(self, session: date, record: StepRecord) -> None:
+        from orchestration.jobs.quality import run_quality
+
+        # Gaps are re-fetched from the same API the extract step used.
+        with polygon_endpoint(self.settings, self._announce) as endpoint:
+            report = run_quality(
+                self.database_url, session, self.settings.dbt_target, endpoint, self.console.print
+            )
+        record.detail.update(
+            passed=report.success,
+            evaluated=sum(s["passed"] + s["failed"] for s in report.expectations.values()),
+            failed=[f for s in report.expectations.values() for f in s["failures"]],
+            data_docs=str(report.data_docs_index),
+            gaps=report.gaps,
+            anomalies=report.anomalies,
+            issues=report.issues,
+            reports=report.paths,
+        )
+        self.console.print(f"  quality report: {report.paths['quality_html']}")
+
+    def _publish(self, run: _Run, record: StepRecord) -> None:
+        """Build the notice, keep it in the outbox, then deliver what the outbox holds."""
+        message = self._message(run)
+        run.outcome.run_record = self._write_run_record(message, run.outcome.steps)
+        message["reports"]["run_record"] = str(run.outcome.run_record)
+        record.detail["message"] = message
+        run.ledger.enqueue_notice(run.run_id, run.session, message)
+        delivered, pending = deliver_pending(run.ledger, self.notifier)
+        record.detail.update(delivered=delivered, pending=pending)
+        if pending:
+            self.console.print(
+                f"[bold yellow]Redis unavailable: {pending} notice(s) kept in ops.eod_outbox; "
+                "the next run or `tickstock publish --pending` delivers them.[/]"
+            )
+
+    # -------------------------------------------------------------- results
+
+    def _lifecycle_events(self, session: date) -> dict[str, list]:
+        rows = query(
+            self.database_url,
+            "select event_type, symbol, previous_symbol from lifecycle.lifecycle_events"
+            " where event_session = %s order by event_type, symbol",
+            (session,),
+        )
+        return {
+            "listed": [symbol for kind, symbol, _ in rows if kind == "listed"],
+            "delisted": [symbol for kind, symbol, _ in rows if kind == "delisted"],
+            "renamed": [{"from": old, "to": new} for kind, new, old in rows if kind == "renamed"],
+        }
+
+    def _tracked_symbols(self, session: date) -> tuple[list[str], dict[str, int]]:
+        """Active EOD-type symbols whose primary exchange traded on `session`.
+
+        Returns the tracked symbols, and the active symbols of non-EOD types
+        per type (listed in the compliance line as not processed).
+        """
+        rows = query(
+            self.database_url,
+            "select symbol, type_code, primary_exchange, eod_update"
+            " from lifecycle.symbol_processing"
+            " where is_active and first_seen_session <= %s order by symbol",
+            (session,),
+        )
+        open_venues: dict[str, bool] = {}
+        tracked, skipped = [], {}
+        for symbol, type_code, mic, eod_update in rows:
+            if not eod_update:
+                skipped[type_code or "unknown"] = skipped.get(type_code or "unknown", 0) + 1
+                continue
+            venue = mic or "XNYS"
+            if venue not in open_venues:
+                open_venues[venue] = calendar_for(self.settings, venue).session(session) is not None
+            if open_venues[venue]:
+                tracked.append(symbol)
+        return tracked, skipped
+
+    def _message(self, run: _Run) -> dict[str, Any]:
+        session = run.session
+        expected, skipped = self._tracked_symbols(session)
+        updated = {
+            symbol
+            for (symbol,) in query(
+                self.database_url,
+                "select symbol from marts.ohlcv_daily where date = %s and symbol = any(%s)",
+                (session, expected),
+            )
+        }
+        missing = sorted(set(expected) - updated)
+        pct = round(100.0 * len(updated) / len(expected), 2) if expected else 0.0
+        (etf_details,) = query(
+            self.database_url,
+            "select count(*) from lifecycle.symbol_processing"
+            " where is_active and fetch_etf_details",
+        )[0]
+        quality = run.done["quality"].detail
+        return {
+            "run_id": run.run_id,
+            "session_date": session.isoformat(),
+            "status": "complete" if pct >= COMPLETE_THRESHOLD_PCT else "incomplete",
+            "symbols_expected": len(expected),
+            "symbols_updated": len(updated),
+            "completion_pct": pct,
+            "missing_symbols": missing,
+            "gaps": quality["gaps"],
+            "anomalies": quality["anomalies"],
+            "quality_passed": bool(quality["passed"]),
+            "duration_s": round(sum(step.duration_s for step in run.outcome.steps), 3),
+            "data_source": "sandbox" if self.settings.uses_sandbox else "polygon",
+            "lifecycle": self._lifecycle_events(session),
+            "compliance": {
+                "eod_symbols": len(expected),
+                "eod_symbols_processed": len(updated),
+                "eod_processed_pct": pct,
+                "not_eod_types": skipped,
+                "etf_funds": etf_details,
+                "etf_details_refreshed": run.done["reference"].detail.get(
+                    "etf_details_refreshed", 0
+                ),
+            },
+            "reports": {"data_docs": quality["data_docs"], **quality["reports"]},
+        }
+
+    def _write_run_record(self, message: dict[str, Any], steps: list[StepRecord]) -> Path:
+        folder = STATE_DIR / "reports" / "eod" / message["session_date"]
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"run_{message['run_id']}.json"
+        record = {**message, "steps": [step.__dict__ for step in steps]}
+        path.write_bytes(orjson.dumps(record, option=orjson.OPT_INDENT_2, default=str))
+        return path
+
+
+def _note_failures(record: StepRecord, failures: list) -> None:
+    if failures:
+        record.detail.setdefault("failures", []).extend(
+            f"{f.subject}: {f.reason}" for f in failures
+        )
+
+
+def deliver_pending(ledger: RunLedger, notifier: RedisNotifier) -> tuple[int, int]:
+    """Send the outbox's notices oldest first; stop at the first Redis failure.
+
+    Returns:
+        (delivered now, still pending). A notice Redis already has (its
+        delivery marker exists) is marked delivered without being sent again.
+    """
+    notices = ledger.pending_notices()
+    delivered = 0
+    for message in notices:
+        try:
+            notifier.complete(message)
+        except redis.RedisError:
+            break
+        ledger.mark_delivered(message["run_id"])
+        delivered += 1
+    return delivered, len(notices) - delivered

@@ -1,0 +1,215 @@
+"""The run ledger: which EOD runs happened, how each step went, and the notice outbox.
+
+Everything lives in schema `ops`. A run that failed or was killed keeps its
+row with status `failed` or `running`; the next invocation for the same
+session reopens it and skips the steps already `succeeded`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import psycopg2
+from psycopg2.extras import Json
+
+from kernel.warehouse import connect
+
+FINISHED = ("complete", "incomplete")
+
+_SCHEMA = """
+create schema if not exists ops;
+create table if not exists ops.eod_runs (
+    run_id uuid primary key,
+    session_date date not null,
+    status text not null,
+    started_at timestamptz not null default now(),
+    finished_at timestamptz,
+    summary jsonb
+);
+create index if not exists eod_runs_session_idx on ops.eod_runs (session_date);
+create table if not exists ops.eod_steps (
+    run_id uuid not null references ops.eod_runs (run_id),
+    step text not null,
+    status text not null,
+    started_at timestamptz not null default now(),
+    finished_at timestamptz,
+    duration_s numeric(10, 3),
+    detail jsonb,
+    attempts integer not null default 1,
+    primary key (run_id, step)
+);
+alter table ops.eod_steps add column if not exists attempts integer not null default 1;
+-- Completion notices wait here until Redis has them: kept when Redis is down.
+create table if not exists ops.eod_outbox (
+    run_id uuid primary key references ops.eod_runs (run_id),
+    session_date date not null,
+    message jsonb not null,
+    created_at timestamptz not null default now(),
+    delivered_at timestamptz
+);
+"""
+
+
+class RunInProgress(RuntimeError):
+    """Another process is running the EOD for this session right now."""
+
+
+@dataclass
+class StepRecord:
+    """What a step reports about itself; `detail` is filled in by the step."""
+
+    name: str
+    status: str = "running"
+    duration_s: float = 0.0
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class RunLedger:
+    """Reads and writes `ops.eod_runs`, `ops.eod_steps` and `ops.eod_outbox`."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        with connect(database_url) as connection, connection.cursor() as cursor:
+            # One writer at a time creates the schema; concurrent runs wait here.
+            cursor.execute("select pg_advisory_xact_lock(hashtext('tickstock.ops'))")
+            cursor.execute(_SCHEMA)
+
+    def _rows(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with connect(self.database_url) as connection, connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description else []
+
+    # ----------------------------------------------------------------- runs
+
+    def completed_run(self, session_date: date) -> str | None:
+        """The id of a finished, complete run for the session, if there is one."""
+        rows = self._rows(
+            "select run_id from ops.eod_runs where session_date = %s and status = 'complete'"
+            " order by finished_at desc limit 1",
+            (session_date,),
+        )
+        return str(rows[0][0]) if rows else None
+
+    def unfinished_run(self, session_date: date) -> str | None:
+        """The session's latest run if it failed or was killed (so it can resume)."""
+        rows = self._rows(
+            "select run_id, status from ops.eod_runs where session_date = %s"
+            " order by started_at desc limit 1",
+            (session_date,),
+        )
+        if rows and rows[0][1] not in FINISHED:
+            return str(rows[0][0])
+        return None
+
+    def last_finished_session(self) -> date | None:
+        """The latest session a run finished for (complete or incomplete)."""
+        rows = self._rows(
+            "select max(session_date) from ops.eod_runs where status = any(%s)", (list(FINISHED),)
+        )
+        return rows[0][0]
+
+    def start_run(self, session_date: date) -> str:
+        run_id = str(uuid.uuid4())
+        self._rows(
+            "insert into ops.eod_runs (run_id, session_date, status) values (%s, %s, 'running')",
+            (run_id, session_date),
+        )
+        return run_id
+
+    def reopen_run(self, run_id: str) -> None:
+        self._rows(
+            "update ops.eod_runs set status = 'running', finished_at = null where run_id = %s",
+            (run_id,),
+        )
+
+    def finish_run(self, run_id: str, status: str, summary: dict[str, Any]) -> None:
+        self._rows(
+            "update ops.eod_runs set status = %s, finished_at = now(), summary = %s"
+            " where run_id = %s",
+            (status, Json(summary), run_id),
+        )
+
+    @contextlib.contextmanager
+    def session_lock(self, session_date: date) -> Iterator[None]:
+        """Hold the session's advisory lock for the whole run: one runner per session."""
+        connection = psycopg2.connect(self.database_url)
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cursor:
+                key = f"tickstock.eod.{session_date.isoformat()}"
+                cursor.execute("select pg_try_advisory_lock(hashtext(%s))", (key,))
+                if not cursor.fetchone()[0]:
+                    raise RunInProgress(f"another EOD run for {session_date} is in progress")
+            yield
+        finally:
+            connection.close()  # closing the session releases the lock
+
+    # ---------------------------------------------------------------- steps
+
+    def succeeded_steps(self, run_id: str) -> dict[str, StepRecord]:
+        """Steps of the run that already succeeded, with what they reported."""
+        rows = self._rows(
+            "select step, duration_s, detail from ops.eod_steps"
+            " where run_id = %s and status = 'succeeded'",
+            (run_id,),
+        )
+        return {
+            name: StepRecord(name, "succeeded", float(duration or 0), detail or {})
+            for name, duration, detail in rows
+        }
+
+    @contextlib.contextmanager
+    def step(self, run_id: str, name: str) -> Iterator[StepRecord]:
+        """Record a step: `running` on entry, `succeeded` or `failed` on exit."""
+        record = StepRecord(name)
+        self._rows(
+            "insert into ops.eod_steps (run_id, step, status) values (%s, %s, 'running')"
+            " on conflict (run_id, step) do update set status = 'running', started_at = now(),"
+            " finished_at = null, attempts = ops.eod_steps.attempts + 1",
+            (run_id, name),
+        )
+        started = time.perf_counter()
+        try:
+            yield record
+            record.status = "succeeded"
+        except BaseException as error:
+            record.status = "failed"
+            record.detail["error"] = type(error).__name__
+            raise
+        finally:
+            record.duration_s = round(time.perf_counter() - started, 3)
+            self._rows(
+                "update ops.eod_steps set status = %s, finished_at = now(), duration_s = %s,"
+                " detail = %s where run_id = %s and step = %s",
+                (record.status, record.duration_s, Json(record.detail), run_id, name),
+            )
+
+    # --------------------------------------------------------------- outbox
+
+    def enqueue_notice(self, run_id: str, session_date: date, message: dict[str, Any]) -> None:
+        """Keep the completion notice until it is delivered (once per run)."""
+        self._rows(
+            "insert into ops.eod_outbox (run_id, session_date, message) values (%s, %s, %s)"
+            " on conflict (run_id) do nothing",
+            (run_id, session_date, Json(message)),
+        )
+
+    def pending_notices(self) -> list[dict[str, Any]]:
+        """Undelivered notices, oldest first."""
+        rows = self._rows(
+            "select message from ops.eod_outbox where delivered_at is null order by created_at"
+        )
+        return [message for (message,) in rows]
+
+    def mark_delivered(self, run_id: str) -> None:
+        self._rows(
+            "update ops.eod_outbox set delivered_at = now()"
+            " where run_id = %s and delivered_at is null",
+            (run_id,),
+        )

@@ -1,0 +1,95 @@
+"""Landing steps shared by `eod` and `load`: which data to fetch, then dlt lands it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from extract.calendar import calendar_source
+from extract.pipelines import make_pipeline, run_and_count
+from extract.polygon import FetchFailure, polygon_source
+from extract.polygon.endpoint import PolygonEndpoint
+from extract.polygon.work import BarRange
+from kernel.market_calendar import TradingCalendar
+from kernel.warehouse import query, relation_exists
+
+CALENDAR_START = date(2000, 1, 1)
+CALENDAR_HORIZON = timedelta(days=400)
+UNIVERSE_TABLE = "seeds.dev_universe"
+# Requests in flight on a plan without a per-minute limit. On a free plan (5 calls
+# a minute) more than one in flight would only queue at the limiter.
+PAID_CONCURRENCY = 8
+
+
+def calendar_needs_refresh(database_url: str, session: date) -> bool:
+    """True when the landed calendar does not reach well past `session`."""
+    if not relation_exists(database_url, "raw_calendar.sessions"):
+        return True
+    (last,) = query(database_url, "select max(session_date) from raw_calendar.sessions")[0]
+    return last is None or last < session + timedelta(days=30)
+
+
+def land_calendar(database_url: str, calendar: TradingCalendar, session: date) -> dict[str, int]:
+    """Land the exchange's sessions from 2000 to about a year after `session`."""
+    pipeline = make_pipeline("calendar", "raw_calendar", database_url)
+    source = calendar_source(calendar, CALENDAR_START, session + CALENDAR_HORIZON)
+    return run_and_count(pipeline, source)
+
+
+def land_listings(database_url: str, endpoint: PolygonEndpoint, session: date) -> dict[str, int]:
+    """Land the ticker list as of `session` (listed and delisted) for the lifecycle models."""
+    from extract.polygon.listings import listings_source
+
+    pipeline = make_pipeline("polygon_listings", "raw_polygon", database_url)
+    source = listings_source(endpoint.base_url, endpoint.api_key, session, endpoint.policy)
+    return run_and_count(pipeline, source)
+
+
+def universe_symbols(database_url: str) -> list[str]:
+    """The symbols the EOD job tracks (the dev universe seed)."""
+    rows = query(database_url, f"select symbol from {UNIVERSE_TABLE} order by symbol")
+    return [symbol for (symbol,) in rows]
+
+
+@dataclass
+class Landing:
+    """Rows landed per table, and what could not be fetched."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    failures: list[FetchFailure] = field(default_factory=list)
+
+
+def land_polygon(
+    database_url: str,
+    endpoint: PolygonEndpoint,
+    resources: Sequence[str],
+    symbols: Sequence[str] = (),
+    sessions: Sequence[date] = (),
+    start: date | None = None,
+    end: date | None = None,
+    ranges: Sequence[BarRange] = (),
+) -> Landing:
+    """Fetch the named Polygon resources and land them into `raw_polygon`, in one dlt load.
+
+    `symbols` with `start` and `end` ask for daily per-ticker ranges, `ranges`
+    for ranges of their own; resumable backfills with a plan go through
+    `orchestration.jobs.bulk_load` instead. On a paid plan requests run
+    `PAID_CONCURRENCY` at a time.
+    """
+    if symbols and (start is None or end is None):
+        raise ValueError("per-ticker bars need both start and end dates")
+    ranges = [BarRange(symbol, "day", start, end) for symbol in symbols] + list(ranges)
+    pipeline = make_pipeline("polygon", "raw_polygon", database_url)
+    landing = Landing()
+    source = polygon_source(
+        endpoint.base_url,
+        endpoint.api_key,
+        sessions=sessions,
+        ranges=ranges,
+        policy=endpoint.policy,
+        failures=landing.failures,
+        concurrency=1 if endpoint.policy.per_minute else PAID_CONCURRENCY,
+    ).with_resources(*resources)
+    landing.rows = run_and_count(pipeline, source)
+    return landing

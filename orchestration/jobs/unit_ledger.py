@@ -1,0 +1,52 @@
+"""Which extraction units have landed, so a killed backfill resumes where it stopped.
+
+A unit is marked only after the dlt load that carried it has committed. A kill
+between the two re-fetches that one batch on the next run; dlt merges it on
+the bar keys, so nothing is duplicated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from psycopg2.extras import execute_values
+
+from kernel.warehouse import connect, query, relation_exists
+
+_CREATE = """
+create schema if not exists ops;
+create table if not exists ops.load_units (
+    unit_key text primary key,
+    rows_landed bigint not null,
+    landed_at timestamptz not null default now()
+);
+comment on table ops.load_units is
+    'Extraction units (a ticker''s bar range or a grouped-daily session) that have landed.';
+"""
+
+
+class UnitLedger:
+    """`ops.load_units` in the warehouse."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+
+    def landed(self, keys: Iterable[str]) -> set[str]:
+        """The subset of `keys` that has landed before (reads only: dry runs use it)."""
+        if not relation_exists(self.database_url, "ops.load_units"):
+            return set()
+        sql = "select unit_key from ops.load_units where unit_key = any(%s)"
+        return {key for (key,) in query(self.database_url, sql, (list(keys),))}
+
+    def mark(self, rows_by_key: Mapping[str, int]) -> None:
+        """Record units whose load committed (a unit landed again keeps its first mark)."""
+        if not rows_by_key:
+            return
+        with connect(self.database_url) as connection, connection.cursor() as cursor:
+            cursor.execute(_CREATE)
+            execute_values(
+                cursor,
+                "insert into ops.load_units (unit_key, rows_landed) values %s "
+                "on conflict (unit_key) do nothing",
+                list(rows_by_key.items()),
+            )

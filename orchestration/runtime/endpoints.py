@@ -1,0 +1,61 @@
+"""Where extraction talks to: the real API when a key is set, else the sandbox.
+
+This is the one place that wires the sandbox market in: the extractor only
+ever sees a `PolygonEndpoint`, whichever is behind it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+
+from extract.polygon.client import request_policy
+from extract.polygon.endpoint import PolygonEndpoint
+from kernel.settings import Settings
+
+SANDBOX_NOTICE = (
+    "POLYGON_API_KEY is not set: extracting from the built-in SANDBOX market. "
+    "All prices are SYNTHETIC (deterministic test data), not real market data."
+)
+# The sandbox accepts any non-empty key; this one exists so the real auth path runs.
+SANDBOX_API_KEY = "sandbox-key"
+SANDBOX_SEED = 42
+
+
+@contextlib.contextmanager
+def polygon_endpoint(
+    settings: Settings,
+    announce: Callable[[str], None] = print,
+    scenario: str | None = None,
+    glitches: bool = False,
+) -> Iterator[PolygonEndpoint]:
+    """Yield the configured API, or start a sandbox market for the duration.
+
+    Args:
+        settings: Where the real API is (and whether there is a key); the
+            sandbox's size comes from ``settings.sandbox_size``.
+        announce: Told once that the data is synthetic, when the sandbox runs.
+        scenario: Sandbox scenario name (``sandbox.scenarios.SCENARIOS``).
+        glitches: Let the sandbox serve its vendor glitches.
+
+    Raises:
+        ValueError: A scenario or glitches were asked of the real API, or the
+            scenario name is unknown.
+    """
+    if settings.polygon_api_key:
+        if scenario is not None or glitches:
+            raise ValueError(
+                "scenarios and glitches exist only in the sandbox market; unset POLYGON_API_KEY"
+            )
+        policy = request_policy(settings.polygon_plan, settings.polygon_requests_per_minute)
+        yield PolygonEndpoint(settings.polygon_base_url, settings.polygon_api_key, False, policy)
+        return
+    from sandbox.market import SandboxMarket
+    from sandbox.server import SandboxServer
+
+    market = SandboxMarket(
+        SANDBOX_SEED, size=settings.sandbox_size, scenario=scenario, glitches=glitches
+    )
+    announce(SANDBOX_NOTICE)
+    with SandboxServer(market) as server:
+        yield PolygonEndpoint(server.base_url, SANDBOX_API_KEY, True)

@@ -1,0 +1,6 @@
+"""Sandbox market: a local, deterministic, Polygon-compatible source of SYNTHETIC data."""
+
+from sandbox.market import SandboxMarket
+from sandbox.server import SandboxServer, serve
+
+__all__ = ["SandboxMarket", "SandboxServer", "serve"]

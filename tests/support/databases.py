@@ -1,0 +1,28 @@
+"""Throwaway databases on a real server, for tests and benchmarks alike."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import psycopg2
+
+
+@contextlib.contextmanager
+def throwaway_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on the server of `server_url`, dropped afterwards."""
+    name = f"tickstock_test_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(server_url)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f'create database "{name}"')
+        try:
+            yield urlsplit(server_url)._replace(path=f"/{name}").geturl()
+        finally:
+            with admin.cursor() as cursor:
+                cursor.execute(f'drop database if exists "{name}" with (force)')
+    finally:
+        admin.close()
