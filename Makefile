@@ -42,9 +42,11 @@ browser: ## Install Debian's headless Chromium for the docs browser test (apt, a
 test: $(STAMP) browser ## Run the test suite against real Postgres and Redis (started if needed)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff + sqlfluff
+lint: $(STAMP) ## ruff, the layer contracts (import-linter), mypy and sqlfluff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m orchestration.runtime.lint_sql
 
 fmt: $(STAMP) ## Format Python (ruff) and fix SQL (sqlfluff)

@@ -17,7 +17,7 @@ generator, not our pipeline. For the same reason the daily ranges are fetched
 once, untimed, before the timed run: the real API serves stored bars, while
 the sandbox computes them on first request (that warm-up is printed too).
 Like the real API, the sandbox then serves those past bars as stored
-responses (`extract/sandbox/response_cache.py`), over HTTP from its own
+responses (`sandbox/response_cache.py`), over HTTP from its own
 process on the same two cores.
 """
 
