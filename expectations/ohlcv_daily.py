@@ -51,6 +51,8 @@ def validate_session(session_date: date) -> QualityResult:
     """Validate the session's rows of `marts.ohlcv_daily` and refresh Data Docs."""
     context = gx_context()
     outcome = run_checkpoint(context, OHLCV_DAILY, session_date)
+    if outcome is None:  # the suite requires rows, so GX always validates a batch
+        raise RuntimeError(f"no ohlcv_daily batch to validate for {session_date}")
     return QualityResult(
         success=outcome.success,
         evaluated=outcome.passed + len(outcome.failed),
