@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 from urllib.parse import urlsplit
+
+from dotenv import load_dotenv
+from pydantic import Field, PositiveFloat, PositiveInt, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = REPO_ROOT / ".tickstock"
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 GX_PROJECT_DIR = REPO_ROOT / "expectations"
+ENV_FILE = REPO_ROOT / ".env"
 
 DEFAULT_POLYGON_BASE_URL = "https://api.polygon.io"
 
-
-def load_dotenv(path: Path = REPO_ROOT / ".env") -> None:
-    """Copy `KEY=value` lines of a `.env` file into the environment (env wins)."""
-    if not path.exists():
-        return
-    for line in path.read_text().splitlines():
-        key, sep, value = line.strip().partition("=")
-        if sep and key and not key.startswith("#"):
-            os.environ.setdefault(key.strip(), value.strip().strip("'\""))
+# The environment a run belongs to: it names the dbt target and the embedded
+# database (`tickstock_<env>`).
+Environment = Literal["dev", "prod"]
 
 
 def quiet_telemetry() -> None:
@@ -36,14 +36,15 @@ def quiet_telemetry() -> None:
 class Settings:
     """What the environment asks for; None means "use the embedded default"."""
 
-    database_url: str | None
-    redis_url: str | None
-    polygon_api_key: str | None
+    # Kept out of repr: URLs may carry passwords, and the key is a secret.
+    database_url: str | None = field(repr=False)
+    redis_url: str | None = field(repr=False)
+    polygon_api_key: str | None = field(repr=False)
     polygon_base_url: str
-    env: str
+    env: Environment
     polygon_plan: str = "free"
     polygon_requests_per_minute: float | None = None
-    sandbox_size: str = "dev"
+    sandbox_size: Literal["dev", "full"] = "dev"
     eod_delay_minutes: float = 30.0
     eod_early_close_delay_minutes: float = 60.0
     # Requests in flight at once during backfills; None: 1 on the free plan, else 8.
@@ -60,57 +61,101 @@ class Settings:
         return self.env
 
 
-def read_settings() -> Settings:
-    """Read settings from the environment after loading `.env`."""
-    load_dotenv()
-    quiet_telemetry()
-    env = os.environ.get("TICKSTOCK_ENV", "dev").strip() or "dev"
-    if env not in ("dev", "prod"):
-        raise ValueError(f"TICKSTOCK_ENV must be 'dev' or 'prod', not {env!r}")
-    return Settings(
-        database_url=os.environ.get("TICKSTOCK_DATABASE_URL") or None,
-        redis_url=os.environ.get("TICKSTOCK_REDIS_URL") or None,
-        polygon_api_key=os.environ.get("POLYGON_API_KEY") or None,
-        polygon_base_url=os.environ.get("POLYGON_BASE_URL") or DEFAULT_POLYGON_BASE_URL,
-        env=env,
-        polygon_plan=os.environ.get("POLYGON_PLAN", "free").strip() or "free",
-        polygon_requests_per_minute=_positive_number("POLYGON_REQUESTS_PER_MINUTE"),
-        sandbox_size=_sandbox_size(),
-        eod_delay_minutes=_positive_number("TICKSTOCK_EOD_DELAY_MINUTES") or 30.0,
-        eod_early_close_delay_minutes=(
-            _positive_number("TICKSTOCK_EOD_EARLY_CLOSE_DELAY_MINUTES") or 60.0
-        ),
-        polygon_concurrency=_positive_int("POLYGON_CONCURRENCY"),
-        load_batch_rows=_positive_int("TICKSTOCK_LOAD_BATCH_ROWS") or 250_000,
+class EnvironmentSettings(BaseSettings):
+    """The variables, by their names, as pydantic reads and validates them."""
+
+    model_config = SettingsConfigDict(env_file=ENV_FILE, extra="ignore", frozen=True)
+
+    database_url: SecretStr | None = Field(default=None, validation_alias="TICKSTOCK_DATABASE_URL")
+    redis_url: SecretStr | None = Field(default=None, validation_alias="TICKSTOCK_REDIS_URL")
+    polygon_api_key: SecretStr | None = Field(default=None, validation_alias="POLYGON_API_KEY")
+    polygon_base_url: str = Field(
+        default=DEFAULT_POLYGON_BASE_URL, validation_alias="POLYGON_BASE_URL"
+    )
+    env: Environment = Field(default="dev", validation_alias="TICKSTOCK_ENV")
+    polygon_plan: str = Field(default="free", validation_alias="POLYGON_PLAN")
+    polygon_requests_per_minute: PositiveFloat | None = Field(
+        default=None, validation_alias="POLYGON_REQUESTS_PER_MINUTE"
+    )
+    sandbox_size: Literal["dev", "full"] = Field(
+        default="dev", validation_alias="TICKSTOCK_SANDBOX_SIZE"
+    )
+    eod_delay_minutes: PositiveFloat = Field(
+        default=30.0, validation_alias="TICKSTOCK_EOD_DELAY_MINUTES"
+    )
+    eod_early_close_delay_minutes: PositiveFloat = Field(
+        default=60.0, validation_alias="TICKSTOCK_EOD_EARLY_CLOSE_DELAY_MINUTES"
+    )
+    polygon_concurrency: PositiveInt | None = Field(
+        default=None, validation_alias="POLYGON_CONCURRENCY"
+    )
+    load_batch_rows: PositiveInt = Field(
+        default=250_000, validation_alias="TICKSTOCK_LOAD_BATCH_ROWS"
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def blank_means_unset(cls, values: Any) -> Any:
+        """`NAME=` or `NAME=  ` takes the default, as if NAME were not set."""
+        if not isinstance(values, dict):
+            return values
+        stripped = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+        return {k: v for k, v in stripped.items() if v != ""}
 
-def _sandbox_size() -> str:
-    """Size of the sandbox market: dev (20 listings, fast) or full (about 12,000)."""
-    size = os.environ.get("TICKSTOCK_SANDBOX_SIZE", "dev").strip() or "dev"
-    if size not in ("dev", "full"):
-        raise ValueError(f"TICKSTOCK_SANDBOX_SIZE must be 'dev' or 'full', not {size!r}")
-    return size
+    def settings(self) -> Settings:
+        return Settings(
+            database_url=_revealed(self.database_url),
+            redis_url=_revealed(self.redis_url),
+            polygon_api_key=_revealed(self.polygon_api_key),
+            polygon_base_url=self.polygon_base_url,
+            env=self.env,
+            polygon_plan=self.polygon_plan,
+            polygon_requests_per_minute=self.polygon_requests_per_minute,
+            sandbox_size=self.sandbox_size,
+            eod_delay_minutes=self.eod_delay_minutes,
+            eod_early_close_delay_minutes=self.eod_early_close_delay_minutes,
+            polygon_concurrency=self.polygon_concurrency,
+            load_batch_rows=self.load_batch_rows,
+        )
 
 
-def _positive_number(name: str) -> float | None:
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return None
+class SettingsError(ValueError):
+    """A variable has a value we cannot use; the message names each one."""
+
+
+def read_settings() -> Settings:
+    """Read settings from the environment and `.env` (the environment wins).
+
+    Raises:
+        SettingsError: naming every variable whose value is refused.
+    """
+    # Into the process environment too: dbt's profile, dlt and the reader
+    # password read variables from the same file.
+    load_dotenv(ENV_FILE, override=False)
+    quiet_telemetry()
     try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive number, not {text!r}")
-    return value
+        return EnvironmentSettings().settings()
+    except ValidationError as invalid:
+        raise SettingsError(_explain(invalid)) from None
 
 
-def _positive_int(name: str) -> int | None:
-    value = _positive_number(name)
-    if value is not None and value != int(value):
-        raise ValueError(f"{name} must be a whole number, not {value}")
-    return None if value is None else int(value)
+def _explain(invalid: ValidationError) -> str:
+    """One line per refused variable: its name, why, and the value unless it is secret."""
+    secret = {
+        info.validation_alias
+        for info in EnvironmentSettings.model_fields.values()
+        if info.annotation == SecretStr | None
+    }
+    lines = []
+    for error in invalid.errors(include_url=False):
+        name = ".".join(str(part) for part in error["loc"])
+        shown = "" if name in secret else f", not {error['input']!r}"
+        lines.append(f"{name}: {error['msg']}{shown}")
+    return "\n".join(lines)
+
+
+def _revealed(secret: SecretStr | None) -> str | None:
+    return None if secret is None else secret.get_secret_value()
 
 
 def redact_url(url: str) -> str:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from kernel.settings import DEFAULT_POLYGON_BASE_URL, read_settings, redact_url
+from kernel.settings import (
+    DEFAULT_POLYGON_BASE_URL,
+    EnvironmentSettings,
+    read_settings,
+    redact_url,
+)
 
 
 def test_redact_url_hides_only_the_password() -> None:
@@ -35,3 +42,51 @@ def test_unknown_environment_is_refused(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("TICKSTOCK_ENV", "staging")
     with pytest.raises(ValueError, match="TICKSTOCK_ENV"):
         read_settings()
+
+
+def test_bad_values_are_refused_naming_each_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLYGON_REQUESTS_PER_MINUTE", "-5")
+    monkeypatch.setenv("POLYGON_CONCURRENCY", "2.5")
+    monkeypatch.setenv("TICKSTOCK_SANDBOX_SIZE", "medium")
+    with pytest.raises(ValueError) as refused:
+        read_settings()
+    lines = str(refused.value).splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "POLYGON_REQUESTS_PER_MINUTE",
+        "TICKSTOCK_SANDBOX_SIZE",
+        "POLYGON_CONCURRENCY",
+    ]
+    assert "greater than 0, not '-5'" in lines[0]
+
+
+def test_secrets_are_neither_echoed_nor_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLYGON_API_KEY", "s3cret-key")
+    monkeypatch.setenv("TICKSTOCK_DATABASE_URL", "postgresql://u:pw-123@db/x")
+    settings = read_settings()
+    assert settings.polygon_api_key == "s3cret-key"
+    assert "s3cret-key" not in repr(settings) and "pw-123" not in repr(settings)
+    assert "s3cret-key" not in repr(EnvironmentSettings())
+
+
+def test_blank_values_take_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("TICKSTOCK_ENV", "POLYGON_PLAN", "TICKSTOCK_LOAD_BATCH_ROWS", "POLYGON_API_KEY"):
+        monkeypatch.setenv(name, "  ")
+    settings = read_settings()
+    assert (settings.env, settings.polygon_plan, settings.load_batch_rows) == (
+        "dev",
+        "free",
+        250_000,
+    )
+    assert settings.uses_sandbox
+
+
+def test_a_dotenv_file_is_read_and_the_environment_wins(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("# a comment\nPOLYGON_PLAN=paid\nTICKSTOCK_EOD_DELAY_MINUTES='45'\n")
+    monkeypatch.delenv("POLYGON_PLAN", raising=False)
+    monkeypatch.setenv("TICKSTOCK_EOD_DELAY_MINUTES", "20")
+    settings = EnvironmentSettings(_env_file=dotenv).settings()  # type: ignore[call-arg]
+    assert settings.polygon_plan == "paid"
+    assert settings.eod_delay_minutes == 20.0
