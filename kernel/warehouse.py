@@ -13,25 +13,38 @@ import psycopg2.extensions
 
 
 @contextlib.contextmanager
-def connect(database_url: str) -> Iterator[psycopg2.extensions.connection]:
-    """A connection that commits on success and rolls back on error."""
+def connect(
+    database_url: str, *, autocommit: bool = False
+) -> Iterator[psycopg2.extensions.connection]:
+    """A connection, always closed on exit.
+
+    In one transaction, committed on success and rolled back on error; or,
+    with `autocommit`, every statement on its own (`create database`, or
+    session-level advisory locks held while other work commits).
+    """
     connection = psycopg2.connect(database_url)
     try:
-        with connection:
+        if autocommit:
+            connection.autocommit = True
             yield connection
+        else:
+            with connection:
+                yield connection
     finally:
         connection.close()
 
 
-def query(database_url: str, sql: str, params: Any = None) -> list[tuple]:
+def query(database_url: str, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
     """Run one read query and return all rows."""
     with connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
 
 
 def relation_exists(database_url: str, qualified_name: str) -> bool:
-    return query(database_url, "select to_regclass(%s) is not null", (qualified_name,))[0][0]
+    ((exists,),) = query(database_url, "select to_regclass(%s) is not null", (qualified_name,))
+    return bool(exists)
 
 
 def export_connection_env(database_url: str) -> None:

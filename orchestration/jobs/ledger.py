@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import psycopg2
 from psycopg2.extras import Json
 
 from kernel.warehouse import connect
@@ -138,17 +137,14 @@ class RunLedger:
     @contextlib.contextmanager
     def session_lock(self, session_date: date) -> Iterator[None]:
         """Hold the session's advisory lock for the whole run: one runner per session."""
-        connection = psycopg2.connect(self.database_url)
-        connection.autocommit = True
-        try:
+        # Closing the connection (on leaving) releases the lock.
+        with connect(self.database_url, autocommit=True) as connection:
             with connection.cursor() as cursor:
                 key = f"tickstock.eod.{session_date.isoformat()}"
                 cursor.execute("select pg_try_advisory_lock(hashtext(%s))", (key,))
                 if not cursor.fetchone()[0]:
                     raise RunInProgress(f"another EOD run for {session_date} is in progress")
             yield
-        finally:
-            connection.close()  # closing the session releases the lock
 
     # ---------------------------------------------------------------- steps
 

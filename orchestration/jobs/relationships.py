@@ -27,6 +27,8 @@ import orjson
 import psycopg2
 import redis
 
+from kernel.warehouse import connect
+
 PREFIX = "tickstock:relationships:v1"
 META_KEY = f"{PREFIX}:meta"
 GROUP_HASHES_KEY = f"{PREFIX}:group_hashes"
@@ -144,7 +146,7 @@ def publish_relationships(
 ) -> Publication:
     """Rebuild the Redis copy from the marts, swap it in atomically, and announce
     `tickstock.universe.updated` when members of any group changed."""
-    with psycopg2.connect(database_url) as connection:
+    with connect(database_url) as connection:
         relations = build_relationships(connection)
     hashes = _group_hashes(relations)
     previous = {k.decode(): v.decode() for k, v in client.hgetall(GROUP_HASHES_KEY).items()}

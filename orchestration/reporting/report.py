@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-import psycopg2
 from rich.console import Console
 from rich.table import Table
+
+from kernel.warehouse import connect
 
 FORMATS = ("text", "md", "json", "html")
 SUMMARY_TOP_ETFS = 10
@@ -77,7 +78,7 @@ _CHANGES_SQL = """
 
 def build_report(database_url: str, detail: bool = False) -> dict[str, Any]:
     """Collect the report's numbers from the marts."""
-    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+    with connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute(_GROUP_COUNTS_SQL)
         groups = [
             {"group_type": t, "groups": n, "memberships": m, "non_empty": ne}

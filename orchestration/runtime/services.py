@@ -23,10 +23,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg2
 import redis
 
 from kernel.settings import STATE_DIR, Settings
+from kernel.warehouse import connect
 
 SERVICE_USER = "tickstock"
 _STATE_FILE = STATE_DIR / "services.json"
@@ -267,15 +267,10 @@ class EmbeddedPostgres:
 
 
 def _create_database(admin_url: str, database: str) -> None:
-    connection = psycopg2.connect(admin_url)
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("select 1 from pg_database where datname = %s", (database,))
-            if cursor.fetchone() is None:
-                cursor.execute(f'create database "{database}"')
-    finally:
-        connection.close()
+    with connect(admin_url, autocommit=True) as connection, connection.cursor() as cursor:
+        cursor.execute("select 1 from pg_database where datname = %s", (database,))
+        if cursor.fetchone() is None:
+            cursor.execute(f'create database "{database}"')
 
 
 class EmbeddedRedis:
