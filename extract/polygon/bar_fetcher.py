@@ -11,7 +11,7 @@ import pyarrow as pa
 from dlt.sources.helpers.rest_client import RESTClient
 
 from extract.polygon.bars import bars_table
-from extract.polygon.client import bar_pages_client
+from extract.polygon.client import bar_pages
 from extract.polygon.fetching import FetchFailure, PageFetcher
 from extract.polygon.settings import AGGS_PAGE_LIMIT, AGGS_RANGE_PATH, GROUPED_DAILY_PATH
 from extract.polygon.work import BarRange, GroupedSession
@@ -57,8 +57,8 @@ class BarFetcher:
 
     def __init__(self, client: RESTClient, failures: list[FetchFailure]) -> None:
         self.failures = failures
-        # Pages of bars parsed into Arrow tables, on `client`'s session and rate limit.
-        self._pages = PageFetcher(bar_pages_client(client), failures).all_pages
+        # Pages of bars parsed into Arrow tables.
+        self._pages = PageFetcher(client, failures, bar_pages()).all_pages
 
     def fetch(self, unit: BarUnit) -> pa.Table | None:
         if isinstance(unit, GroupedSession):

@@ -1,30 +1,54 @@
 """HTTP to a Polygon-compatible API: bearer auth, rate limit, retries, next_url.
 
-dlt's requests client retries 429, 5xx, timeouts and dropped connections with
-exponential backoff and honours `Retry-After`; jitter is added here.
+The session retries 429, 5xx, timeouts and dropped connections with
+exponential backoff plus random jitter, honouring `Retry-After` (tenacity).
 requests-ratelimiter keeps us under the plan's request rate so we rarely meet
-a 429 in the first place.
+a 429 in the first place. dlt's RESTClient follows the pages; response hooks
+check each page's status and parse its body once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import orjson
+import requests
 from dlt.common.jsonpath import compile_path
-from dlt.sources.helpers.requests import Client
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import JSONLinkPaginator
+from dlt.sources.helpers.rest_client.typing import HookFunction, Hooks
+from requests import HTTPError, PreparedRequest, Response
+from requests.adapters import HTTPAdapter
+from requests.exceptions import ChunkedEncodingError, ConnectionError, Timeout
 from requests_ratelimiter import LimiterAdapter
-from tenacity import wait_random
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    retry_if_exception_type,
+    retry_if_result,
+    stop_after_attempt,
+    wait_exponential,
+    wait_random,
+)
+from tenacity.wait import wait_base
 
 from extract.polygon.bars import parse_bar_page
 
 # Compiled once: dlt compiles a selector given as text on every page it reads.
 RESULTS = compile_path("results")
+
+RETRY_STATUS = frozenset({429, *range(500, 600)})
+# A dropped connection is a ConnectionError before the answer, a
+# ChunkedEncodingError in the middle of its body.
+RETRY_ERRORS = (ConnectionError, Timeout, ChunkedEncodingError)
+# Connections kept per host: enough for every worker of a paid-plan backfill.
+POOL_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -40,6 +64,146 @@ class RequestPolicy:
     read_timeout_s: float = 60.0
 
 
+def _failed_response(state: RetryCallState) -> Response | None:
+    """The response an attempt ended with, raised (by a hook) or returned."""
+    if state.outcome is None:
+        return None
+    error = state.outcome.exception()
+    if error is not None:
+        return error.response if isinstance(error, HTTPError) else None
+    result = state.outcome.result()
+    return result if isinstance(result, Response) else None
+
+
+def _retry_after_s(value: str | None) -> float | None:
+    """`Retry-After` in seconds (given as seconds or as an HTTP date); None if absent or past."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        when = when if when.tzinfo else when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return seconds if seconds > 0 else None
+
+
+class wait_retry_after(wait_base):
+    """The server's `Retry-After` (at most `longest`) when it sent one, else `otherwise`."""
+
+    def __init__(self, otherwise: wait_base, longest: float) -> None:
+        self.otherwise = otherwise
+        self.longest = longest
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        response = _failed_response(retry_state)
+        header = response.headers.get("Retry-After") if response is not None else None
+        seconds = _retry_after_s(header)
+        return self.otherwise(retry_state) if seconds is None else min(seconds, self.longest)
+
+
+def backoff(policy: RequestPolicy) -> wait_base:
+    """The wait before a retry: `Retry-After`, else factor * 2^(attempt - 1), plus jitter.
+
+    The jitter (up to one factor) keeps workers that failed together from all
+    retrying in the same instant.
+    """
+    exponential = wait_exponential(multiplier=policy.backoff_factor, max=policy.max_retry_delay_s)
+    jitter = wait_random(0, policy.backoff_factor)
+    return wait_retry_after(exponential, policy.max_retry_delay_s) + jitter
+
+
+def _retry_status_raised(error: BaseException) -> bool:
+    return (
+        isinstance(error, HTTPError)
+        and error.response is not None
+        and error.response.status_code in RETRY_STATUS
+    )
+
+
+def _retry_status_returned(result: Any) -> bool:
+    return isinstance(result, Response) and result.status_code in RETRY_STATUS
+
+
+def _give_up(state: RetryCallState) -> Any:
+    """After the last attempt: its response, or its error raised again."""
+    assert state.outcome is not None
+    return state.outcome.result()
+
+
+class RetryingSession(requests.Session):
+    """A requests session that retries every request as `policy` says.
+
+    The whole send is retried, the rate limiter's wait included: every
+    attempt takes its own slot in the window.
+    """
+
+    def __init__(self, policy: RequestPolicy) -> None:
+        super().__init__()
+        self.timeout = (policy.connect_timeout_s, policy.read_timeout_s)
+        self.retrying = Retrying(
+            retry=retry_if_exception_type(RETRY_ERRORS)
+            | retry_if_exception(_retry_status_raised)
+            | retry_if_result(_retry_status_returned),
+            wait=backoff(policy),
+            stop=stop_after_attempt(policy.max_attempts),
+            retry_error_callback=_give_up,
+        )
+        adapter = HTTPAdapter(pool_maxsize=POOL_SIZE)
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+
+    def send(self, request: PreparedRequest, **kwargs: Any) -> Response:
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        # A copy per call: the session is shared by the fetch threads.
+        response: Response = self.retrying.copy()(super().send, request, **kwargs)
+        return response
+
+
+class ParsedResponse(Response):
+    """A response whose body was parsed once: dlt's paginator and selector both read it."""
+
+    def __init__(self, response: Response, body: Any) -> None:
+        super().__init__()
+        vars(self).update(vars(response))
+        self.body = body
+
+    def json(self, **kwargs: Any) -> Any:
+        return self.body
+
+
+def _json_page(response: Response, *args: Any, **kwargs: Any) -> Response:
+    # A hook runs inside the retried send: a 429 or 5xx raised here is retried.
+    response.raise_for_status()
+    # orjson: faster than requests' parser; a JSONDecodeError is a ValueError.
+    return ParsedResponse(response, orjson.loads(response.content))
+
+
+def _bar_page(response: Response, *args: Any, **kwargs: Any) -> Response:
+    response.raise_for_status()
+    return ParsedResponse(response, parse_bar_page(response.content))
+
+
+def json_pages() -> Hooks:
+    """Response hooks for `RESTClient.paginate`: status checked, JSON parsed once."""
+    # requests lets a response hook return the response that replaces it;
+    # dlt's `Hooks` type admits only hooks returning None.
+    return {"response": [cast(HookFunction, _json_page)]}
+
+
+def bar_pages() -> Hooks:
+    """Response hooks for pages of bars: each page's `results` is one Arrow table.
+
+    dlt's record selector and `next_url` paginator work on it unchanged.
+    """
+    return {"response": [cast(HookFunction, _bar_page)]}
+
+
 class NextUrlOnBaseUrl(JSONLinkPaginator):
     """Follows `next_url`, but always on the configured base URL.
 
@@ -49,55 +213,15 @@ class NextUrlOnBaseUrl(JSONLinkPaginator):
 
     def __init__(self, base_url: str) -> None:
         super().__init__(next_url_path="next_url")
-        self._base = urlsplit(base_url)
+        self.base = urlsplit(base_url)
 
     def update_request(self, request: Any) -> None:
         super().update_request(request)
         if request.url:
             target = urlsplit(request.url)
             request.url = urlunsplit(
-                (self._base.scheme, self._base.netloc, target.path, target.query, "")
+                (self.base.scheme, self.base.netloc, target.path, target.query, "")
             )
-
-
-class ParseOnceRESTClient(RESTClient):
-    """dlt's REST client, with each response body parsed once, by orjson.
-
-    dlt's paginator (for `next_url`) and its record selector each call
-    `response.json()`; with requests' own parser that doubled the cost of
-    every page of bars.
-    """
-
-    def _send_request(self, request: Any, **kwargs: Any) -> Any:
-        response = super()._send_request(request, **kwargs)
-        body = orjson.loads(response.content)  # a JSONDecodeError is a ValueError
-        response.json = lambda **_: body
-        return response
-
-
-class BarPagesClient(RESTClient):
-    """dlt's REST client for pages of bars, each parsed by Arrow into one table.
-
-    A page's `results` is a list holding that table, so dlt's record
-    selector and `next_url` paginator work on it unchanged.
-    """
-
-    def _send_request(self, request: Any, **kwargs: Any) -> Any:
-        response = super()._send_request(request, **kwargs)
-        page = parse_bar_page(response.content)
-        response.json = lambda **_: page
-        return response
-
-
-def bar_pages_client(client: RESTClient) -> BarPagesClient:
-    """A client for bars sharing `client`'s session: one rate limit for both."""
-    return BarPagesClient(
-        base_url=client.base_url,
-        auth=client.auth,
-        paginator=client.paginator,
-        data_selector=RESULTS,
-        session=client.session,
-    )
 
 
 UNLIMITED = RequestPolicy()
@@ -117,26 +241,21 @@ def request_policy(plan: str | None, requests_per_minute: float | None) -> Reque
 
 
 def polygon_client(base_url: str, api_key: str, policy: RequestPolicy) -> RESTClient:
-    """A REST client for one extraction run (one thread)."""
-    http = Client(
-        request_timeout=(policy.connect_timeout_s, policy.read_timeout_s),
-        raise_for_status=False,
-        request_max_attempts=policy.max_attempts,
-        request_backoff_factor=policy.backoff_factor,
-        request_max_retry_delay=policy.max_retry_delay_s,
-    )
-    session = http.session
-    # dlt waits exactly factor * 2^n (or Retry-After). Random jitter on top keeps
-    # workers that failed together from all retrying in the same instant.
-    retrying = session.send.retry
-    retrying.wait = retrying.wait + wait_random(0, policy.backoff_factor)
+    """A REST client for one extraction run; its session may be shared by threads.
+
+    Page through it with `json_pages()` or `bar_pages()` as the hooks.
+    """
+    session = RetryingSession(policy)
     if policy.per_minute or policy.per_second:
         # Every attempt, retries included, waits for a slot in the window.
         limiter = LimiterAdapter(
-            per_minute=policy.per_minute or 0, per_second=policy.per_second or 0, per_host=False
+            per_minute=policy.per_minute or 0,
+            per_second=policy.per_second or 0,
+            per_host=False,
+            pool_maxsize=POOL_SIZE,
         )
         session.mount(base_url, limiter)
-    return ParseOnceRESTClient(
+    return RESTClient(
         base_url=base_url,
         auth=BearerTokenAuth(token=api_key),
         paginator=NextUrlOnBaseUrl(base_url),

@@ -10,6 +10,8 @@ from typing import Any
 from dlt.sources.helpers.rest_client import RESTClient
 from requests import HTTPError, RequestException
 
+from extract.polygon.client import Hooks, json_pages
+
 
 class PolygonAuthError(RuntimeError):
     """The API refused the key: nothing else can succeed, so the run stops."""
@@ -47,11 +49,17 @@ def _reason(error: Exception) -> str:
 
 
 class PageFetcher:
-    """All pages of a request, or None with the failure recorded in `failures`."""
+    """All pages of a request, or None with the failure recorded in `failures`.
 
-    def __init__(self, client: RESTClient, failures: list[FetchFailure]) -> None:
+    `hooks` check and parse each response (default: JSON, see `client`).
+    """
+
+    def __init__(
+        self, client: RESTClient, failures: list[FetchFailure], hooks: Hooks | None = None
+    ) -> None:
         self.client = client
         self.failures = failures
+        self.hooks = hooks or json_pages()
 
     def all_pages(
         self,
@@ -67,7 +75,9 @@ class PageFetcher:
         (`tickers` of the snapshot, `$` for a bare object or list).
         """
         try:
-            pages = self.client.paginate(path, params=params or {}, data_selector=data_selector)
+            pages = self.client.paginate(
+                path, params=params or {}, data_selector=data_selector, hooks=self.hooks
+            )
             return list(pages)
         except HTTPError as error:
             if error.response is not None and error.response.status_code in (401, 403):

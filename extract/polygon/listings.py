@@ -14,7 +14,7 @@ from typing import Any
 
 import dlt
 
-from extract.polygon.client import UNLIMITED, RequestPolicy, polygon_client
+from extract.polygon.client import UNLIMITED, RequestPolicy, json_pages, polygon_client
 from extract.polygon.settings import TICKER_COLUMNS, TICKERS_PAGE_LIMIT, TICKERS_PATH
 
 LISTING_COLUMNS: dict[str, dict[str, Any]] = {
@@ -51,7 +51,7 @@ def listings_source(
                 "active": active,
                 "limit": TICKERS_PAGE_LIMIT,
             }
-            for page in client.paginate(TICKERS_PATH, params=params):
+            for page in client.paginate(TICKERS_PATH, params=params, hooks=json_pages()):
                 yield [{**row, "as_of": session} for row in page]
 
     return ticker_listings
