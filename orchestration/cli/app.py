@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from orchestration.cli.common import _endpoints, console
+from orchestration.cli.common import CliState, console, state
 from orchestration.cli.eod import db_app, eod_command, publish_command, schedule_command
 from orchestration.cli.groups import holdings_app, report_command, universes_app
 from orchestration.cli.load import load_command
@@ -24,23 +24,29 @@ app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(services_app, name="services")
 
 
+@app.callback()
+def shared_state(ctx: typer.Context) -> None:
+    # Settings and servers are resolved once, by the first command that needs them.
+    ctx.obj = CliState()
+
+
 @app.command()
-def docs() -> None:
+def docs(ctx: typer.Context) -> None:
     """Build the dbt docs site and the GX Data Docs; print where to open them."""
     from kernel.warehouse import export_connection_env
     from orchestration.jobs.docs_sites import build_docs
 
-    settings, endpoints = _endpoints()
-    export_connection_env(endpoints.database_url)
-    dbt_page, gx_index = build_docs(settings.dbt_target)
+    shared = state(ctx)
+    export_connection_env(shared.endpoints().database_url)
+    dbt_page, gx_index = build_docs(shared.settings.dbt_target)
     console.print(f"dbt docs:     {dbt_page}")
     console.print(f"GX Data Docs: {gx_index}")
 
 
 @services_app.command("up")
-def services_up() -> None:
+def services_up(ctx: typer.Context) -> None:
     """Start the embedded Postgres and Redis (skipped for configured URLs)."""
-    _endpoints()
+    state(ctx).endpoints()
 
 
 @services_app.command("down")

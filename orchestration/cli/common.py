@@ -1,43 +1,76 @@
-"""What every command module shares: the consoles, errors, and the resolved servers."""
+"""What every command module shares: the consoles, errors, option types and the run's state."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
 
 import typer
 from rich.console import Console
 
-from kernel.settings import read_settings, redact_url
+from kernel.settings import Settings, SettingsError, read_settings, redact_url
 from orchestration.runtime.services import Endpoints, resolve_endpoints
 
 console = Console(soft_wrap=True)  # paths must stay on one line
 errors = Console(stderr=True)
 
-
-def _endpoints():
-    settings = read_settings()
-    endpoints = resolve_endpoints(settings)
-    where = "embedded" if endpoints.embedded_database else "configured"
-    console.print(f"Postgres ({where}): {redact_url(endpoints.database_url)}")
-    where = "embedded" if endpoints.embedded_redis else "configured"
-    console.print(f"Redis ({where}): {redact_url(endpoints.redis_url)}")
-    return settings, endpoints
+# Dates on the command line (`datetime` options): typer parses them and
+# refuses anything else with exit code 2, naming the option.
+DATE_FORMATS = ["%Y-%m-%d"]
 
 
-def _announce(text: str) -> None:
+def date_option(*names: str, help: str) -> Any:
+    """A `datetime` option given as YYYY-MM-DD."""
+    return typer.Option(*names, formats=DATE_FORMATS, metavar="YYYY-MM-DD", help=help)
+
+
+def as_date(moment: datetime | None) -> date | None:
+    return None if moment is None else moment.date()
+
+
+@dataclass
+class CliState:
+    """Shared by the commands of one invocation: settings and servers, resolved on first use."""
+
+    resolved_settings: Settings | None = None
+    resolved_endpoints: Endpoints | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self.resolved_settings is None:
+            try:
+                self.resolved_settings = read_settings()
+            except SettingsError as refused:
+                raise fail(f"configuration refused:\n{refused}", 2) from None
+        return self.resolved_settings
+
+    def endpoints(self, banner: bool = True) -> Endpoints:
+        """The servers to use, started if embedded; `banner` prints them (passwords hidden)."""
+        if self.resolved_endpoints is None:
+            endpoints = resolve_endpoints(self.settings)
+            if banner:
+                where = "embedded" if endpoints.embedded_database else "configured"
+                console.print(f"Postgres ({where}): {redact_url(endpoints.database_url)}")
+                where = "embedded" if endpoints.embedded_redis else "configured"
+                console.print(f"Redis ({where}): {redact_url(endpoints.redis_url)}")
+            self.resolved_endpoints = endpoints
+        return self.resolved_endpoints
+
+
+def state(ctx: typer.Context) -> CliState:
+    """The invocation's state, which the root app's callback put in `ctx.obj`."""
+    return ctx.ensure_object(CliState)
+
+
+def announce(text: str) -> None:
     console.print(f"[bold yellow]{text}[/]")
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print `message` as an error; raise the returned Exit to end with `code`."""
     errors.print(f"[bold red]error:[/] {message}")
     return typer.Exit(code)
 
 
-def _parse_date(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise _fail(f"{option} must be a date as YYYY-MM-DD, not {text!r}", 2) from None
-
-
-__all__ = ["Endpoints", "console", "errors"]
+__all__ = ["CliState", "Endpoints", "announce", "console", "errors", "fail", "state"]

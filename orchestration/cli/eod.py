@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
 
-from orchestration.cli.common import _endpoints, _fail, _parse_date, console, errors
+from orchestration.cli.common import as_date, console, date_option, errors, fail, state
 
 db_app = typer.Typer(help="Warehouse administration.")
 _NEW_YORK = ZoneInfo("America/New_York")
@@ -28,11 +28,12 @@ def _job(settings, endpoints):
 
 
 def eod_command(
+    ctx: typer.Context,
     session: Annotated[
-        str | None,
-        typer.Option(
+        datetime | None,
+        date_option(
             "--date",
-            help="Session to process (YYYY-MM-DD). Default: the latest completed NYSE "
+            help="Session to process. Default: the latest completed NYSE "
             "session (its close plus 30 minutes, 60 after an early close).",
         ),
     ] = None,
@@ -43,24 +44,23 @@ def eod_command(
 ) -> None:
     """Run the end-of-day job; bootstraps an empty warehouse first, resumes a failed run."""
     from extract.polygon import PolygonAuthError
-    from kernel.settings import read_settings
     from orchestration.jobs.eod import MarketClosed, SessionNotFinal, calendar_for, utc_now
     from orchestration.jobs.ledger import RunInProgress
 
-    requested = _parse_date(session, "--date") if session else None
+    shared = state(ctx)
+    requested = as_date(session)
     if plan:
-        _print_plan(calendar_for(read_settings()), requested or utc_now().date())
+        _print_plan(calendar_for(shared.settings), requested or utc_now().date())
         return
-    settings, endpoints = _endpoints()
     try:
-        outcome = _job(settings, endpoints).run(requested, force=force)
+        outcome = _job(shared.settings, shared.endpoints()).run(requested, force=force)
     except PolygonAuthError as refused:
-        raise _fail(f"{refused}: check POLYGON_API_KEY") from None
+        raise fail(f"{refused}: check POLYGON_API_KEY") from None
     except MarketClosed as closed:
         console.print(f"Market closed: {closed}. Nothing processed, nothing published.")
         return
     except (SessionNotFinal, RunInProgress) as early:
-        raise _fail(str(early), 2) from None
+        raise fail(str(early), 2) from None
     if outcome.message:
         _print_summary(outcome)
         if outcome.message["status"] != "complete":
@@ -123,6 +123,7 @@ def _print_summary(outcome) -> None:
 
 
 def schedule_command(
+    ctx: typer.Context,
     once: Annotated[
         bool, typer.Option("--once", help="Run what is due (catching up), then exit.")
     ] = False,
@@ -139,7 +140,8 @@ def schedule_command(
     if cron:
         console.print(cron_line())
         return
-    settings, endpoints = _endpoints()
+    shared = state(ctx)
+    settings, endpoints = shared.settings, shared.endpoints()
     export_connection_env(endpoints.database_url)
     job = _job(settings, endpoints)
     scheduler = EodScheduler(
@@ -158,6 +160,7 @@ def schedule_command(
 
 
 def publish_command(
+    ctx: typer.Context,
     pending: Annotated[
         bool, typer.Option("--pending", help="Deliver notices kept while Redis was down.")
     ] = False,
@@ -170,8 +173,8 @@ def publish_command(
     from orchestration.jobs.notifier import RedisNotifier
 
     if not pending:
-        raise _fail("nothing to do: give --pending", 2)
-    _, endpoints = _endpoints()
+        raise fail("nothing to do: give --pending", 2)
+    endpoints = state(ctx).endpoints()
     ledger = RunLedger(endpoints.database_url)
     notifier = RedisNotifier(redis.Redis.from_url(endpoints.redis_url))
     delivered, left = deliver_pending(ledger, notifier)
@@ -182,6 +185,7 @@ def publish_command(
 
 @db_app.command("grant-reader")
 def grant_reader_command(
+    ctx: typer.Context,
     role: Annotated[str, typer.Argument(help="Role to create or update (lowercase).")],
 ) -> None:
     """Create a read-only login role with SELECT on the marts only (TickStock's boundary).
@@ -190,9 +194,9 @@ def grant_reader_command(
     """
     from orchestration.jobs.security import grant_reader
 
-    _, endpoints = _endpoints()
+    endpoints = state(ctx).endpoints()
     try:
         grant_reader(endpoints.database_url, role, os.environ.get("TICKSTOCK_READER_PASSWORD"))
     except ValueError as bad:
-        raise _fail(str(bad), 2) from None
+        raise fail(str(bad), 2) from None
     console.print(f"role {role}: SELECT on marts only, read-only transactions")

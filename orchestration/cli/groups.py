@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from orchestration.cli.common import _endpoints, _fail, console, errors
+from orchestration.cli.common import CliState, console, errors, fail, state
 
 holdings_app = typer.Typer(help="ETF holdings files (iShares, SSGA, plain CSV): load, roll back.")
 universes_app = typer.Typer(help="Universe lists (symbol,name,weight,sector,market_cap): load.")
@@ -28,8 +29,26 @@ GROUPS_SEEDS = (
     "correlation_references",
 )
 
+
+class LoadMode(StrEnum):
+    """extract.holdings.loader.MODES, as choices."""
+
+    FULL = "full"
+    INCREMENTAL = "incremental"
+    DRY_RUN = "dry-run"
+
+
+class ReportFormat(StrEnum):
+    """orchestration.reporting.report.FORMATS, as choices."""
+
+    TEXT = "text"
+    MD = "md"
+    JSON = "json"
+    HTML = "html"
+
+
 Mode = Annotated[
-    str,
+    LoadMode,
     typer.Option(
         help="full: load every file; incremental: only files whose checksum changed; "
         "dry-run: validate and show what would change, write nothing."
@@ -45,8 +64,9 @@ Build = Annotated[
 
 @holdings_app.command("load")
 def holdings_load(
+    ctx: typer.Context,
     paths: Annotated[list[Path] | None, typer.Argument(help="Holdings files.")] = None,
-    mode: Mode = "full",
+    mode: Mode = LoadMode.FULL,
     etf: Annotated[
         str | None, typer.Option(help="ETF symbol (default: from the file name).")
     ] = None,
@@ -54,13 +74,14 @@ def holdings_load(
     build: Build = True,
 ) -> None:
     """Load ETF holdings files (or --rollback an ETF to its previous load)."""
-    _load_or_rollback("ETF", paths or [], mode, etf, rollback, build)
+    _load_or_rollback(state(ctx), "ETF", paths or [], mode, etf, rollback, build)
 
 
 @universes_app.command("load")
 def universes_load(
+    ctx: typer.Context,
     paths: Annotated[list[Path] | None, typer.Argument(help="Universe CSV files.")] = None,
-    mode: Mode = "full",
+    mode: Mode = LoadMode.FULL,
     name: Annotated[
         str | None, typer.Option(help="Universe name (default: the file name, e.g. sp500).")
     ] = None,
@@ -68,40 +89,42 @@ def universes_load(
     build: Build = True,
 ) -> None:
     """Load universe lists into definition_groups of type UNIVERSE (or --rollback one)."""
-    _load_or_rollback("UNIVERSE", paths or [], mode, name, rollback, build)
+    _load_or_rollback(state(ctx), "UNIVERSE", paths or [], mode, name, rollback, build)
 
 
 def _load_or_rollback(
-    group_type: str, paths: list[Path], mode: str, name: str | None, rollback: bool, build: bool
+    shared: CliState,
+    group_type: str,
+    paths: list[Path],
+    mode: LoadMode,
+    name: str | None,
+    rollback: bool,
+    build: bool,
 ) -> None:
     from extract.holdings.formats import HoldingsFileError
-    from extract.holdings.loader import MODES, LoadCheckFailed, load_files
+    from extract.holdings.loader import LoadCheckFailed, load_files
     from extract.holdings.loader import rollback as rollback_group
 
-    if mode not in MODES:
-        raise _fail(f"--mode must be one of {', '.join(MODES)}, not {mode!r}", 2)
-    settings, endpoints = _endpoints()
+    endpoints = shared.endpoints()
     try:
         if rollback:
             names = [name] if name else [_name_of(path, group_type) for path in paths]
             if not names:
-                raise _fail("--rollback needs the group: --etf/--name or a file", 2)
+                raise fail("--rollback needs the group: --etf/--name or a file", 2)
             changes = [
                 rollback_group(endpoints.database_url, group_type, _canonical(n, group_type))
                 for n in names
             ]
         else:
             if not paths:
-                raise _fail("give at least one file", 2)
-            changes = load_files(endpoints.database_url, paths, group_type, mode, name)
+                raise fail("give at least one file", 2)
+            changes = load_files(endpoints.database_url, paths, group_type, mode.value, name)
     except (HoldingsFileError, LoadCheckFailed, ValueError) as refused:
-        raise _fail(
-            f"{refused}\nnothing was loaded; every group keeps its previous state"
-        ) from None
+        raise fail(f"{refused}\nnothing was loaded; every group keeps its previous state") from None
     _print_changes(changes)
     wrote = any(change.action in ("loaded", "rolled back") for change in changes)
     if wrote and build:
-        rebuild_and_publish(settings, endpoints)
+        rebuild_and_publish(shared.settings, endpoints)
 
 
 def _canonical(name: str, group_type: str) -> str:
@@ -113,7 +136,7 @@ def _name_of(path: Path, group_type: str) -> str:
 
     name = etf_from_filename(path) if group_type == "ETF" else path.name.split(".")[0]
     if not name:
-        raise _fail(f"{path}: cannot tell the group from the file name", 2)
+        raise fail(f"{path}: cannot tell the group from the file name", 2)
     return name
 
 
@@ -175,6 +198,7 @@ def rebuild_and_publish(settings, endpoints) -> None:
 
 
 def report_command(
+    ctx: typer.Context,
     summary: Annotated[
         bool, typer.Option("--summary", help="Counts, coverage, top holdings.")
     ] = False,
@@ -182,27 +206,23 @@ def report_command(
         bool, typer.Option("--detail", help="Everything, with top 10 holdings of every ETF.")
     ] = False,
     output_format: Annotated[
-        str, typer.Option("--format", help="text, md, json or html.")
-    ] = "text",
+        ReportFormat, typer.Option("--format", help="Output format.")
+    ] = ReportFormat.TEXT,
     output: Annotated[
         Path | None, typer.Option(help="Write to this file instead of the terminal.")
     ] = None,
 ) -> None:
     """Relationship report: counts, sector distribution, coverage, top holdings per ETF."""
-    from kernel.settings import read_settings
     from kernel.warehouse import relation_exists
-    from orchestration.reporting.report import FORMATS, build_report, render
-    from orchestration.runtime.services import resolve_endpoints
+    from orchestration.reporting.report import build_report, render
 
     if summary and detail:
-        raise _fail("give --summary or --detail, not both", 2)
-    if output_format not in FORMATS:
-        raise _fail(f"--format must be one of {', '.join(FORMATS)}", 2)
+        raise fail("give --summary or --detail, not both", 2)
     # No connection banner: stdout may be the JSON or HTML itself.
-    endpoints = resolve_endpoints(read_settings())
+    endpoints = state(ctx).endpoints(banner=False)
     if not relation_exists(endpoints.database_url, "marts.definition_groups"):
-        raise _fail("the groups marts are not built: run `tickstock eod` first", 2)
-    text = render(build_report(endpoints.database_url, detail=detail), output_format)
+        raise fail("the groups marts are not built: run `tickstock eod` first", 2)
+    text = render(build_report(endpoints.database_url, detail=detail), output_format.value)
     if output:
         output.write_text(text)
         console.print(f"Report written to {output}")

@@ -2,82 +2,101 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from extract.polygon.work import Timespan
-from orchestration.cli.common import _announce, _endpoints, _fail, _parse_date, console, errors
+from orchestration.cli.common import announce, as_date, console, date_option, errors, fail, state
 
 
-def _window(start: str | None, end: str | None, years: int | None, months: int | None):
+class BarSize(StrEnum):
+    DAY = "day"
+    MINUTE = "minute"
+
+
+TIMESPANS: dict[BarSize, Timespan] = {BarSize.DAY: "day", BarSize.MINUTE: "minute"}
+
+
+class Universe(StrEnum):
+    DEFAULT = "default"  # the dev universe seed
+
+
+def _window(
+    start: date | None, end: date | None, years: int | None, months: int | None
+) -> tuple[date, date]:
     from kernel.market_calendar import TradingCalendar
     from orchestration.jobs.eod import BOOTSTRAP_HISTORY, utc_now
 
     if start and (years or months):
-        raise _fail("give --from or --years/--months, not both", 2)
-    last = (
-        _parse_date(end, "--to") if end else TradingCalendar().latest_completed_session(utc_now())
-    )
+        raise fail("give --from or --years/--months, not both", 2)
+    last = end or TradingCalendar().latest_completed_session(utc_now())
     if start:
-        first = _parse_date(start, "--from")
+        first = start
     elif years or months:
         first = last - timedelta(days=365 * (years or 0) + 31 * (months or 0))
     else:
         first = last - BOOTSTRAP_HISTORY
     if first > last:
-        raise _fail(f"--from {first} is after --to {last}", 2)
+        raise fail(f"--from {first} is after --to {last}", 2)
     return first, last
 
 
-def _symbols(database_url: str, symbols: str | None, universe: str | None) -> list[str]:
-    from orchestration.jobs import loads
-
+def _tickers(symbols: str | None, universe: Universe | None) -> list[str] | None:
+    """The tickers --symbols names, or None for the --universe's (read from the warehouse)."""
     if (symbols is None) == (universe is None):
-        raise _fail("give exactly one of --symbols or --universe", 2)
-    if universe is not None:
-        if universe != "default":
-            raise _fail(f"unknown universe {universe!r}; known: default", 2)
-        return loads.universe_symbols(database_url)
+        raise fail("give exactly one of --symbols or --universe", 2)
+    if symbols is None:
+        return None
     tickers = list(dict.fromkeys(s.strip().upper() for s in symbols.split(",") if s.strip()))
     if not tickers:
-        raise _fail("--symbols names no ticker", 2)
+        raise fail("--symbols names no ticker", 2)
     return tickers
 
 
-def _scenario_defaults(name: str, start, end, symbols, universe, lengthed: bool):
+def _scenario_defaults(
+    name: str,
+    start: date | None,
+    end: date | None,
+    symbols: str | None,
+    universe: Universe | None,
+    lengthed: bool,
+) -> tuple[date | None, date, Universe | None]:
     """A scenario's year as the default window, the default universe as the default symbols."""
     from sandbox.scenarios import scenario as scenario_named
 
     try:
         shape = scenario_named(name)
     except ValueError as unknown:
-        raise _fail(str(unknown), 2) from None
+        raise fail(str(unknown), 2) from None
+    assert shape is not None  # a name was given
     if symbols is None and universe is None:
-        universe = "default"
-    first = start or (None if lengthed else shape.first.isoformat())
-    return first, end or shape.last.isoformat(), universe
+        universe = Universe.DEFAULT
+    first = start or (None if lengthed else shape.first)
+    return first, end or shape.last, universe
 
 
 def load_command(
+    ctx: typer.Context,
     symbols: Annotated[
         str | None, typer.Option(help="Comma-separated tickers, e.g. AAPL,MSFT.")
     ] = None,
     universe: Annotated[
-        str | None, typer.Option(help="Universe key: 'default' (the dev universe seed).")
+        Universe | None, typer.Option(help="Universe key: 'default' (the dev universe seed).")
     ] = None,
     years: Annotated[int | None, typer.Option(min=1, help="History length in years.")] = None,
     months: Annotated[int | None, typer.Option(min=1, help="History length in months.")] = None,
-    start: Annotated[str | None, typer.Option("--from", help="First date (YYYY-MM-DD).")] = None,
-    end: Annotated[
-        str | None,
-        typer.Option("--to", help="Last date (YYYY-MM-DD). Default: the latest completed session."),
+    start_at: Annotated[datetime | None, date_option("--from", help="First date.")] = None,
+    end_at: Annotated[
+        datetime | None,
+        date_option("--to", help="Last date. Default: the latest completed session."),
     ] = None,
     timespan: Annotated[
-        str, typer.Option(help="Bar size: 'day' (marts.ohlcv_daily) or 'minute' (ohlcv_1min).")
-    ] = "day",
+        BarSize, typer.Option(help="Bar size: day (marts.ohlcv_daily) or minute (ohlcv_1min).")
+    ] = BarSize.DAY,
     dry_run: Annotated[
         bool,
         typer.Option(
@@ -102,31 +121,33 @@ def load_command(
     from kernel.market_calendar import TradingCalendar
     from kernel.warehouse import export_connection_env, query, relation_exists
     from orchestration.jobs.load_plan import describe, plan_load
+    from orchestration.jobs.loads import universe_symbols
     from orchestration.runtime.endpoints import polygon_endpoint
 
-    if timespan not in ("day", "minute"):
-        raise _fail(f"--timespan must be 'day' or 'minute', not {timespan!r}", 2)
+    start, end = as_date(start_at), as_date(end_at)
     if scenario is not None:
         start, end, universe = _scenario_defaults(
             scenario, start, end, symbols, universe, lengthed=bool(years or months)
         )
     first, last = _window(start, end, years, months)
-    settings, endpoints = _endpoints()
-    database_url = endpoints.database_url
+    named = _tickers(symbols, universe)
+    sessions = TradingCalendar().sessions_between(first, last)
+    if not sessions:
+        raise fail(f"no trading session from {first} to {last}", 2)
+    shared = state(ctx)
+    settings = shared.settings
+    if scenario is not None and not settings.uses_sandbox:
+        raise fail("--scenario needs the sandbox market: unset POLYGON_API_KEY", 2)
+    database_url = shared.endpoints().database_url
     export_connection_env(database_url)
     if not relation_exists(database_url, "marts.ohlcv_daily"):
         # The calendar, seeds and ticker reference come from the bootstrap.
-        raise _fail("the warehouse is empty: run `tickstock eod` (or `make eod`) first", 2)
-    tickers = _symbols(database_url, symbols, universe)
-    sessions = TradingCalendar().sessions_between(first, last)
-    if not sessions:
-        raise _fail(f"no trading session from {first} to {last}", 2)
+        raise fail("the warehouse is empty: run `tickstock eod` (or `make eod`) first", 2)
+    tickers = named if named is not None else universe_symbols(database_url)
     (market_size,) = query(database_url, "select count(*) from raw_polygon.tickers where active")[0]
-    plan = plan_load(tickers, sessions, _timespan(timespan), market_size=market_size)
+    plan = plan_load(tickers, sessions, TIMESPANS[timespan], market_size=market_size)
 
-    if scenario is not None and not settings.uses_sandbox:
-        raise _fail("--scenario needs the sandbox market: unset POLYGON_API_KEY", 2)
-    with polygon_endpoint(settings, _announce, scenario=scenario) as api:
+    with polygon_endpoint(settings, announce, scenario=scenario) as api:
         from orchestration.jobs.bulk_load import pending_units
         from orchestration.jobs.loads import PAID_CONCURRENCY
 
@@ -153,10 +174,6 @@ def load_command(
     _report(database_url, load, tickers, plan)
 
 
-def _timespan(text: str) -> Timespan:
-    return "day" if text == "day" else "minute"
-
-
 def _run(database_url, api, plan, todo, concurrency: int, batch_rows: int, scope: str):
     from extract.polygon import PolygonAuthError
     from kernel.warehouse import query
@@ -178,7 +195,7 @@ def _run(database_url, api, plan, todo, concurrency: int, batch_rows: int, scope
                 scope=scope,
             )
     except PolygonAuthError as refused:
-        raise _fail(f"{refused}: check POLYGON_API_KEY") from None
+        raise fail(f"{refused}: check POLYGON_API_KEY") from None
 
 
 def _build(settings) -> None:

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from orchestration.cli.common import _announce, _endpoints, _fail, _parse_date, console
+from orchestration.cli.common import announce, as_date, console, date_option, fail, state
 
 
 def quality_command(
+    ctx: typer.Context,
     session: Annotated[
-        str | None,
-        typer.Option(
-            "--date", help="Session to check (YYYY-MM-DD). Default: the latest completed session."
+        datetime | None,
+        date_option(
+            "--date",
+            help="Session to check. Default: the latest completed session.",
         ),
     ] = None,
     backfill: Annotated[
@@ -30,25 +33,24 @@ def quality_command(
     from orchestration.runtime.endpoints import polygon_endpoint
 
     calendar = TradingCalendar()
-    day = (
-        _parse_date(session, "--date") if session else calendar.latest_completed_session(utc_now())
-    )
+    day = as_date(session) or calendar.latest_completed_session(utc_now())
     if not calendar.sessions_between(day, day):
-        raise _fail(f"{day} is not a {calendar.name} trading session", 2)
-    settings, endpoints = _endpoints()
+        raise fail(f"{day} is not a {calendar.name} trading session", 2)
+    shared = state(ctx)
+    settings, endpoints = shared.settings, shared.endpoints()
     export_connection_env(endpoints.database_url)
     if not relation_exists(endpoints.database_url, "marts.ohlcv_daily"):
-        raise _fail("the warehouse is empty: run `tickstock eod` (or `make eod`) first", 2)
+        raise fail("the warehouse is empty: run `tickstock eod` (or `make eod`) first", 2)
     try:
         if backfill:
-            with polygon_endpoint(settings, _announce) as api:
+            with polygon_endpoint(settings, announce) as api:
                 report = run_quality(
                     endpoints.database_url, day, settings.dbt_target, api, console.print
                 )
         else:
             report = run_quality(endpoints.database_url, day, settings.dbt_target, None)
     except PolygonAuthError as refused:
-        raise _fail(f"{refused}: check POLYGON_API_KEY") from None
+        raise fail(f"{refused}: check POLYGON_API_KEY") from None
     _print_report(report)
     if not report.success:
         raise typer.Exit(1)

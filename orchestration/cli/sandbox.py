@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
 
 import typer
 
+from orchestration.cli.common import as_date, date_option, state
+
 sandbox_app = typer.Typer(help="The sandbox market: a Polygon look-alike serving synthetic data.")
 
+
+class MarketSize(StrEnum):
+    DEV = "dev"
+    FULL = "full"
+
+
+class EventKind(StrEnum):
+    """sandbox.events.EVENT_KINDS, as choices."""
+
+    IPO = "ipo"
+    DELISTING = "delisting"
+    TICKER_CHANGE = "ticker_change"
+    SPLIT = "split"
+    DIVIDEND = "dividend"
+    THIN = "thin"
+    GLITCH = "glitch"
+    SCENARIO = "scenario"
+
+
 SizeOption = Annotated[
-    str | None,
+    MarketSize | None,
     typer.Option(help="Market size: dev (20 listings) or full (about 12,000). "
                  "Default: TICKSTOCK_SANDBOX_SIZE or dev."),
 ]  # fmt: skip
@@ -25,15 +47,19 @@ GlitchOption = Annotated[
 
 
 def _market(
-    seed: int, size: str | None, scenario: str | None, glitches: bool, extended_hours: bool = False
-):
-    from kernel.settings import read_settings
+    ctx: typer.Context,
+    seed: int,
+    size: MarketSize | None,
+    scenario: str | None,
+    glitches: bool,
+    extended_hours: bool = False,
+) -> Any:
     from sandbox.market import SandboxMarket
 
     try:
         return SandboxMarket(
             seed,
-            size=size or read_settings().sandbox_size,
+            size=size.value if size else state(ctx).settings.sandbox_size,
             scenario=scenario,
             glitches=glitches,
             extended_hours=extended_hours,
@@ -44,6 +70,7 @@ def _market(
 
 @sandbox_app.command("serve")
 def sandbox_serve(
+    ctx: typer.Context,
     port: Annotated[int, typer.Option(help="Port to listen on (127.0.0.1).")] = 8765,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic market.")] = 42,
     fault_rate: Annotated[
@@ -78,22 +105,19 @@ def sandbox_serve(
         latency_ms=latency_ms,
         rate_limit=rate_limit,
         fault_seed=fault_seed,
-        market=_market(seed, size, scenario, glitches, extended_hours),
+        market=_market(ctx, seed, size, scenario, glitches, extended_hours),
     )
 
 
 @sandbox_app.command("events")
 def sandbox_events(
+    ctx: typer.Context,
     kind: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Only this kind (repeatable): ipo, delisting, ticker_change, split, "
-            "dividend, thin, glitch, scenario."
-        ),
+        list[EventKind] | None, typer.Option(help="Only this kind (repeatable).")
     ] = None,
     symbol: Annotated[str | None, typer.Option(help="Only this symbol.")] = None,
-    since: Annotated[str | None, typer.Option(help="Earliest date, YYYY-MM-DD.")] = None,
-    until: Annotated[str | None, typer.Option(help="Latest date, YYYY-MM-DD.")] = None,
+    since: Annotated[datetime | None, date_option(help="Earliest date.")] = None,
+    until: Annotated[datetime | None, date_option(help="Latest date.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON array on stdout.")] = False,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic market.")] = 42,
     size: SizeOption = None,
@@ -107,12 +131,9 @@ def sandbox_events(
 
     from sandbox.events import list_events
 
-    try:
-        first = date.fromisoformat(since) if since else None
-        last = date.fromisoformat(until) if until else None
-        events = list_events(_market(seed, size, scenario, glitches), first, last, kind)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+    kinds = [k.value for k in kind] if kind else None
+    market = _market(ctx, seed, size, scenario, glitches)
+    events = list_events(market, as_date(since), as_date(until), kinds)
     if symbol:
         events = [event for event in events if event["symbol"] == symbol]
     if as_json:
