@@ -2,7 +2,7 @@
 
 The real API serves stored bars; the sandbox computes them and builds their
 JSON on every request, which costs CPU on the machine the client runs on
-(1.8 s for the 625k bars of a 500-symbol, 5-year backfill). Bars of past
+(see docs/performance.md). Bars of past
 sessions no longer change, so their responses are kept, up to a byte budget.
 """
 

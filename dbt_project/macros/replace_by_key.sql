@@ -2,16 +2,15 @@
     Incremental strategy `replace_by_key`: dbt's delete+insert, for a model
     whose new rows are already unique on its `unique_key`. dbt's own delete
     first deduplicates the new keys (`in (select distinct ...)`), hashing
-    every new row once more: 0.4 s for a backfill's 625k daily bars, several
-    seconds for a year of minute bars. Joined directly, they are read once.
+    every new row once more. Joined directly, they are read once.
 
     A bulk load (at least as many new rows as the table holds, as in a
     backfill) drops the table's indexes, inserts, and builds them again:
     Postgres builds an index from sorted rows far faster than it inserts
-    them one by one (625k daily bars: 5.3 s with four indexes kept up, about
-    half that rebuilt). The same transaction holds it all, so readers wait
-    for the new indexes rather than scan without them, a failure restores
-    the old ones, and a duplicate key fails the unique index's rebuild.
+    them one by one (docs/performance.md has the numbers). The same
+    transaction holds it all, so readers wait for the new indexes rather than
+    scan without them, a failure restores the old ones, and a duplicate key
+    fails the unique index's rebuild.
 -#}
 {% macro get_incremental_replace_by_key_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}

@@ -15,5 +15,3 @@ NON_EQUITY_ASSET_CLASSES = frozenset(
 )
 # Placeholders issuers print instead of a ticker (unlisted lines, cash).
 MISSING_TICKERS = frozenset({"", "-", "--", "N/A"})
-
-GROUP_TYPES = ("ETF", "UNIVERSE")

@@ -42,7 +42,6 @@ COMPLETE_THRESHOLD_PCT = 95.0
 # old details may get: a free plan's 5 calls a minute allow a few a day.
 ETF_DETAILS_PER_RUN = {"free": 5, "paid": 100}
 ETF_DETAILS_MAX_AGE = timedelta(days=30)
-STEPS = ("reference", "lifecycle", "extract", "transform", "quality", "publish")
 
 
 def utc_now() -> datetime:

@@ -89,7 +89,7 @@ def _grouped(gaps: dict[str, list[tuple[date, int]]]) -> list[dict[str, Any]]:
 
 
 def _duplicates_resolved(database_url: str, session: date) -> int:
-    """Bars of the session delivered more than once and merged on (symbol, date).
+    """Bars of the session delivered more than once, of which `ohlcv_daily` kept the newest.
 
     The raw logs are read by their epoch-millisecond `t`, between the
     session's New York midnights: a plain comparison per row, where the

@@ -1,8 +1,10 @@
 """Which extraction units have landed, so a killed backfill resumes where it stopped.
 
 A unit is marked only after the dlt load that carried it has committed. A kill
-between the two re-fetches that one batch on the next run; dlt merges it on
-the bar keys, so nothing is duplicated.
+between the two re-fetches that one batch on the next run: daily bars are
+appended again and `ohlcv_daily` keeps the newest delivery of each bar;
+minute bars are merged by dlt on their key. Either way nothing is duplicated
+in the marts.
 """
 
 from __future__ import annotations

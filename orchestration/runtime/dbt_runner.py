@@ -21,8 +21,8 @@ def run_dbt(
     results instead of a line per node. Its JSON artifacts (`target/`'s
     manifest.json and run_results.json) are written only when `artifacts`
     asks for them, as the docs site does: nothing else reads them, callers
-    keep the results, and writing them (the manifest twice) took 0.9 s of
-    every command. A `dbt` typed in a shell still writes them.
+    keep the results, and writing them (the manifest twice) slows every
+    command (docs/performance.md). A `dbt` typed in a shell still writes them.
     """
     from dbt.cli.main import dbtRunner
 
