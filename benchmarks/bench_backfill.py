@@ -34,8 +34,6 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any, TypeVar
 
-import psycopg2
-
 from benchmarks import timed
 from extract.polygon.bar_fetcher import BarFetcher
 from extract.polygon.client import polygon_client
@@ -91,12 +89,9 @@ def _copy_rate(database_url: str, first: date) -> tuple[int, float]:
             f"copy (select * from marts.ohlcv_daily where date >= '{first}') to stdout", buffer
         )
         cursor.execute("delete from marts.ohlcv_daily where date >= %s", (first,))
-    vacuum = psycopg2.connect(database_url)
-    try:
-        vacuum.autocommit = True  # VACUUM cannot run inside a transaction
-        vacuum.cursor().execute("vacuum marts.ohlcv_daily")
-    finally:
-        vacuum.close()
+    # VACUUM cannot run inside a transaction.
+    with connect(database_url, autocommit=True) as vacuum, vacuum.cursor() as cursor:
+        cursor.execute("vacuum marts.ohlcv_daily")
     rows = buffer.getvalue().count("\n")
     buffer.seek(0)
     with connect(database_url) as connection, connection.cursor() as cursor:

@@ -15,14 +15,13 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, timedelta
 
-import psycopg2
 import redis
 from rich.console import Console
 
 from benchmarks import timed
 from kernel.market_calendar import TradingCalendar
 from kernel.settings import read_settings
-from kernel.warehouse import export_connection_env
+from kernel.warehouse import connect, export_connection_env
 from orchestration.jobs.bulk_load import run_load
 from orchestration.jobs.eod import EodJob
 from orchestration.jobs.load_plan import plan_load
@@ -42,7 +41,7 @@ SETUP_CONCURRENCY = 4
 
 def _tracked_symbols(database_url: str) -> list[str]:
     """Every active symbol the EOD updates: the whole market's history, not a sample."""
-    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+    with connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute(
             "select symbol from lifecycle.symbol_processing where is_active and eod_update"
         )
@@ -82,7 +81,7 @@ def _measure(years: int, server: Endpoints) -> Measurement:
         # sessions) and records those the API confirms absent. The daily EOD
         # measured below then checks only what is new.
         warm_up_s, _ = timed(lambda: job.run(BOOTSTRAP_SESSION, force=True))
-        with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        with connect(database_url) as connection, connection.cursor() as cursor:
             cursor.execute("select count(*) from marts.ohlcv_daily")
             (history_rows,) = cursor.fetchone()
         seconds, outcome = timed(lambda: job.run(MEASURED_SESSION))

@@ -20,10 +20,10 @@ import time
 import tracemalloc
 from collections.abc import Callable
 
-import psycopg2
 import redis
 
 from kernel.settings import read_settings
+from kernel.warehouse import connect
 from orchestration.jobs.relationships import RelationshipCache, publish_relationships
 from orchestration.runtime.services import resolve_endpoints
 from tests.support.databases import throwaway_database
@@ -74,7 +74,7 @@ def _full_market(seed: int = 5) -> tuple[list[tuple], list[tuple]]:
 
 def _create_marts(database_url: str, memberships: list[tuple], groups: list[tuple]) -> None:
     """The two marts the cache reads, with the contract's columns it uses."""
-    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+    with connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute(
             "create schema marts;"
             "create table marts.group_memberships (group_id text, group_type text,"

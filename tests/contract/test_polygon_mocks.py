@@ -17,11 +17,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import psycopg2
 import pytest
 
 from extract.polygon.endpoint import PolygonEndpoint
-from kernel.warehouse import export_connection_env
+from kernel.warehouse import connect, export_connection_env
 from orchestration.jobs.loads import land_polygon
 from orchestration.jobs.reference import REFERENCE_RESOURCES, land_reference
 from orchestration.runtime.dbt_runner import run_dbt, summarise
@@ -76,7 +75,7 @@ def _recorded(relative: str) -> Any:
 
 
 def _rows(database_url: str, sql: str) -> list[dict[str, Any]]:
-    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+    with connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute(sql)
         names = [column.name for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

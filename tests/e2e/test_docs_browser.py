@@ -15,12 +15,11 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import psycopg2
 import pytest
 
 from expectations.ohlcv_daily import validate_session
 from kernel.settings import REPO_ROOT
-from kernel.warehouse import export_connection_env
+from kernel.warehouse import connect, export_connection_env
 from orchestration.runtime.services import Endpoints
 from tests.support.databases import throwaway_database
 
@@ -53,7 +52,7 @@ class Problems:
 def sites(servers: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """`tickstock docs` on a warehouse with one validated session."""
     with throwaway_database(servers.database_url) as url:
-        with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+        with connect(url) as connection, connection.cursor() as cursor:
             cursor.execute(
                 "create schema marts; create table marts.symbols (symbol text);"
                 "insert into marts.symbols values ('AAPL');"

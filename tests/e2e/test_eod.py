@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import psycopg2
 import pytest
 import redis
 from rich.console import Console
@@ -20,6 +19,7 @@ from rich.console import Console
 from extract.polygon.client import RequestPolicy
 from kernel.market_calendar import TradingCalendar
 from kernel.settings import REPO_ROOT, Settings
+from kernel.warehouse import connect
 from orchestration.jobs.eod import BOOTSTRAP_HISTORY, EodJob, MarketClosed, SessionNotFinal
 from orchestration.jobs.notifier import EOD_COMPLETE_CHANNEL, EOD_RUNS_STREAM, RedisNotifier
 from orchestration.runtime.services import Endpoints
@@ -47,7 +47,7 @@ MESSAGE_FIELDS = {
 
 
 def _scalar(database_url: str, sql: str, params: tuple = ()) -> object:
-    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+    with connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0]
 
@@ -237,7 +237,7 @@ def _job(database_url: str, redis_url: str) -> EodJob:
 
 
 def _session_bars(database_url: str, session: date) -> list[tuple]:
-    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+    with connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute(
             "select symbol, open, high, low, close, volume, vwap, transactions, source"
             " from marts.ohlcv_daily where date = %s order by symbol",
@@ -247,7 +247,7 @@ def _session_bars(database_url: str, session: date) -> list[tuple]:
 
 
 def _steps(database_url: str, run_id: str) -> dict[str, tuple]:
-    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+    with connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute(
             "select step, status, attempts from ops.eod_steps where run_id = %s", (run_id,)
         )
@@ -425,7 +425,7 @@ def test_a_killed_run_continues_where_it_stopped(first_run, servers):
 
 
 def _step_running(database_url: str, session: date, step: str) -> bool:
-    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+    with connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute("select to_regclass('ops.eod_steps') is not null")
         if not cursor.fetchone()[0]:
             return False
@@ -455,6 +455,6 @@ def test_fund_aum_is_measured_and_stale_fund_details_are_due(first_run, servers)
     job = EodJob(settings, endpoints, RedisNotifier(redis.Redis.from_url(servers.redis_url)))
     paid = type("PaidEndpoint", (), {"policy": RequestPolicy(per_second=100)})()
     assert job._etf_details_due(paid) == []  # every fund's details are fresh
-    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+    with connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute("delete from raw_polygon.ticker_details where ticker = 'QQQ'")
     assert job._etf_details_due(paid) == ["QQQ"]

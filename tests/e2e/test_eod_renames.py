@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import psycopg2
 import pytest
 import redis
 
+from kernel.warehouse import connect
 from orchestration.jobs.notifier import EOD_COMPLETE_CHANNEL
 from tests.e2e.test_eod import _job
 from tests.support.databases import throwaway_database
@@ -21,7 +21,7 @@ META_FIGI = "BBG000MM2P62"
 
 
 def _rows(database_url: str, sql: str) -> list[tuple]:
-    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+    with connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute(sql)
         return cursor.fetchall()
 
@@ -36,7 +36,7 @@ def renamed_run(servers):
         # listing under its current ticker, so the warehouse is put in the state the real
         # list would have left: FB tracked, META unknown. No FIGI link is then visible
         # on the change date (FB is simply gone), so only the ticker event can tell.
-        with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        with connect(database_url) as connection, connection.cursor() as cursor:
             cursor.execute(
                 "update lifecycle.symbol_lifecycle set symbol = 'FB' where symbol = 'META'"
             )

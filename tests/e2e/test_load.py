@@ -12,6 +12,7 @@ import psycopg2
 import pytest
 import requests
 
+from kernel.warehouse import connect
 from tests.support.cli import TICKSTOCK, cli_env, run_cli, sandbox_process
 from tests.support.databases import throwaway_database
 
@@ -24,7 +25,7 @@ KEY = "resume-test-key"
 
 
 def _rows(database_url: str, sql: str, params: tuple = ()) -> list[tuple]:
-    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+    with connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

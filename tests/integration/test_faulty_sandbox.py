@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import psycopg2
 import pytest
 
 from extract.polygon.client import RequestPolicy
 from extract.polygon.endpoint import PolygonEndpoint
 from kernel.market_calendar import TradingCalendar
+from kernel.warehouse import connect
 from orchestration.jobs.loads import land_polygon
 from sandbox.market import SandboxMarket
 from sandbox.server import SandboxServer
@@ -35,6 +35,6 @@ def test_twenty_percent_faults_still_land_everything(fresh_database: str) -> Non
         )
     assert landing.failures == []
     sessions = len(TradingCalendar().session_dates(START, END))
-    with psycopg2.connect(fresh_database) as connection, connection.cursor() as cursor:
+    with connect(fresh_database) as connection, connection.cursor() as cursor:
         cursor.execute("select count(*), count(distinct (ticker, t)) from raw_polygon.aggs_daily")
         assert cursor.fetchone() == (len(SYMBOLS) * sessions, len(SYMBOLS) * sessions)

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
-import psycopg2
 import pytest
 import redis
 
@@ -18,7 +17,7 @@ from extract.holdings.loader import load_files
 from extract.polygon.endpoint import PolygonEndpoint
 from kernel.market_calendar import TradingCalendar
 from kernel.settings import REPO_ROOT
-from kernel.warehouse import export_connection_env, query
+from kernel.warehouse import connect, export_connection_env, query
 from orchestration.jobs import loads
 from orchestration.jobs.reference import land_reference
 from orchestration.jobs.relationships import (
@@ -469,7 +468,7 @@ def test_cli_rejects_a_bad_file_and_reports_json(
 
 def test_rebuild_changes_nothing(warehouse: str) -> None:
     def contents() -> tuple:
-        with psycopg2.connect(warehouse) as connection, connection.cursor() as cursor:
+        with connect(warehouse) as connection, connection.cursor() as cursor:
             cursor.execute(
                 "select md5(string_agg(group_id || symbol || coalesce(weight::text, ''),"
                 " ',' order by group_id, symbol)) from marts.group_memberships"

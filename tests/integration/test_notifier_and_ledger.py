@@ -7,9 +7,9 @@ import time
 import uuid
 from datetime import date
 
-import psycopg2
 import pytest
 
+from kernel.warehouse import connect
 from orchestration.jobs.ledger import RunLedger
 from orchestration.jobs.notifier import EOD_COMPLETE_CHANNEL, EOD_RUNS_STREAM, RedisNotifier
 
@@ -53,7 +53,7 @@ def test_ledger_records_steps_and_failures(fresh_database: str) -> None:
     ledger.finish_run(run_id, "complete", {"ok": True})
     assert ledger.completed_run(session) == run_id
 
-    with psycopg2.connect(fresh_database) as connection, connection.cursor() as cursor:
+    with connect(fresh_database) as connection, connection.cursor() as cursor:
         cursor.execute("select step, status, detail from ops.eod_steps order by started_at")
         steps = cursor.fetchall()
     assert steps == [
@@ -69,7 +69,7 @@ def test_a_killed_run_is_found_again_with_its_finished_steps(fresh_database: str
     with ledger.step(run_id, "reference") as step:
         step.detail["rows"] = 3
     # Killed during `lifecycle`: the step row says running, the run was never finished.
-    with psycopg2.connect(fresh_database) as connection, connection.cursor() as cursor:
+    with connect(fresh_database) as connection, connection.cursor() as cursor:
         cursor.execute(
             "insert into ops.eod_steps (run_id, step, status) values (%s, 'lifecycle', 'running')",
             (run_id,),
@@ -85,7 +85,7 @@ def test_a_killed_run_is_found_again_with_its_finished_steps(fresh_database: str
     ledger.finish_run(run_id, "complete", {})
     assert ledger.unfinished_run(session) is None
     assert ledger.last_finished_session() == session
-    with psycopg2.connect(fresh_database) as connection, connection.cursor() as cursor:
+    with connect(fresh_database) as connection, connection.cursor() as cursor:
         cursor.execute("select step, status, attempts from ops.eod_steps order by step")
         assert cursor.fetchall() == [("lifecycle", "succeeded", 2), ("reference", "succeeded", 1)]
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from datetime import date
 
-import psycopg2
 import pytest
 
 from extract.polygon import PolygonAuthError
 from extract.polygon.client import RequestPolicy
 from extract.polygon.endpoint import PolygonEndpoint
+from kernel.warehouse import connect
 from orchestration.jobs.loads import Landing, land_polygon
 from tests.support.scripted import ScriptedServer
 
@@ -62,7 +62,7 @@ EMPTY = json.dumps(
 
 
 def _landed(database_url: str) -> dict[str, int]:
-    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+    with connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute("select ticker, count(*) from raw_polygon.aggs_daily group by ticker")
         return dict(cursor.fetchall())
 
@@ -136,7 +136,7 @@ def test_bars_keep_digits_a_float_would_lose_and_reject_wrong_types(fresh_databa
     }
     with ScriptedServer(script) as api:
         landing = _land_ranges(fresh_database, api, ["PRECISE", "TEXT"])
-    with psycopg2.connect(fresh_database) as connection, connection.cursor() as cursor:
+    with connect(fresh_database) as connection, connection.cursor() as cursor:
         cursor.execute("select ticker, o::text, v::text from raw_polygon.aggs_daily")
         landed = cursor.fetchall()
     assert landed == [

@@ -6,10 +6,10 @@ import json
 from datetime import date
 from decimal import Decimal
 
-import psycopg2
 import pytest
 
 from extract.polygon.endpoint import PolygonEndpoint
+from kernel.warehouse import connect
 from orchestration.jobs.loads import land_polygon
 from tests.support.replay import MOCKS_DIR, ReplayServer
 
@@ -21,7 +21,7 @@ def _recorded(relative: str) -> dict:
 
 
 def _rows(database_url: str, sql: str) -> list[dict]:
-    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+    with connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute(sql)
         names = [column.name for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-import psycopg2
 import pytest
 
 from kernel.market_calendar import TradingCalendar
-from kernel.warehouse import export_connection_env, query
+from kernel.warehouse import connect, export_connection_env, query
 from orchestration.jobs import loads
 from orchestration.runtime.dbt_runner import run_dbt
 from orchestration.runtime.services import Endpoints
@@ -58,7 +57,7 @@ def warehouse(servers: Endpoints) -> Iterator[str]:
         loads.land_calendar(url, TradingCalendar(), AS_OF)
         run_dbt("seed", "--select", "equity_types", target="dev")
         run_dbt("run", "--select", "stg_calendar__sessions", "dim_equity_types", target="dev")
-        with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+        with connect(url) as connection, connection.cursor() as cursor:
             cursor.execute(
                 "create table marts.ohlcv_daily (symbol text, date date, open numeric,"
                 " high numeric, low numeric, close numeric, volume numeric, fmv numeric);"

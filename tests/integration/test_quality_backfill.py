@@ -14,13 +14,12 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
-import psycopg2
 import pytest
 import requests
 
 from extract.polygon.endpoint import PolygonEndpoint
 from kernel.market_calendar import TradingCalendar
-from kernel.warehouse import export_connection_env, query
+from kernel.warehouse import connect, export_connection_env, query
 from orchestration.jobs import loads
 from orchestration.jobs.backfill import plan_backfill, read_expected, read_gaps
 from orchestration.jobs.quality import run_quality
@@ -75,7 +74,7 @@ class RecordingProxy:
 
 
 def _delete_bars(url: str, bars: list[tuple[str, date]]) -> None:
-    with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+    with connect(url) as connection, connection.cursor() as cursor:
         for symbol, day in bars:
             for table, key in (
                 ("raw_polygon.aggs_daily", "ticker"),

@@ -14,11 +14,10 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import psycopg2
 import pytest
 
 from kernel.market_calendar import TradingCalendar
-from kernel.warehouse import export_connection_env, query
+from kernel.warehouse import connect, export_connection_env, query
 from orchestration.jobs import loads
 from orchestration.runtime.dbt_runner import run_dbt
 from orchestration.runtime.services import Endpoints
@@ -65,7 +64,7 @@ def _sample_bars() -> list[tuple[str, ...]]:
 
 def _load_sample(database_url: str) -> None:
     bars = _sample_bars()
-    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+    with connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute(
             "create table marts.ohlcv_daily (symbol text, date date, open numeric,"
             " high numeric, low numeric, close numeric, volume numeric, fmv numeric);"
@@ -150,7 +149,7 @@ def test_the_split_explains_its_price_jump(warehouse: str) -> None:
 
 
 def test_a_missing_real_bar_next_to_a_closure_is_exactly_one_gap(warehouse: str) -> None:
-    with psycopg2.connect(warehouse) as connection, connection.cursor() as cursor:
+    with connect(warehouse) as connection, connection.cursor() as cursor:
         cursor.execute(
             "delete from marts.ohlcv_daily where symbol = 'MSFT' and date = '2001-09-17'"
         )
@@ -173,7 +172,7 @@ def test_a_missing_real_bar_next_to_a_closure_is_exactly_one_gap(warehouse: str)
 
 def _load_split_and_bar_back(url: str) -> None:
     (bar,) = [b for b in _sample_bars() if b[:2] == ("MSFT", "2001-09-17")]
-    with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+    with connect(url) as connection, connection.cursor() as cursor:
         cursor.execute("insert into raw_polygon.splits values ('AAPL', %s, 1, 2)", (AAPL_SPLIT,))
         cursor.execute(
             "insert into marts.ohlcv_daily values (%s, %s, %s, %s, %s, %s, %s, null)", bar

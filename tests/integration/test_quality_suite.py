@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import psycopg2
 import pytest
 
 from expectations.ohlcv_daily import validate_session
-from kernel.warehouse import export_connection_env
+from kernel.warehouse import connect, export_connection_env
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +23,7 @@ KNOWN_SYMBOLS = ("AAPL", "MSFT", "NVDA", "TSLA")
 
 
 def _ohlcv(database_url: str, rows: list[tuple]) -> None:
-    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+    with connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute(
             "create schema marts; create table marts.ohlcv_daily (symbol text, date date,"
             " open numeric, high numeric, low numeric, close numeric, volume numeric);"

@@ -6,11 +6,11 @@ import json
 from datetime import datetime
 from decimal import Decimal
 
-import psycopg2
 import pytest
 
 from extract.polygon.endpoint import PolygonEndpoint
 from extract.polygon.reference import TICKER_DETAILS_PATH, TICKER_EVENTS_PATH
+from kernel.warehouse import connect
 from orchestration.jobs.reference import REFERENCE_RESOURCES, land_reference
 from sandbox.market import SandboxMarket
 from sandbox.server import SandboxServer
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 
 def _scalar(database_url: str, sql: str) -> object:
-    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+    with connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute(sql)
         return cursor.fetchone()[0]
 

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import psycopg2
 import pytest
 
+from kernel.warehouse import connect
 from orchestration.jobs.security import grant_reader
 
 pytestmark = pytest.mark.integration
@@ -24,7 +25,7 @@ def _as(url: str, role: str, password: str) -> str:
 
 @pytest.fixture
 def warehouse(fresh_database: str):
-    with psycopg2.connect(fresh_database) as connection, connection.cursor() as cursor:
+    with connect(fresh_database) as connection, connection.cursor() as cursor:
         cursor.execute(
             "create schema marts; create schema raw_polygon; create schema lifecycle;"
             "create table marts.symbols (symbol text primary key);"
@@ -33,14 +34,14 @@ def warehouse(fresh_database: str):
             "create table lifecycle.symbol_lifecycle (symbol text);"
         )
     yield fresh_database
-    with psycopg2.connect(fresh_database) as connection, connection.cursor() as cursor:
+    with connect(fresh_database) as connection, connection.cursor() as cursor:
         cursor.execute("select 1 from pg_roles where rolname = %s", (ROLE,))
         if cursor.fetchone():
             cursor.execute(f"drop owned by {ROLE}; drop role {ROLE}")
 
 
 def _fails(url: str, sql: str) -> str:
-    with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+    with connect(url) as connection, connection.cursor() as cursor:
         try:
             cursor.execute(sql)
         except psycopg2.Error as error:
@@ -53,7 +54,7 @@ def test_reader_selects_marts_only_and_cannot_write(warehouse: str) -> None:
     grant_reader(warehouse, ROLE, "reader-pw-123")  # idempotent
     reader = _as(warehouse, ROLE, "reader-pw-123")
 
-    with psycopg2.connect(reader) as connection, connection.cursor() as cursor:
+    with connect(reader) as connection, connection.cursor() as cursor:
         cursor.execute("select symbol from marts.symbols")
         assert cursor.fetchall() == [("AAPL",)]
 
@@ -70,11 +71,11 @@ def test_reader_selects_marts_only_and_cannot_write(warehouse: str) -> None:
 
 def test_tables_dbt_creates_later_are_readable(warehouse: str) -> None:
     grant_reader(warehouse, ROLE, "reader-pw-123")
-    with psycopg2.connect(warehouse) as connection, connection.cursor() as cursor:
+    with connect(warehouse) as connection, connection.cursor() as cursor:
         cursor.execute("create table marts.ohlcv_daily (symbol text)")
         cursor.execute("insert into marts.ohlcv_daily values ('SPY')")
     reader = _as(warehouse, ROLE, "reader-pw-123")
-    with psycopg2.connect(reader) as connection, connection.cursor() as cursor:
+    with connect(reader) as connection, connection.cursor() as cursor:
         cursor.execute("select symbol from marts.ohlcv_daily")
         assert cursor.fetchall() == [("SPY",)]
 

@@ -7,6 +7,7 @@ import pytest
 import redis
 
 from kernel.settings import Settings
+from kernel.warehouse import connect
 from orchestration.runtime.services import EmbeddedPostgres, EmbeddedRedis, resolve_endpoints
 
 pytestmark = pytest.mark.integration
@@ -30,7 +31,7 @@ def test_embedded_servers_start_once_and_are_reused() -> None:
     assert first.embedded_database and first.embedded_redis
     assert EmbeddedPostgres().running_port() is not None
     assert EmbeddedRedis().running_port() is not None
-    with psycopg2.connect(first.database_url) as connection, connection.cursor() as cursor:
+    with connect(first.database_url) as connection, connection.cursor() as cursor:
         cursor.execute("select current_database()")
         assert cursor.fetchone() == ("tickstock_dev",)
     assert redis.Redis.from_url(first.redis_url).ping()

@@ -7,16 +7,14 @@ import uuid
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-import psycopg2
+from kernel.warehouse import connect
 
 
 @contextlib.contextmanager
 def throwaway_database(server_url: str) -> Iterator[str]:
     """A new, empty database on the server of `server_url`, dropped afterwards."""
     name = f"tickstock_test_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(server_url)
-    admin.autocommit = True
-    try:
+    with connect(server_url, autocommit=True) as admin:
         with admin.cursor() as cursor:
             cursor.execute(f'create database "{name}"')
         try:
@@ -24,5 +22,3 @@ def throwaway_database(server_url: str) -> Iterator[str]:
         finally:
             with admin.cursor() as cursor:
                 cursor.execute(f'drop database if exists "{name}" with (force)')
-    finally:
-        admin.close()
