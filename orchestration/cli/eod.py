@@ -71,7 +71,7 @@ def _print_plan(calendar, day: date) -> None:
     from orchestration.jobs.eod import plan_session
 
     plan = plan_session(calendar, day)
-    if plan.session is None:
+    if plan.session is None or plan.run_at is None:
         console.print(f"{day}: not a {plan.calendar} session (market closed); no EOD run.")
         return
     kind = "early close" if plan.session.early_close else "regular close"
