@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from orchestration.cli.common import as_date, date_option, state
 
+if TYPE_CHECKING:
+    from sandbox.market import SandboxMarket
+
 sandbox_app = typer.Typer(help="The sandbox market: a Polygon look-alike serving synthetic data.")
 
 
 class MarketSize(StrEnum):
+    """sandbox.market.SIZES, as choices."""
+
     DEV = "dev"
     FULL = "full"
 
@@ -53,7 +58,7 @@ def _market(
     scenario: str | None,
     glitches: bool,
     extended_hours: bool = False,
-) -> Any:
+) -> SandboxMarket:
     from sandbox.market import SandboxMarket
 
     try:

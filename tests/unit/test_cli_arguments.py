@@ -12,9 +12,10 @@ from extract.polygon.work import Timespan
 from orchestration.cli.app import app
 from orchestration.cli.groups import LoadMode, ReportFormat
 from orchestration.cli.load import BarSize
-from orchestration.cli.sandbox import EventKind
+from orchestration.cli.sandbox import EventKind, MarketSize
 from orchestration.reporting.report import FORMATS
 from sandbox.events import EVENT_KINDS
+from sandbox.market import SIZES
 
 runner = CliRunner()
 
@@ -57,6 +58,7 @@ def test_the_choices_are_the_ones_the_code_behind_them_accepts() -> None:
     assert [mode.value for mode in LoadMode] == list(MODES)
     assert [fmt.value for fmt in ReportFormat] == list(FORMATS)
     assert [kind.value for kind in EventKind] == list(EVENT_KINDS)
+    assert [size.value for size in MarketSize] == list(SIZES)
     assert [size.value for size in BarSize] == list(get_args(Timespan))
 
 
