@@ -103,20 +103,8 @@ class EnvironmentSettings(BaseSettings):
         return {k: v for k, v in stripped.items() if v != ""}
 
     def settings(self) -> Settings:
-        return Settings(
-            database_url=_revealed(self.database_url),
-            redis_url=_revealed(self.redis_url),
-            polygon_api_key=_revealed(self.polygon_api_key),
-            polygon_base_url=self.polygon_base_url,
-            env=self.env,
-            polygon_plan=self.polygon_plan,
-            polygon_requests_per_minute=self.polygon_requests_per_minute,
-            sandbox_size=self.sandbox_size,
-            eod_delay_minutes=self.eod_delay_minutes,
-            eod_early_close_delay_minutes=self.eod_early_close_delay_minutes,
-            polygon_concurrency=self.polygon_concurrency,
-            load_batch_rows=self.load_batch_rows,
-        )
+        """The values as the rest of the code reads them (field names are shared)."""
+        return Settings(**{name: _revealed(value) for name, value in self})
 
 
 class SettingsError(ValueError):
@@ -154,8 +142,8 @@ def _explain(invalid: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def _revealed(secret: SecretStr | None) -> str | None:
-    return None if secret is None else secret.get_secret_value()
+def _revealed(value: Any) -> Any:
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
 
 
 def redact_url(url: str) -> str:
