@@ -180,9 +180,15 @@ def _run(database_url, api, plan, todo, concurrency: int, batch_rows: int, scope
     from orchestration.jobs.bulk_load import run_load
     from orchestration.jobs.load_progress import LoadProgress
 
-    types = dict(query(database_url, "select ticker, type from raw_polygon.tickers"))
+    funds = dict(
+        query(
+            database_url,
+            "select tickers.ticker, coalesce(types.is_fund, false) from raw_polygon.tickers"
+            " left join marts.equity_types as types on tickers.type = types.type_code",
+        )
+    )
     try:
-        with LoadProgress(console, types, plan) as progress:
+        with LoadProgress(console, funds, plan) as progress:
             progress.expect(todo)
             return run_load(
                 database_url,

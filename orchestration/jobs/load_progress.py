@@ -12,19 +12,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from extract.polygon.work import BarRange, GroupedSession
 from orchestration.jobs.load_plan import LoadPlan
 
-# Exchange-traded products: shown on the ETF row, everything else on the stocks row.
-FUND_TYPES = frozenset({"ETF", "ETN", "ETV", "ETS"})
 
-
-def asset_row(type_code: str | None) -> str:
-    return "ETFs" if type_code in FUND_TYPES else "stocks"
+def asset_row(is_fund: bool | None) -> str:
+    """Funds (equity_types.is_fund) on the ETF row, everything else on the stocks row."""
+    return "ETFs" if is_fund else "stocks"
 
 
 class LoadProgress:
     """Bars landed per row, against the bars expected from the units still to fetch."""
 
-    def __init__(self, console: Console, types: Mapping[str, str | None], plan: LoadPlan) -> None:
-        self.types = types
+    def __init__(self, console: Console, funds: Mapping[str, bool], plan: LoadPlan) -> None:
+        self.funds = funds
         self.progress = Progress(
             TextColumn("{task.description:<7}"),
             BarColumn(),
@@ -40,14 +38,14 @@ class LoadProgress:
         """Set the totals from the units about to be fetched."""
         per_unit = self._plan.expected_rows / max(len(self._plan.units), 1)
         if self._plan.strategy == "grouped":
-            # A session brings the whole market: split it by the reference's types.
-            shares = Counter(asset_row(code) for code in self.types.values())
+            # A session brings the whole market: split it by the reference's fund flags.
+            shares = Counter(asset_row(is_fund) for is_fund in self.funds.values())
             market = max(sum(shares.values()), 1)
             totals = {row: per_unit * len(units) * shares[row] / market for row in self.tasks}
         else:
             totals = Counter()
             for unit in units:
-                totals[asset_row(self.types.get(unit.ticker))] += per_unit
+                totals[asset_row(self.funds.get(unit.ticker))] += per_unit
         for row, task in self.tasks.items():
             self.progress.update(task, total=round(totals.get(row, 0)))
 
@@ -61,9 +59,9 @@ class LoadProgress:
     def landed(self, unit: BarRange | GroupedSession, table: pa.Table) -> None:
         """Count a fetched unit's bars on its row (a grouped session spans both)."""
         if isinstance(unit, BarRange):
-            counts = Counter({asset_row(self.types.get(unit.ticker)): table.num_rows})
+            counts = Counter({asset_row(self.funds.get(unit.ticker)): table.num_rows})
         else:
             tickers = table.column("ticker").to_pylist()
-            counts = Counter(asset_row(self.types.get(ticker)) for ticker in tickers)
+            counts = Counter(asset_row(self.funds.get(ticker)) for ticker in tickers)
         for row, bars in counts.items():
             self.progress.advance(self.tasks[row], bars)

@@ -22,6 +22,7 @@ final as (
         asset_class::text as asset_class,
         update_frequency::text as update_frequency,
         eod_update::boolean as eod_update,
+        is_fund::boolean as is_fund,
         fetch_etf_details::boolean as fetch_etf_details,
         history_days_on_listing::integer as history_days_on_listing
 

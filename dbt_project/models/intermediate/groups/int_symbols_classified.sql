@@ -11,6 +11,12 @@ tickers as (
 
 ),
 
+equity_types as (
+
+    select * from {{ ref('dim_equity_types') }}
+
+),
+
 group_lines as (
 
     select * from {{ ref('int_group_lines_current') }}
@@ -37,8 +43,10 @@ sectors as (
 
 fund_symbols as (
 
-    select symbol from tickers
-    where type_code in ('ETF', 'ETN', 'ETV', 'ETS')
+    select tickers.symbol from tickers
+    inner join equity_types
+        on tickers.type_code = equity_types.type_code
+    where equity_types.is_fund
     union
     select symbol from etf_metadata
     union
