@@ -14,21 +14,6 @@ from orchestration.cli.common import CliState, console, errors, fail, state
 holdings_app = typer.Typer(help="ETF holdings files (iShares, SSGA, plain CSV): load, roll back.")
 universes_app = typer.Typer(help="Universe lists (symbol,name,weight,sector,market_cap): load.")
 
-# The groups models: everything downstream of the holdings files.
-GROUPS_SELECTION = "source:holdings+"
-GROUPS_SEEDS = (
-    "etf_metadata",
-    "etf_themes",
-    "themes",
-    "sic_sectors",
-    "sector_aliases",
-    "symbol_sectors",
-    "ticker_aliases",
-    "universe_filters",
-    "universe_definitions",
-    "correlation_references",
-)
-
 
 class LoadMode(StrEnum):
     """extract.holdings.loader.MODES, as choices."""
@@ -182,8 +167,8 @@ def rebuild_and_publish(settings, endpoints) -> None:
         console.print("The marts are not built yet: files landed; `tickstock eod` builds them.")
         return
     if not relation_exists(endpoints.database_url, "seeds.etf_metadata"):
-        run_dbt("seed", "--select", *GROUPS_SEEDS, target=settings.dbt_target)
-    results = run_dbt("build", "--select", GROUPS_SELECTION, target=settings.dbt_target)
+        run_dbt("seed", "--selector", "groups_seeds", target=settings.dbt_target)
+    results = run_dbt("build", "--selector", "groups", target=settings.dbt_target)
     console.print(f"dbt: {summarise(results)}")
     client = redis.Redis.from_url(endpoints.redis_url)
     try:

@@ -338,11 +338,8 @@ class EodJob:
         """Listings, delistings and ticker changes; history for what is new."""
         run_dbt(
             "build",
-            "--select",
-            "+tag:lifecycle",
-            # Not the tests that also need models outside the lifecycle (not built yet).
-            "--indirect-selection",
-            "cautious",
+            "--selector",
+            "lifecycle",
             target=self.settings.dbt_target,
             variables={"session_date": run.session.isoformat()},
         )

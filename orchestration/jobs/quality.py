@@ -32,8 +32,6 @@ from orchestration.runtime.dbt_runner import run_dbt
 
 REPORTS_DIR = STATE_DIR / "reports" / "quality"
 _NEW_YORK = ZoneInfo("America/New_York")
-# What backfilled raw bars feed, up to the quality models (incremental, cheap).
-BARS_AND_QUALITY = ("ohlcv_daily", "tag:quality")
 
 
 @dataclass
@@ -75,10 +73,11 @@ class QualityReport:
 
 
 def _build_quality_models(
-    database_url: str, session: date, target: str, selection: tuple[str, ...] = ("tag:quality",)
+    database_url: str, session: date, target: str, selector: str = "quality"
 ) -> None:
+    """Build a selector of dbt_project/selectors.yml for the session."""
     variables = {"quality_session": str(session)} | tested_bars_vars(database_url)
-    run_dbt("build", "--select", *selection, target=target, variables=variables)
+    run_dbt("build", "--selector", selector, target=target, variables=variables)
 
 
 def _grouped(gaps: dict[str, list[tuple[date, int]]]) -> list[dict[str, Any]]:
@@ -171,7 +170,7 @@ def run_quality(
         result = run_backfill(database_url, endpoint, plan)
         if any(result.rows.values()):
             # Rebuild what the new raw bars feed: the bar models, then the quality models.
-            _build_quality_models(database_url, session, target, BARS_AND_QUALITY)
+            _build_quality_models(database_url, session, target, "bars_and_quality")
             remaining = read_gaps(database_url)
         backfill |= {
             "plan": plan.as_dict(),
