@@ -6,7 +6,7 @@ calendar truth has one origin: the same library the EOD job schedules with.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -42,3 +42,30 @@ def calendar_source(calendar: TradingCalendar, start: date, end: date) -> Any:
         ]
 
     return sessions
+
+
+@dlt.source(name="venue_calendars")
+def venue_calendar_source(calendars: Mapping[str, TradingCalendar], start: date, end: date) -> Any:
+    """Sessions of primary exchanges abroad, keyed by (venue, session_date).
+
+    `calendars` maps each venue (the ISO MIC as Polygon names it) to its
+    calendar. A symbol listed there is expected only on the sessions landed
+    here; US venues share the NYSE sessions above and are not landed again.
+    """
+
+    @dlt.resource(
+        name="venue_sessions",
+        primary_key=("venue", "session_date"),
+        write_disposition="merge",
+        columns={
+            "venue": {"data_type": "text", "nullable": False},
+            "session_date": {"data_type": "date", "nullable": False},
+        },
+    )
+    def venue_sessions() -> Iterator[list[dict[str, Any]]]:
+        for venue, calendar in sorted(calendars.items()):
+            yield [
+                {"venue": venue, "session_date": day} for day in calendar.session_dates(start, end)
+            ]
+
+    return venue_sessions

@@ -82,6 +82,18 @@ def plan_session(calendar: TradingCalendar, day: date) -> SessionPlan:
     return SessionPlan(day, calendar.name, session, run_at)
 
 
+@dataclass(frozen=True)
+class SessionCompliance:
+    """A session's row of quality.session_compliance: tracked symbols and their bars."""
+
+    expected: int
+    processed: int
+    processed_pct: float
+    missing: list[str]
+    not_eod_types: dict[str, int]
+    etf_funds: int
+
+
 @dataclass
 class EodOutcome:
     """What one `eod` invocation did."""
@@ -229,6 +241,7 @@ class EodJob:
             rows |= loads.land_calendar(self.database_url, self.calendar, run.session)
         endpoint = self._endpoint(run)
         rows |= loads.land_listings(self.database_url, endpoint, run.session)
+        rows |= loads.land_venue_calendars(self.database_url, run.session)
         changes = self._land_ticker_changes(endpoint, run.session)
         rows |= changes.rows
         tickers = loads.land_polygon(self.database_url, endpoint, resources=("tickers",))
@@ -463,59 +476,19 @@ class EodJob:
             "renamed": [{"from": old, "to": new} for kind, new, old in rows if kind == "renamed"],
         }
 
-    def _tracked_symbols(self, session: date) -> tuple[list[str], dict[str, int]]:
-        """Active EOD-type symbols whose primary exchange traded on `session`.
-
-        Returns the tracked symbols, and the active symbols of non-EOD types
-        per type (listed in the compliance line as not processed).
-        """
-        rows = query(
-            self.database_url,
-            "select symbol, type_code, primary_exchange, eod_update"
-            " from lifecycle.symbol_processing"
-            " where is_active and first_seen_session <= %s order by symbol",
-            (session,),
-        )
-        open_venues: dict[str, bool] = {}
-        tracked, skipped = [], {}
-        for symbol, type_code, mic, eod_update in rows:
-            if not eod_update:
-                skipped[type_code or "unknown"] = skipped.get(type_code or "unknown", 0) + 1
-                continue
-            venue = mic or "XNYS"
-            if venue not in open_venues:
-                open_venues[venue] = calendar_for(self.settings, venue).session(session) is not None
-            if open_venues[venue]:
-                tracked.append(symbol)
-        return tracked, skipped
-
     def _message(self, run: _Run) -> dict[str, Any]:
         session = run.session
-        expected, skipped = self._tracked_symbols(session)
-        updated = {
-            symbol
-            for (symbol,) in query(
-                self.database_url,
-                "select symbol from marts.ohlcv_daily where date = %s and symbol = any(%s)",
-                (session, expected),
-            )
-        }
-        missing = sorted(set(expected) - updated)
-        pct = round(100.0 * len(updated) / len(expected), 2) if expected else 0.0
-        (etf_details,) = query(
-            self.database_url,
-            "select count(*) from lifecycle.symbol_processing"
-            " where is_active and fetch_etf_details",
-        )[0]
+        compliance = read_compliance(self.database_url, session)
+        pct = compliance.processed_pct
         quality = run.done["quality"].detail
         return {
             "run_id": run.run_id,
             "session_date": session.isoformat(),
             "status": "complete" if pct >= COMPLETE_THRESHOLD_PCT else "incomplete",
-            "symbols_expected": len(expected),
-            "symbols_updated": len(updated),
+            "symbols_expected": compliance.expected,
+            "symbols_updated": compliance.processed,
             "completion_pct": pct,
-            "missing_symbols": missing,
+            "missing_symbols": compliance.missing,
             "gaps": quality["gaps"],
             "anomalies": quality["anomalies"],
             "quality_passed": bool(quality["passed"]),
@@ -523,11 +496,11 @@ class EodJob:
             "data_source": "sandbox" if self.settings.uses_sandbox else "polygon",
             "lifecycle": self._lifecycle_events(session),
             "compliance": {
-                "eod_symbols": len(expected),
-                "eod_symbols_processed": len(updated),
+                "eod_symbols": compliance.expected,
+                "eod_symbols_processed": compliance.processed,
                 "eod_processed_pct": pct,
-                "not_eod_types": skipped,
-                "etf_funds": etf_details,
+                "not_eod_types": compliance.not_eod_types,
+                "etf_funds": compliance.etf_funds,
                 "etf_details_refreshed": run.done["reference"].detail.get(
                     "etf_details_refreshed", 0
                 ),
@@ -542,6 +515,26 @@ class EodJob:
         record = {**message, "steps": [step.__dict__ for step in steps]}
         path.write_bytes(orjson.dumps(record, option=orjson.OPT_INDENT_2, default=str))
         return path
+
+
+def read_compliance(database_url: str, session: date) -> SessionCompliance:
+    """The session's tracked symbols and how many were processed, as dbt counted them.
+
+    quality.session_compliance (the quality step builds it for the session)
+    holds the rule; the quality report's completeness reads the same counts.
+    """
+    rows = query(
+        database_url,
+        "select eod_symbols, eod_symbols_processed, eod_processed_pct, missing_symbols,"
+        " not_eod_types, etf_funds from quality.session_compliance where session_date = %s",
+        (session,),
+    )
+    if not rows:
+        raise LookupError(f"quality.session_compliance has no row for {session}")
+    expected, processed, pct, missing, not_eod_types, etf_funds = rows[0]
+    return SessionCompliance(
+        expected, processed, float(pct), list(missing), dict(not_eod_types), etf_funds
+    )
 
 
 def _note_failures(record: StepRecord, failures: list) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from extract.calendar import calendar_source
+from extract.calendar import calendar_source, venue_calendar_source
 from extract.pipelines import make_pipeline, run_and_count
 from extract.polygon import FetchFailure, polygon_source
 from extract.polygon.endpoint import PolygonEndpoint
@@ -34,6 +34,36 @@ def land_calendar(database_url: str, calendar: TradingCalendar, session: date) -
     """Land the exchange's sessions from 2000 to about a year after `session`."""
     pipeline = make_pipeline("calendar", "raw_calendar", database_url)
     source = calendar_source(calendar, CALENDAR_START, session + CALENDAR_HORIZON)
+    return run_and_count(pipeline, source)
+
+
+def land_venue_calendars(database_url: str, session: date) -> dict[str, int]:
+    """Land the sessions of listed symbols' primary exchanges abroad, when they fall short.
+
+    A venue's calendar (pandas-market-calendars) is landed once from 2000 to
+    about a year after `session`, and again when it no longer reaches well
+    past `session`. The quality models read them: a symbol listed abroad is
+    expected only on sessions its venue holds too.
+    """
+    if not relation_exists(database_url, "raw_polygon.ticker_listings"):
+        return {}
+    sql = "select distinct primary_exchange from raw_polygon.ticker_listings"
+    mics = sorted(mic for (mic,) in query(database_url, sql) if mic)
+    abroad = {mic: TradingCalendar.for_exchange(mic) for mic in mics}
+    abroad = {mic: calendar for mic, calendar in abroad.items() if calendar.name != "XNYS"}
+    reach: dict[str, date] = {}
+    if abroad and relation_exists(database_url, "raw_calendar.venue_sessions"):
+        sql = "select venue, max(session_date) from raw_calendar.venue_sessions group by venue"
+        reach = dict(query(database_url, sql))
+    due = {
+        mic: calendar
+        for mic, calendar in abroad.items()
+        if reach.get(mic) is None or reach[mic] < session + timedelta(days=30)
+    }
+    if not due:
+        return {}
+    pipeline = make_pipeline("venue_calendars", "raw_calendar", database_url)
+    source = venue_calendar_source(due, CALENDAR_START, session + CALENDAR_HORIZON)
     return run_and_count(pipeline, source)
 
 

@@ -62,7 +62,8 @@ def warehouse(servers: Endpoints) -> Iterator[str]:
                 "create table marts.ohlcv_daily (symbol text, date date, open numeric,"
                 " high numeric, low numeric, close numeric, volume numeric, fmv numeric);"
                 "create table marts.symbols (symbol text, type text, list_date date,"
-                " delisted_at timestamptz, initial_load_date date)"
+                " delisted_at timestamptz, initial_load_date date,"
+                " primary_exchange text, active boolean default true)"
             )
             cursor.executemany(
                 "insert into marts.ohlcv_daily values (%s, %s, %s, %s, %s, %s, %s, %s)",

@@ -1,10 +1,13 @@
 {#-
-    Which sessions each tracked symbol should have a daily bar for: from its
-    list date when it was listed after it first landed here, else from its
-    first bar (history before that was never loaded, by choice), to the
-    session before its delisting (or the session the quality run is for).
-    Symbols of types the EOD job does not fetch daily bars for are not
-    tracked.
+    The tracked symbols, and which sessions each should have a daily bar
+    for: the one home of the rule the EOD notice and the quality report
+    both read. A symbol is tracked when its equity type has eod_update (an
+    unknown type is not). It owes bars from its list date when it was listed
+    after it first landed here, else from its first bar (history before that
+    was never loaded, by choice), else, with no bar at all, from the session
+    it was first seen; to the session before its delisting (or the session
+    the quality run is for). A symbol whose primary exchange is abroad owes
+    bars only on the sessions its venue holds too (session_venue).
 -#}
 with
 
@@ -23,6 +26,18 @@ equity_types as (
 sessions as (
 
     select * from {{ ref('trading_sessions') }}
+
+),
+
+venue_sessions as (
+
+    select * from {{ ref('stg_calendar__venue_sessions') }}
+
+),
+
+venues_abroad as (
+
+    select distinct venue from venue_sessions
 
 ),
 
@@ -59,18 +74,23 @@ bounds as (
         symbols.symbol,
         bar_ranges.first_bar_date,
         bar_ranges.last_bar_date,
+        -- null: the NYSE sessions; else a venue abroad with its own calendar
+        venues_abroad.venue as session_venue,
         -- A symbol listed while we already tracked it owes every session
         -- since listing; one listed before it first landed here owes the
-        -- history that was loaded for it, from its first bar on.
+        -- history that was loaded for it, from its first bar on; one with
+        -- no bar yet owes the sessions since it was first seen.
         case
             when symbols.list_date >= symbols.initial_load_date
                 then symbols.list_date
-            else bar_ranges.first_bar_date
+            else coalesce(bar_ranges.first_bar_date, symbols.initial_load_date)
         end as coverage_start,
         case
             when symbols.list_date >= symbols.initial_load_date
                 then 'list_date'
-            else 'first_bar'
+            when bar_ranges.first_bar_date is not null
+                then 'first_bar'
+            else 'first_seen'
         end as start_basis,
         case
             -- Polygon's delisted_utc is midnight UTC of the first day the
@@ -99,8 +119,10 @@ bounds as (
     left join equity_types
         on symbols.type = equity_types.type_code
 
-    -- Unknown types are tracked: a missing reference row must not hide gaps.
-    where coalesce(equity_types.eod_update, true)
+    left join venues_abroad
+        on symbols.primary_exchange = venues_abroad.venue
+
+    where coalesce(equity_types.eod_update, false)
 
 ),
 
@@ -114,6 +136,15 @@ final as (
             where
                 sessions.session_date
                 between bounds.coverage_start and bounds.coverage_end
+                and (
+                    bounds.session_venue is null
+                    or exists (
+                        select from venue_sessions
+                        where
+                            venue_sessions.venue = bounds.session_venue
+                            and venue_sessions.session_date = sessions.session_date
+                    )
+                )
         )::integer as expected_sessions
 
     from bounds
