@@ -21,6 +21,7 @@ from extract.polygon.endpoint import PolygonEndpoint
 from extract.polygon.work import BarRange
 from kernel.warehouse import connect, query
 from orchestration.jobs import loads
+from orchestration.runtime.ops_schema import ensure_ops_schema
 
 # A session missing for at least this share of its expected symbols (and at
 # least GROUPED_SESSION_MIN_SYMBOLS of them) is fetched whole-market.
@@ -85,17 +86,6 @@ def read_gaps(database_url: str) -> dict[str, list[tuple[date, int]]]:
     return dict(gaps)
 
 
-ABSENT_DDL = """
-create schema if not exists ops;
-create table if not exists ops.bars_confirmed_absent (
-    symbol text not null,
-    session_date date not null,
-    confirmed_at timestamptz not null default now(),
-    primary key (symbol, session_date)
-);
-"""
-
-
 def without_confirmed_absent(
     database_url: str, gaps: dict[str, list[tuple[date, int]]]
 ) -> dict[str, list[tuple[date, int]]]:
@@ -104,8 +94,8 @@ def without_confirmed_absent(
     A thin fund that did not trade, or a symbol halted for a day, has no bar
     to fetch: asking again every day would only cost calls.
     """
+    ensure_ops_schema(database_url)
     with connect(database_url) as connection, connection.cursor() as cursor:
-        cursor.execute(ABSENT_DDL)
         cursor.execute("select symbol, session_date from ops.bars_confirmed_absent")
         absent = set(cursor.fetchall())
     wanted = {
@@ -123,6 +113,7 @@ def record_confirmed_absent(
     An empty range is reported as a failure the API `answered`: for a gap that
     is the API confirming the bar does not exist, not a failed request.
     """
+    ensure_ops_schema(database_url)
     failed = {failure.subject for failure in result.failures if not failure.answered}
     asked = {(symbol, day) for symbol, days in result.plan.gaps.items() for day in days}
     absent = [
@@ -133,7 +124,6 @@ def record_confirmed_absent(
         if (symbol, day) in asked and day.isoformat() not in failed
     ]
     with connect(database_url) as connection, connection.cursor() as cursor:
-        cursor.execute(ABSENT_DDL)
         cursor.executemany(
             "insert into ops.bars_confirmed_absent (symbol, session_date) values (%s, %s)"
             " on conflict do nothing",

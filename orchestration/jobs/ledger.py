@@ -18,41 +18,9 @@ from typing import Any
 from psycopg2.extras import Json
 
 from kernel.warehouse import connect
+from orchestration.runtime.ops_schema import ensure_ops_schema
 
 FINISHED = ("complete", "incomplete")
-
-_SCHEMA = """
-create schema if not exists ops;
-create table if not exists ops.eod_runs (
-    run_id uuid primary key,
-    session_date date not null,
-    status text not null,
-    started_at timestamptz not null default now(),
-    finished_at timestamptz,
-    summary jsonb
-);
-create index if not exists eod_runs_session_idx on ops.eod_runs (session_date);
-create table if not exists ops.eod_steps (
-    run_id uuid not null references ops.eod_runs (run_id),
-    step text not null,
-    status text not null,
-    started_at timestamptz not null default now(),
-    finished_at timestamptz,
-    duration_s numeric(10, 3),
-    detail jsonb,
-    attempts integer not null default 1,
-    primary key (run_id, step)
-);
-alter table ops.eod_steps add column if not exists attempts integer not null default 1;
--- Completion notices wait here until Redis has them: kept when Redis is down.
-create table if not exists ops.eod_outbox (
-    run_id uuid primary key references ops.eod_runs (run_id),
-    session_date date not null,
-    message jsonb not null,
-    created_at timestamptz not null default now(),
-    delivered_at timestamptz
-);
-"""
 
 
 class RunInProgress(RuntimeError):
@@ -74,10 +42,7 @@ class RunLedger:
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
-        with connect(database_url) as connection, connection.cursor() as cursor:
-            # One writer at a time creates the schema; concurrent runs wait here.
-            cursor.execute("select pg_advisory_xact_lock(hashtext('tickstock.ops'))")
-            cursor.execute(_SCHEMA)
+        ensure_ops_schema(database_url)
 
     def _rows(self, sql: str, params: tuple = ()) -> list[tuple]:
         with connect(self.database_url) as connection, connection.cursor() as cursor:

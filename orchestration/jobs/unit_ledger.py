@@ -13,18 +13,8 @@ from collections.abc import Iterable, Mapping
 
 from psycopg2.extras import execute_values
 
-from kernel.warehouse import connect, query, relation_exists
-
-_CREATE = """
-create schema if not exists ops;
-create table if not exists ops.load_units (
-    unit_key text primary key,
-    rows_landed bigint not null,
-    landed_at timestamptz not null default now()
-);
-comment on table ops.load_units is
-    'Extraction units (a ticker''s bar range or a grouped-daily session) that have landed.';
-"""
+from kernel.warehouse import connect, query
+from orchestration.runtime.ops_schema import ensure_ops_schema
 
 
 class UnitLedger:
@@ -32,11 +22,10 @@ class UnitLedger:
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
+        ensure_ops_schema(database_url)
 
     def landed(self, keys: Iterable[str]) -> set[str]:
-        """The subset of `keys` that has landed before (reads only: dry runs use it)."""
-        if not relation_exists(self.database_url, "ops.load_units"):
-            return set()
+        """The subset of `keys` that has landed before (a read: dry runs use it)."""
         sql = "select unit_key from ops.load_units where unit_key = any(%s)"
         return {key for (key,) in query(self.database_url, sql, (list(keys),))}
 
@@ -45,7 +34,6 @@ class UnitLedger:
         if not rows_by_key:
             return
         with connect(self.database_url) as connection, connection.cursor() as cursor:
-            cursor.execute(_CREATE)
             execute_values(
                 cursor,
                 "insert into ops.load_units (unit_key, rows_landed) values %s "

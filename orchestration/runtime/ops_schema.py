@@ -1,0 +1,133 @@
+"""The `ops` schema (run ledger, outbox, backfill ledger), created and migrated here only.
+
+Each migration is numbered and recorded in `ops.schema_migrations` once it
+has run; `migrate` applies the missing ones in order, in one transaction,
+under an advisory lock, so two processes starting together do not race and
+a failed migration leaves the schema as it was. Write a new migration for any
+change: an applied one never runs again. The first migrations create what
+earlier versions created on the fly (`if not exists`), so a warehouse from
+before this module is adopted as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kernel.warehouse import connect
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered change to the `ops` schema."""
+
+    version: int
+    description: str
+    sql: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "run ledger: eod_runs, eod_steps and the notice outbox",
+        """
+        create table if not exists ops.eod_runs (
+            run_id uuid primary key,
+            session_date date not null,
+            status text not null,
+            started_at timestamptz not null default now(),
+            finished_at timestamptz,
+            summary jsonb
+        );
+        create index if not exists eod_runs_session_idx on ops.eod_runs (session_date);
+        create table if not exists ops.eod_steps (
+            run_id uuid not null references ops.eod_runs (run_id),
+            step text not null,
+            status text not null,
+            started_at timestamptz not null default now(),
+            finished_at timestamptz,
+            duration_s numeric(10, 3),
+            detail jsonb,
+            attempts integer not null default 1,
+            primary key (run_id, step)
+        );
+        alter table ops.eod_steps add column if not exists attempts integer not null default 1;
+        -- Completion notices wait here until Redis has them: kept when Redis is down.
+        create table if not exists ops.eod_outbox (
+            run_id uuid primary key references ops.eod_runs (run_id),
+            session_date date not null,
+            message jsonb not null,
+            created_at timestamptz not null default now(),
+            delivered_at timestamptz
+        );
+        """,
+    ),
+    Migration(
+        2,
+        "backfill ledger: load_units",
+        """
+        create table if not exists ops.load_units (
+            unit_key text primary key,
+            rows_landed bigint not null,
+            landed_at timestamptz not null default now()
+        );
+        comment on table ops.load_units is
+            'Extraction units (a ticker''s bar range or a grouped-daily session) that have landed.';
+        """,
+    ),
+    Migration(
+        3,
+        "bars the API confirmed it does not have: bars_confirmed_absent",
+        """
+        create table if not exists ops.bars_confirmed_absent (
+            symbol text not null,
+            session_date date not null,
+            confirmed_at timestamptz not null default now(),
+            primary key (symbol, session_date)
+        );
+        """,
+    ),
+)
+
+_BOOKKEEPING = """
+create schema if not exists ops;
+create table if not exists ops.schema_migrations (
+    version integer primary key,
+    description text not null,
+    applied_at timestamptz not null default now()
+);
+"""
+# Databases this process has brought up to date: later calls cost nothing.
+_current: set[str] = set()
+
+
+def migrate(database_url: str, migrations: tuple[Migration, ...] = MIGRATIONS) -> list[int]:
+    """Apply the migrations the database has not recorded yet, in version order.
+
+    Returns:
+        The versions applied now (empty when the schema was up to date).
+    """
+    with connect(database_url) as connection, connection.cursor() as cursor:
+        # Held to the end of the transaction: a second process waits, then
+        # finds the migrations recorded and applies none.
+        cursor.execute("select pg_advisory_xact_lock(hashtext('tickstock.ops_schema'))")
+        cursor.execute(_BOOKKEEPING)
+        cursor.execute("select version from ops.schema_migrations")
+        recorded = {version for (version,) in cursor.fetchall()}
+        applied = []
+        for migration in sorted(migrations, key=lambda m: m.version):
+            if migration.version in recorded:
+                continue
+            cursor.execute(migration.sql)
+            cursor.execute(
+                "insert into ops.schema_migrations (version, description) values (%s, %s)",
+                (migration.version, migration.description),
+            )
+            applied.append(migration.version)
+    return applied
+
+
+def ensure_ops_schema(database_url: str) -> None:
+    """Bring the `ops` schema up to date, once per process and database."""
+    if database_url not in _current:
+        migrate(database_url)
+        _current.add(database_url)
