@@ -44,7 +44,7 @@ class RunLedger:
         self.database_url = database_url
         ensure_ops_schema(database_url)
 
-    def _rows(self, sql: str, params: tuple = ()) -> list[tuple]:
+    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with connect(self.database_url) as connection, connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall() if cursor.description else []
@@ -76,7 +76,8 @@ class RunLedger:
         rows = self._rows(
             "select max(session_date) from ops.eod_runs where status = any(%s)", (list(FINISHED),)
         )
-        return rows[0][0]
+        last: date | None = rows[0][0]
+        return last
 
     def start_run(self, session_date: date) -> str:
         run_id = str(uuid.uuid4())
