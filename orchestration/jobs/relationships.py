@@ -3,10 +3,13 @@
 Three layers, fastest first:
 
 1. an in-process dict (entries expire after `ttl_s`): a hit is a dict lookup;
-2. Redis hashes under `tickstock:relationships:v1:*`, rebuilt from the marts
-   by `publish_relationships` after every dbt build and swapped in atomically;
-3. Postgres (`marts.group_memberships`, `marts.definition_groups`) when Redis
-   has nothing published or cannot be reached.
+2. Redis hashes under `tickstock:relationships:v1:*`, copied from
+   `marts.relationship_entries` by `publish_relationships` after every dbt
+   build and swapped in atomically;
+3. Postgres (the same mart) when Redis has nothing published or cannot be
+   reached.
+
+The entries' shapes are built by dbt (`relationship_entries.sql`), not here.
 
 Values are tuples (immutable, so callers cannot alter what the cache holds).
 Publishing also announces `tickstock.universe.updated` when any group's
@@ -17,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +29,7 @@ import orjson
 import psycopg2
 import redis
 
-from kernel.warehouse import connect
+from kernel.warehouse import query
 
 PREFIX = "tickstock:relationships:v1"
 META_KEY = f"{PREFIX}:meta"
@@ -47,37 +49,14 @@ KINDS = (
     "catalog",
 )
 
-_MEMBERSHIPS_SQL = """
-    select group_type, group_name, symbol, weight::float8
-    from marts.group_memberships
-    order by group_type, group_name, member_rank
-"""
-# Orders are byte-wise (collate "C"), like Python's sort of the published lists.
-_CATALOG_SQL = """
-    select group_type, name from marts.definition_groups
-    where group_type in ('ETF', 'SECTOR', 'THEME') order by group_type, name collate "C"
-"""
-# The Postgres fallback: one query per kind, answering one JSON document (a
-# single row to transfer and parse, however large the group).
-_MEMBERS_OF = (
-    "select coalesce(json_agg(symbol order by symbol collate \"C\"), '[]')::text"
-    " from marts.group_memberships where group_type = '{group_type}' and group_name = %s"
+# The marts' rows as they are; the shapes are built by dbt (relationship_entries).
+_ENTRIES_SQL = (
+    "select kind, entry_key, entry_value::text, group_id, members_digest"
+    " from marts.relationship_entries"
 )
-_FALLBACK_SQL: dict[str, str] = {
-    "etf_holdings": "select coalesce(json_agg(json_build_array(symbol, weight::float8)"
-    " order by member_rank), '[]')::text from marts.group_memberships"
-    " where group_type = 'ETF' and group_name = %s",
-    "stock_etfs": 'select coalesce(json_agg(group_name order by group_name collate "C"),'
-    " '[]')::text from marts.group_memberships where group_type = 'ETF' and symbol = %s",
-    "stock_sector": "select coalesce(to_json(min(group_name))::text, 'null')"
-    " from marts.group_memberships where group_type = 'SECTOR' and symbol = %s",
-    "sector_stocks": _MEMBERS_OF.format(group_type="SECTOR"),
-    "theme_members": _MEMBERS_OF.format(group_type="THEME"),
-    "universe": _MEMBERS_OF.format(group_type="UNIVERSE"),
-    "catalog": "select coalesce(json_agg(name order by name collate \"C\"), '[]')::text"
-    " from marts.definition_groups where group_type = %s",
-}
-_CATALOG_GROUP_TYPES = {"all_etfs": "ETF", "all_sectors": "SECTOR", "all_themes": "THEME"}
+_ENTRY_SQL = (
+    "select entry_value::text from marts.relationship_entries where kind = %s and entry_key = %s"
+)
 
 
 def _key(kind: str) -> str:
@@ -94,51 +73,23 @@ class Publication:
     notified: bool
 
 
-def build_relationships(connection) -> dict[str, dict[str, Any]]:
-    """Every relation, from the marts, as {kind: {key: value}} (JSON-ready)."""
-    relations: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
-    grouped: dict[tuple[str, str], list] = defaultdict(list)
-    stock_etfs: dict[str, list[str]] = defaultdict(list)
-    with connection.cursor() as cursor:
-        cursor.execute(_MEMBERSHIPS_SQL)
-        for group_type, group_name, symbol, weight in cursor:
-            grouped[(group_type, group_name)].append((symbol, weight))
-        cursor.execute(_CATALOG_SQL)
-        catalog = cursor.fetchall()
-    for (group_type, group_name), members in grouped.items():
-        symbols = [symbol for symbol, _ in members]
-        if group_type == "ETF":
-            relations["etf_holdings"][group_name] = [list(member) for member in members]
-            for symbol in symbols:
-                stock_etfs[symbol].append(group_name)
-        elif group_type == "SECTOR":
-            relations["sector_stocks"][group_name] = sorted(symbols)
-            for symbol in symbols:
-                relations["stock_sector"][symbol] = group_name
-        elif group_type == "THEME":
-            relations["theme_members"][group_name] = sorted(symbols)
-        else:
-            relations["universe"][group_name] = sorted(symbols)
-    relations["stock_etfs"] = {symbol: sorted(etfs) for symbol, etfs in stock_etfs.items()}
-    for field, group_type in _CATALOG_GROUP_TYPES.items():
-        relations["catalog"][field] = [name for kind, name in catalog if kind == group_type]
-    return relations
+@dataclass(frozen=True)
+class Relationships:
+    """marts.relationship_entries as the publisher writes it: JSON text per kind and key."""
+
+    entries: dict[str, dict[str, str]]
+    group_digests: dict[str, str]
 
 
-def _group_hashes(relations: dict[str, dict[str, Any]]) -> dict[str, str]:
-    """A digest per group of its members, to tell which groups changed."""
-    hashes = {}
-    for kind, group_type in (
-        ("etf_holdings", "ETF"),
-        ("sector_stocks", "SECTOR"),
-        ("theme_members", "THEME"),
-        ("universe", "UNIVERSE"),
-    ):
-        for name, members in relations[kind].items():
-            symbols = sorted(m[0] if isinstance(m, list) else m for m in members)
-            digest = hashlib.sha256("\n".join(symbols).encode()).hexdigest()[:16]
-            hashes[f"{group_type}:{name}"] = digest
-    return hashes
+def read_relationships(database_url: str) -> Relationships:
+    """Every entry of marts.relationship_entries, and the digest of every group's members."""
+    entries: dict[str, dict[str, str]] = {kind: {} for kind in KINDS}
+    digests: dict[str, str] = {}
+    for kind, key, value, group_id, digest in query(database_url, _ENTRIES_SQL):
+        entries[kind][key] = value
+        if group_id is not None:
+            digests[group_id] = digest
+    return Relationships(entries, digests)
 
 
 def publish_relationships(
@@ -146,9 +97,8 @@ def publish_relationships(
 ) -> Publication:
     """Rebuild the Redis copy from the marts, swap it in atomically, and announce
     `tickstock.universe.updated` when members of any group changed."""
-    with connect(database_url) as connection:
-        relations = build_relationships(connection)
-    hashes = _group_hashes(relations)
+    relations = read_relationships(database_url)
+    hashes = relations.group_digests
     previous = {k.decode(): v.decode() for k, v in client.hgetall(GROUP_HASHES_KEY).items()}
     changed = sorted(
         group
@@ -163,15 +113,15 @@ def publish_relationships(
     staging = client.pipeline(transaction=False)
     for kind in KINDS:
         temporary = f"{_key(kind)}:next:{token}"
-        entries = relations[kind]
+        entries = relations.entries[kind]
         staging.delete(temporary)
         if entries:
-            staging.hset(temporary, mapping={k: orjson.dumps(v) for k, v in entries.items()})
+            staging.hset(temporary, mapping=entries)
     staging.execute()
     swap = client.pipeline(transaction=True)
     for kind in KINDS:
         temporary = f"{_key(kind)}:next:{token}"
-        if relations[kind]:
+        if relations.entries[kind]:
             swap.rename(temporary, _key(kind))
             swap.expire(_key(kind), REDIS_TTL_S)
         else:
@@ -194,7 +144,7 @@ def publish_relationships(
         client.publish(UNIVERSE_UPDATED_CHANNEL, orjson.dumps(message))
         notified = True
     return Publication(
-        fingerprint, changed, {kind: len(relations[kind]) for kind in KINDS}, notified
+        fingerprint, changed, {kind: len(relations.entries[kind]) for kind in KINDS}, notified
     )
 
 
@@ -302,11 +252,10 @@ class RelationshipCache:
         if self._connection is None or self._connection.closed:
             self._connection = psycopg2.connect(self.database_url)
             self._connection.autocommit = True
-        parameter = _CATALOG_GROUP_TYPES.get(key, key) if kind == "catalog" else key
         with self._connection.cursor() as cursor:
-            cursor.execute(_FALLBACK_SQL[kind], (parameter,))
-            (document,) = cursor.fetchone()
-        return _freeze(kind, orjson.loads(document))
+            cursor.execute(_ENTRY_SQL, (kind, key))
+            row = cursor.fetchone()
+        return _freeze(kind, orjson.loads(row[0]) if row else None)
 
 
 _UNPUBLISHED = object()

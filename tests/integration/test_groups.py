@@ -43,7 +43,7 @@ pytestmark = pytest.mark.integration
 SESSION = date(2025, 6, 13)
 REAL = HOLDINGS_REAL
 UNIVERSES = REPO_ROOT / "seeds" / "samples" / "universes"
-GROUPS_MARTS = ("+cache_entries", "+membership_changes", "+symbols")
+GROUPS_MARTS = ("+cache_entries", "+membership_changes", "+symbols", "+relationship_entries")
 
 
 def _build(url: str) -> None:
