@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -99,7 +99,7 @@ def publish_relationships(
     `tickstock.universe.updated` when members of any group changed."""
     relations = read_relationships(database_url)
     hashes = relations.group_digests
-    previous = {k.decode(): v.decode() for k, v in client.hgetall(GROUP_HASHES_KEY).items()}
+    previous = {_text(k): _text(v) for k, v in client.hgetall(GROUP_HASHES_KEY).items()}
     changed = sorted(
         group
         for group in hashes.keys() | previous.keys()
@@ -113,7 +113,7 @@ def publish_relationships(
     staging = client.pipeline(transaction=False)
     for kind in KINDS:
         temporary = f"{_key(kind)}:next:{token}"
-        entries = relations.entries[kind]
+        entries: Mapping[Any, Any] = relations.entries[kind]
         staging.delete(temporary)
         if entries:
             staging.hset(temporary, mapping=entries)
@@ -128,7 +128,8 @@ def publish_relationships(
             swap.delete(_key(kind))
     swap.delete(GROUP_HASHES_KEY)
     if hashes:
-        swap.hset(GROUP_HASHES_KEY, mapping=hashes)
+        digests: Mapping[Any, Any] = hashes
+        swap.hset(GROUP_HASHES_KEY, mapping=digests)
     swap.hset(META_KEY, mapping={"fingerprint": fingerprint, "published_at": published_at})
     swap.expire(META_KEY, REDIS_TTL_S)
     swap.execute()
@@ -170,45 +171,54 @@ class RelationshipCache:
         self.ttl_s = ttl_s
         self.clock = clock
         self._local: dict[tuple[str, str], tuple[float, Any]] = {}
-        self._connection = None
+        self._connection: psycopg2.extensions.connection | None = None
         self.last_source = ""  # "memory", "redis" or "postgres": for tests and benchmarks
 
     # ---- public API -------------------------------------------------------
     def get_etf_holdings(self, etf: str) -> tuple[tuple[str, float | None], ...]:
         """(symbol, weight %) of an ETF's holdings, largest first; () if unknown."""
-        return self._get("etf_holdings", etf)
+        value: tuple[tuple[str, float | None], ...] = self._get("etf_holdings", etf)
+        return value
 
     def get_stock_etfs(self, symbol: str) -> tuple[str, ...]:
         """ETFs holding `symbol` (among loaded holdings files)."""
-        return self._get("stock_etfs", symbol)
+        value: tuple[str, ...] = self._get("stock_etfs", symbol)
+        return value
 
     def get_stock_sector(self, symbol: str) -> str | None:
         """Sector of a stock; None when unknown or a fund."""
-        return self._get("stock_sector", symbol)
+        value: str | None = self._get("stock_sector", symbol)
+        return value
 
     def get_sector_stocks(self, sector: str) -> tuple[str, ...]:
         """Stocks of a sector, alphabetical."""
-        return self._get("sector_stocks", sector)
+        value: tuple[str, ...] = self._get("sector_stocks", sector)
+        return value
 
     def get_theme_members(self, theme: str) -> tuple[str, ...]:
         """ETFs of a theme (sectors, growth, value, international, ...)."""
-        return self._get("theme_members", theme)
+        value: tuple[str, ...] = self._get("theme_members", theme)
+        return value
 
     def get_universe(self, name: str) -> tuple[str, ...]:
         """Members of a universe (sp500, top_100, dev_etfs, ...)."""
-        return self._get("universe", name)
+        value: tuple[str, ...] = self._get("universe", name)
+        return value
 
     def get_all_etfs(self) -> tuple[str, ...]:
         """Every ETF the warehouse knows (with or without loaded holdings)."""
-        return self._get("catalog", "all_etfs")
+        value: tuple[str, ...] = self._get("catalog", "all_etfs")
+        return value
 
     def get_all_sectors(self) -> tuple[str, ...]:
         """Every sector with at least one stock."""
-        return self._get("catalog", "all_sectors")
+        value: tuple[str, ...] = self._get("catalog", "all_sectors")
+        return value
 
     def get_all_themes(self) -> tuple[str, ...]:
         """Every ETF theme."""
-        return self._get("catalog", "all_themes")
+        value: tuple[str, ...] = self._get("catalog", "all_themes")
+        return value
 
     def refresh(self) -> None:
         """Forget the in-process entries: the next reads go to Redis (or Postgres)."""
@@ -249,16 +259,21 @@ class RelationshipCache:
         return _freeze(kind, orjson.loads(raw) if raw is not None else None)
 
     def _from_postgres(self, kind: str, key: str) -> Any:
-        if self._connection is None or self._connection.closed:
-            self._connection = psycopg2.connect(self.database_url)
-            self._connection.autocommit = True
-        with self._connection.cursor() as cursor:
+        connection = self._connection
+        if connection is None or connection.closed:
+            connection = self._connection = psycopg2.connect(self.database_url)
+            connection.autocommit = True
+        with connection.cursor() as cursor:
             cursor.execute(_ENTRY_SQL, (kind, key))
             row = cursor.fetchone()
         return _freeze(kind, orjson.loads(row[0]) if row else None)
 
 
 _UNPUBLISHED = object()
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _freeze(kind: str, value: Any) -> Any:
