@@ -83,7 +83,15 @@ bounds as (
         case
             when symbols.list_date >= symbols.initial_load_date
                 then symbols.list_date
-            else coalesce(bar_ranges.first_bar_date, symbols.initial_load_date)
+            else
+                coalesce(
+                    bar_ranges.first_bar_date,
+                    -- first seen after the as-of session: nothing owed yet
+                    case
+                        when symbols.initial_load_date <= as_of.session_date
+                            then symbols.initial_load_date
+                    end
+                )
         end as coverage_start,
         case
             when symbols.list_date >= symbols.initial_load_date
