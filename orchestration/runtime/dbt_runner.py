@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kernel.settings import DBT_PROJECT_DIR, STATE_DIR
+from kernel.settings import DBT_PROJECT_DIR, PROFILES, STATE_DIR
 
 
 class DbtError(RuntimeError):
@@ -16,6 +16,9 @@ def run_dbt(
     *args: str, target: str, variables: dict[str, Any] | None = None, artifacts: bool = False
 ) -> Any:
     """Run one dbt command against the project; return its result object.
+
+    `target` is an output of profiles.yml; the vars of the TICKSTOCK_ENV
+    profile with that target are passed too, under `variables`.
 
     dbt runs with `--quiet`: errors still print, and callers summarise the
     results instead of a line per node. Its JSON artifacts (`target/`'s
@@ -39,8 +42,15 @@ def run_dbt(
         "--log-path",
         str(STATE_DIR / "logs"),
     ]
-    if variables:
-        command += ["--vars", json.dumps(variables)]
+    # The profile's vars first: a run's own vars (say, session_date) win.
+    profile_vars = {
+        name: value
+        for profile in PROFILES.values()
+        if profile.dbt_target == target
+        for name, value in profile.dbt_vars.items()
+    }
+    if profile_vars or variables:
+        command += ["--vars", json.dumps(profile_vars | (variables or {}))]
     outcome = dbtRunner().invoke(command)
     if not outcome.success:
         detail = f": {outcome.exception}" if outcome.exception else ""
