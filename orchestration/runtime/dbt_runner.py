@@ -29,6 +29,18 @@ def run_dbt(
     """
     from dbt.cli.main import dbtRunner
 
+    command = dbt_command(*args, target=target, variables=variables, artifacts=artifacts)
+    outcome = dbtRunner().invoke(command)
+    if not outcome.success:
+        detail = f": {outcome.exception}" if outcome.exception else ""
+        raise DbtError(f"dbt {args[0]} failed{detail}")
+    return outcome.result
+
+
+def dbt_command(
+    *args: str, target: str, variables: dict[str, Any] | None = None, artifacts: bool = False
+) -> list[str]:
+    """The arguments `run_dbt` hands to dbt for one command."""
     command = [
         "--quiet",
         *(() if artifacts else ("--no-write-json",)),
@@ -51,11 +63,7 @@ def run_dbt(
     }
     if profile_vars or variables:
         command += ["--vars", json.dumps(profile_vars | (variables or {}))]
-    outcome = dbtRunner().invoke(command)
-    if not outcome.success:
-        detail = f": {outcome.exception}" if outcome.exception else ""
-        raise DbtError(f"dbt {args[0]} failed{detail}")
-    return outcome.result
+    return command
 
 
 def summarise(results: Any) -> dict[str, int]:
