@@ -259,9 +259,10 @@ def land_polygon(
     `orchestration.jobs.bulk_load` instead. On a paid plan requests run
     `PAID_CONCURRENCY` at a time.
     """
-    if symbols and (start is None or end is None):
-        raise ValueError("per-ticker bars need both start and end dates")
-    ranges = [BarRange(symbol, "day", start, end) for symbol in symbols] + list(ranges)
+    if symbols:
+        if start is None or end is None:
+            raise ValueError("per-ticker bars need both start and end dates")
+        ranges = [BarRange(symbol, "day", start, end) for symbol in symbols] + list(ranges)
     pipeline = make_pipeline("polygon", "raw_polygon", database_url)
     landing = Landing()
     source = polygon_source(
