@@ -147,7 +147,8 @@ def resolve_universe(database_url: str, names: Sequence[str]) -> list[str]:
 
 def profile_symbols(database_url: str, profile: Profile, session: date) -> list[str]:
     """The symbols of the profile's default universe; builds the groups first if need be."""
-    if not relation_exists(database_url, "marts.definition_groups"):
+    groups = [name for name in profile.universe if name != ALL_EOD_SYMBOLS]
+    if groups and not relation_exists(database_url, "marts.definition_groups"):
         build_bootstrap_models(profile.dbt_target, session)
     return resolve_universe(database_url, profile.universe)
 
