@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import os
+from pathlib import Path
 from typing import Any
 
 import dlt
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from kernel.settings import STATE_DIR, redact_url
+
+
+def pipelines_dir(database_url: str) -> Path:
+    """The folder of one warehouse's local dlt state (working files, pending packages)."""
+    warehouse = hashlib.sha256(redact_url(database_url).encode()).hexdigest()[:12]
+    return STATE_DIR / "dlt" / warehouse
 
 
 def make_pipeline(name: str, dataset: str, database_url: str) -> dlt.Pipeline:
@@ -20,10 +27,9 @@ def make_pipeline(name: str, dataset: str, database_url: str) -> dlt.Pipeline:
     """
     # Load files live for seconds on local disk: gzip would cost most of normalize.
     os.environ.setdefault("NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION", "true")
-    warehouse = hashlib.sha256(redact_url(database_url).encode()).hexdigest()[:12]
     return dlt.pipeline(
         pipeline_name=name,
-        pipelines_dir=str(STATE_DIR / "dlt" / warehouse),
+        pipelines_dir=str(pipelines_dir(database_url)),
         destination=dlt.destinations.postgres(credentials=database_url),
         dataset_name=dataset,
     )

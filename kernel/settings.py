@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -20,9 +21,8 @@ ENV_FILE = REPO_ROOT / ".env"
 
 DEFAULT_POLYGON_BASE_URL = "https://api.polygon.io"
 
-# The environment a run belongs to: it names the dbt target and the embedded
-# database (`tickstock_<env>`).
-Environment = Literal["dev", "prod"]
+# The environment a run belongs to: it selects a row of PROFILES below.
+Environment = Literal["dev", "test", "prod"]
 
 
 def quiet_telemetry() -> None:
@@ -30,6 +30,71 @@ def quiet_telemetry() -> None:
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+# ----------------------------------------------------------------- profiles
+# TICKSTOCK_ENV picks one row of this table: the (embedded) database, what
+# `tickstock load` and the first EOD load when asked for nothing else, and the
+# dbt target (dbt_project/profiles.yml) with the vars passed to every dbt run.
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What one TICKSTOCK_ENV value selects.
+
+    Attributes:
+        name: the TICKSTOCK_ENV value.
+        database: database name of the embedded Postgres (a configured
+            TICKSTOCK_DATABASE_URL names its own).
+        universe: group names of `marts.definition_groups` loaded by default;
+            `all` is every active symbol of an EOD-updated type.
+        history_months: history depth of a default load and of the EOD's
+            bootstrap.
+        dbt_target: output of dbt_project/profiles.yml.
+        dbt_vars: vars passed to every dbt run of this profile.
+    """
+
+    name: str
+    database: str
+    universe: tuple[str, ...]
+    history_months: float
+    dbt_target: str
+    dbt_vars: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+ALL_EOD_SYMBOLS = "all"
+PROFILES: dict[str, Profile] = {
+    profile.name: profile
+    for profile in (
+        # 10 stocks and the 5 ETFs of the dev universe, six months: a load in seconds.
+        Profile(
+            "dev",
+            "tickstock_dev",
+            ("dev_top_10", "dev_etfs"),
+            6,
+            "dev",
+            MappingProxyType({"tickstock_env": "dev"}),
+        ),
+        # The 5 dev ETFs, one month, a shorter gap window: the smallest real warehouse.
+        Profile(
+            "test",
+            "tickstock_test",
+            ("dev_etfs",),
+            1,
+            "test",
+            MappingProxyType({"tickstock_env": "test", "quality_gap_sessions": 21}),
+        ),
+        # Every active symbol of an EOD-updated type, 20 years (the deepest Polygon plan).
+        Profile(
+            "prod",
+            "tickstock_prod",
+            (ALL_EOD_SYMBOLS,),
+            240,
+            "prod",
+            MappingProxyType({"tickstock_env": "prod"}),
+        ),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -57,8 +122,13 @@ class Settings:
         return not self.polygon_api_key
 
     @property
+    def profile(self) -> Profile:
+        """The row of `PROFILES` that TICKSTOCK_ENV selects."""
+        return PROFILES[self.env]
+
+    @property
     def dbt_target(self) -> str:
-        return self.env
+        return self.profile.dbt_target
 
 
 class EnvironmentSettings(BaseSettings):

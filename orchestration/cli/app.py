@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from orchestration.cli.common import CliState, console, state
+from orchestration.cli.dev import dev_app
 from orchestration.cli.eod import db_app, eod_command, publish_command, schedule_command
 from orchestration.cli.groups import holdings_app, report_command, universes_app
 from orchestration.cli.load import load_command
@@ -67,6 +68,7 @@ app.command("quality")(quality_command)
 app.add_typer(holdings_app, name="holdings")
 app.add_typer(universes_app, name="universes")
 app.command("report")(report_command)
+app.add_typer(dev_app, name="dev")
 
 if __name__ == "__main__":
     app()

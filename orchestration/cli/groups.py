@@ -12,7 +12,10 @@ from rich.table import Table
 from orchestration.cli.common import CliState, console, errors, fail, state
 
 holdings_app = typer.Typer(help="ETF holdings files (iShares, SSGA, plain CSV): load, roll back.")
-universes_app = typer.Typer(help="Universe lists (symbol,name,weight,sector,market_cap): load.")
+universes_app = typer.Typer(
+    help="Groups `load --universe` takes: list them; load universe lists "
+    "(symbol,name,weight,sector,market_cap)."
+)
 
 
 class LoadMode(StrEnum):
@@ -75,6 +78,40 @@ def universes_load(
 ) -> None:
     """Load universe lists into definition_groups of type UNIVERSE (or --rollback one)."""
     _load_or_rollback(state(ctx), "UNIVERSE", paths or [], mode, name, rollback, build)
+
+
+@universes_app.command("list")
+def universes_list(
+    ctx: typer.Context,
+    empty: Annotated[
+        bool, typer.Option("--empty/--no-empty", help="Also list groups with no members.")
+    ] = False,
+) -> None:
+    """Every group `tickstock load --universe NAME` accepts, with its member count."""
+    from kernel.warehouse import relation_exists
+    from orchestration.jobs.loads import list_groups
+
+    endpoints = state(ctx).endpoints(banner=False)
+    if not relation_exists(endpoints.database_url, "marts.definition_groups"):
+        raise fail(
+            "the groups marts are not built yet: `tickstock load` (it bootstraps an empty "
+            "warehouse) or `tickstock eod` builds them",
+            2,
+        )
+    groups = list_groups(endpoints.database_url)
+    shown = [group for group in groups if empty or group.members]
+    table = Table(
+        title=f"{len(shown)} groups with members ({len(groups)} in all)"
+        if not empty
+        else f"{len(groups)} groups"
+    )
+    table.add_column("--universe", no_wrap=True, style="bold")
+    table.add_column("type")
+    table.add_column("members", justify="right")
+    table.add_column("description")
+    for group in shown:
+        table.add_row(group.key, group.group_type, str(group.members), group.description or "")
+    console.print(table)
 
 
 def _load_or_rollback(

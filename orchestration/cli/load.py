@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from extract.polygon.work import Timespan
+from kernel.settings import Profile, Settings
 from orchestration.cli.common import announce, as_date, console, date_option, errors, fail, state
 
 
@@ -21,34 +22,37 @@ class BarSize(StrEnum):
 TIMESPANS: dict[BarSize, Timespan] = {BarSize.DAY: "day", BarSize.MINUTE: "minute"}
 
 
-class Universe(StrEnum):
-    DEFAULT = "default"  # the dev universe seed
-
-
 def _window(
-    start: date | None, end: date | None, years: int | None, months: int | None
+    start: date | None,
+    end: date | None,
+    years: float | None,
+    months: float | None,
+    profile: Profile,
 ) -> tuple[date, date]:
     from kernel.market_calendar import TradingCalendar
-    from orchestration.jobs.eod import BOOTSTRAP_HISTORY, utc_now
+    from orchestration.jobs.eod import history_length, utc_now
 
     if start and (years or months):
         raise fail("give --from or --years/--months, not both", 2)
+    for option, length in (("--years", years), ("--months", months)):
+        if length is not None and length <= 0:
+            raise fail(f"{option} must be more than 0, not {length:g}", 2)
     last = end or TradingCalendar().latest_completed_session(utc_now())
     if start:
         first = start
     elif years or months:
-        first = last - timedelta(days=365 * (years or 0) + 31 * (months or 0))
+        first = last - history_length(months or 0.0, years or 0.0)
     else:
-        first = last - BOOTSTRAP_HISTORY
+        first = last - history_length(profile.history_months)
     if first > last:
         raise fail(f"--from {first} is after --to {last}", 2)
     return first, last
 
 
-def _tickers(symbols: str | None, universe: Universe | None) -> list[str] | None:
+def _tickers(symbols: str | None, universe: str | None) -> list[str] | None:
     """The tickers --symbols names, or None for the --universe's (read from the warehouse)."""
-    if (symbols is None) == (universe is None):
-        raise fail("give exactly one of --symbols or --universe", 2)
+    if symbols is not None and universe is not None:
+        raise fail("give --symbols or --universe, not both", 2)
     if symbols is None:
         return None
     tickers = list(dict.fromkeys(s.strip().upper() for s in symbols.split(",") if s.strip()))
@@ -57,14 +61,31 @@ def _tickers(symbols: str | None, universe: Universe | None) -> list[str] | None
     return tickers
 
 
+def _universe_names(universe: str | None, profile: Profile) -> list[str]:
+    """The group names --universe gives (comma-separated); `default` is the profile's."""
+    names = [name.strip() for name in (universe or "default").split(",") if name.strip()]
+    if not names:
+        raise fail("--universe names no group", 2)
+    return [n for name in names for n in (profile.universe if name == "default" else (name,))]
+
+
+def _universe_symbols(database_url: str, universe: str | None, profile: Profile) -> list[str]:
+    from orchestration.jobs import loads
+
+    try:
+        return loads.resolve_universe(database_url, _universe_names(universe, profile))
+    except loads.UnknownUniverse as unknown:
+        raise fail(str(unknown), 2) from None
+
+
 def _scenario_defaults(
     name: str,
     start: date | None,
     end: date | None,
     symbols: str | None,
-    universe: Universe | None,
+    universe: str | None,
     lengthed: bool,
-) -> tuple[date | None, date, Universe | None]:
+) -> tuple[date | None, date, str | None]:
     """A scenario's year as the default window, the default universe as the default symbols."""
     from sandbox.scenarios import scenario as scenario_named
 
@@ -74,7 +95,7 @@ def _scenario_defaults(
         raise fail(str(unknown), 2) from None
     assert shape is not None  # a name was given
     if symbols is None and universe is None:
-        universe = Universe.DEFAULT
+        universe = "default"
     first = start or (None if lengthed else shape.first)
     return first, end or shape.last, universe
 
@@ -85,10 +106,20 @@ def load_command(
         str | None, typer.Option(help="Comma-separated tickers, e.g. AAPL,MSFT.")
     ] = None,
     universe: Annotated[
-        Universe | None, typer.Option(help="Universe key: 'default' (the dev universe seed).")
+        str | None,
+        typer.Option(
+            help="Group(s) of marts.definition_groups, comma-separated: a universe "
+            "(dev_top_10, top_500, sp500), etf:SPY, theme:growth, 'sector:Energy', `all` "
+            "(every EOD-type symbol) or `default` (the TICKSTOCK_ENV profile's). "
+            "`tickstock universes list` shows them. Default: `default`."
+        ),
     ] = None,
-    years: Annotated[int | None, typer.Option(min=1, help="History length in years.")] = None,
-    months: Annotated[int | None, typer.Option(min=1, help="History length in months.")] = None,
+    years: Annotated[
+        float | None, typer.Option(help="History length in years (fractions allowed: 0.5).")
+    ] = None,
+    months: Annotated[
+        float | None, typer.Option(help="History length in months (fractions allowed).")
+    ] = None,
     start_at: Annotated[datetime | None, date_option("--from", help="First date.")] = None,
     end_at: Annotated[
         datetime | None,
@@ -112,16 +143,19 @@ def load_command(
         ),
     ] = None,
 ) -> None:
-    """Backfill bars for symbols or a universe, then rebuild the marts.
+    """Backfill bars for symbols or a universe, then rebuild what they feed.
+
+    With neither --symbols nor --universe, the TICKSTOCK_ENV profile's
+    universe and history are loaded. An empty warehouse is bootstrapped
+    first (seeds, calendar, ticker reference, groups marts).
 
     The planner picks grouped daily (one call per session, whole market) or
     per-ticker ranges (one call per up to 50,000 bars), whichever needs fewer
     calls. A killed load started again skips every unit that already landed.
     """
     from kernel.market_calendar import TradingCalendar
-    from kernel.warehouse import export_connection_env, query, relation_exists
+    from kernel.warehouse import export_connection_env, query, relation_exists, tested_bars_vars
     from orchestration.jobs.load_plan import describe, plan_load
-    from orchestration.jobs.loads import universe_symbols
     from orchestration.runtime.endpoints import polygon_endpoint
 
     start, end = as_date(start_at), as_date(end_at)
@@ -129,23 +163,30 @@ def load_command(
         start, end, universe = _scenario_defaults(
             scenario, start, end, symbols, universe, lengthed=bool(years or months)
         )
-    first, last = _window(start, end, years, months)
+    shared = state(ctx)
+    settings = shared.settings
+    first, last = _window(start, end, years, months, settings.profile)
     named = _tickers(symbols, universe)
     sessions = TradingCalendar().sessions_between(first, last)
     if not sessions:
         raise fail(f"no trading session from {first} to {last}", 2)
-    shared = state(ctx)
-    settings = shared.settings
     if scenario is not None and not settings.uses_sandbox:
         raise fail("--scenario needs the sandbox market: unset POLYGON_API_KEY", 2)
     database_url = shared.endpoints().database_url
     export_connection_env(database_url)
-    if not relation_exists(database_url, "marts.ohlcv_daily"):
-        # The calendar, seeds and ticker reference come from the bootstrap.
-        raise fail("the warehouse is empty: run `tickstock eod` (or `make eod`) first", 2)
-    tickers = named if named is not None else universe_symbols(database_url)
+    if not relation_exists(database_url, "marts.definition_groups"):
+        if dry_run:
+            raise fail(
+                "the warehouse is empty: a dry run writes nothing, so it cannot bootstrap; "
+                "run the load without --dry-run (it bootstraps the warehouse first)",
+                2,
+            )
+        _bootstrap(settings, database_url)
+    tickers = named or _universe_symbols(database_url, universe, settings.profile)
     (market_size,) = query(database_url, "select count(*) from raw_polygon.tickers where active")[0]
     plan = plan_load(tickers, sessions, TIMESPANS[timespan], market_size=market_size)
+    # The bar tests then read only the bars this load brings (macros/get_where_subquery.sql).
+    tested = tested_bars_vars(database_url) if timespan == BarSize.DAY else {}
 
     with polygon_endpoint(settings, announce, scenario=scenario) as api:
         from orchestration.jobs.bulk_load import pending_units
@@ -170,7 +211,7 @@ def load_command(
     console.print(
         f"Landed {load.units_landed} units ({load.units_skipped} already there): {load.rows}"
     )
-    _build(settings)
+    _build(settings, timespan, tested)
     _report(database_url, load, tickers, plan)
 
 
@@ -204,11 +245,37 @@ def _run(database_url, api, plan, todo, concurrency: int, batch_rows: int, scope
         raise fail(f"{refused}: check POLYGON_API_KEY") from None
 
 
-def _build(settings) -> None:
+def _bootstrap(settings: Settings, database_url: str) -> None:
+    """Reference data, lifecycle and groups for an empty warehouse, as the EOD's first run."""
+    import time
+
+    from orchestration.jobs import loads
+    from orchestration.jobs.eod import calendar_for, utc_now
+    from orchestration.runtime.endpoints import polygon_endpoint
+
+    started = time.monotonic()
+    console.print("Empty warehouse: loading seeds, calendar, ticker reference and groups…")
+    calendar = calendar_for(settings)
+    session = calendar.latest_completed_session(utc_now())
+    with polygon_endpoint(settings, announce) as api:
+        landing = loads.bootstrap_warehouse(
+            database_url, api, calendar, session, settings.dbt_target
+        )
+    rows = landing.rows if landing else {}
+    console.print(
+        f"Bootstrapped as of {session} in {time.monotonic() - started:.1f}s: "
+        f"{sum(rows.values())} reference rows landed"
+    )
+
+
+def _build(settings: Settings, timespan: BarSize, tested: dict[str, str]) -> None:
+    """Rebuild what the new bars feed (selectors daily_bars / minute_bars), not the project."""
     from orchestration.runtime.dbt_runner import run_dbt, summarise
 
-    console.print("Building the marts (dbt build)…")
-    console.print(f"dbt: {summarise(run_dbt('build', target=settings.dbt_target))}")
+    selector = "daily_bars" if timespan == BarSize.DAY else "minute_bars"
+    console.print(f"Building the marts (dbt build --selector {selector})…")
+    results = run_dbt("build", "--selector", selector, target=settings.dbt_target, variables=tested)
+    console.print(f"dbt: {summarise(results)}")
 
 
 def _report(database_url: str, load, tickers: list[str], plan) -> None:

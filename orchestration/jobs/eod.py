@@ -36,7 +36,7 @@ from orchestration.runtime.dbt_runner import run_dbt, summarise
 from orchestration.runtime.endpoints import polygon_endpoint
 from orchestration.runtime.services import Endpoints
 
-BOOTSTRAP_HISTORY = timedelta(days=183)  # about six months of daily bars
+BOOTSTRAP_HISTORY = timedelta(days=183)  # the dev profile's six months of daily bars
 COMPLETE_THRESHOLD_PCT = 95.0
 # Funds whose details (shares outstanding, for AUM) are refreshed per run, and how
 # old details may get: a free plan's 5 calls a minute allow a few a day.
@@ -46,6 +46,11 @@ ETF_DETAILS_MAX_AGE = timedelta(days=30)
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def history_length(months: float = 0.0, years: float = 0.0) -> timedelta:
+    """A history depth in calendar days: fractions allowed (0.5 years is 183 days)."""
+    return timedelta(days=round(365.25 * years + 30.5 * months))
 
 
 def calendar_for(settings: Settings, mic: str | None = "XNYS") -> TradingCalendar:
@@ -235,23 +240,21 @@ class EodJob:
         return query(self.database_url, "select not exists (select from marts.ohlcv_daily)")[0][0]
 
     def _reference(self, run: _Run, record: StepRecord) -> None:
-        """Calendar, seeds, and the ticker reference as of the session."""
-        rows: dict[str, int] = {}
-        if loads.calendar_needs_refresh(self.database_url, run.session):
-            rows |= loads.land_calendar(self.database_url, self.calendar, run.session)
+        """Seeds, calendar, the ticker reference as of the session, ticker changes."""
         endpoint = self._endpoint(run)
-        rows |= loads.land_listings(self.database_url, endpoint, run.session)
-        rows |= loads.land_venue_calendars(self.database_url, run.session)
-        changes = self._land_ticker_changes(endpoint, run.session)
-        rows |= changes.rows
-        tickers = loads.land_polygon(self.database_url, endpoint, resources=("tickers",))
-        rows |= tickers.rows
         etfs_due = self._etf_details_due(endpoint)
-        details = self._land_reference(endpoint, etfs_due)
-        rows |= details.rows
-        record.detail["rows_landed"] = rows
+        reference = loads.land_reference_snapshot(
+            self.database_url,
+            endpoint,
+            self.calendar,
+            run.session,
+            self.settings.dbt_target,
+            details_due=etfs_due,
+        )
+        changes = self._land_ticker_changes(endpoint, run.session)
+        record.detail["rows_landed"] = reference.rows | changes.rows
         record.detail["etf_details_refreshed"] = len(etfs_due)
-        _note_failures(record, [*changes.failures, *tickers.failures, *details.failures])
+        _note_failures(record, [*reference.failures, *changes.failures])
 
     def _land_ticker_changes(self, endpoint: PolygonEndpoint, session: date) -> loads.Landing:
         """Ticker events of tracked symbols the session's list no longer shows as active.
@@ -281,40 +284,6 @@ class EodJob:
         identifiers = [ident for (ident,) in gone]
         return land_reference(
             self.database_url, endpoint, symbols=identifiers, resources=["ticker_events"]
-        )
-
-    def _land_reference(self, endpoint: PolygonEndpoint, etfs_due: list[str]) -> loads.Landing:
-        """Upcoming holidays daily; details, splits and dividends of symbols new to us.
-
-        Each symbol's details and corporate actions are fetched once, when it
-        is first tracked, so a free plan (5 calls a minute) is not spent on
-        reference data every day. Funds also get their details (shares
-        outstanding, for AUM) refreshed a slice at a time: see `_etf_details_due`.
-        """
-        from orchestration.jobs.reference import land_reference
-
-        if not relation_exists(self.database_url, loads.UNIVERSE_TABLE):
-            run_dbt("seed", target=self.settings.dbt_target)
-        tracked = loads.universe_symbols(self.database_url)
-        known: set[str] = set()
-        if relation_exists(self.database_url, "raw_polygon.ticker_details"):
-            sql = "select ticker from raw_polygon.ticker_details"
-            known = {ticker for (ticker,) in query(self.database_url, sql)}
-        new = [symbol for symbol in tracked if symbol not in known]
-        etfs_due = sorted(set(etfs_due) - set(new))
-        resources = ["market_holidays"]
-        if new or etfs_due:
-            resources.append("ticker_details")
-        if new:
-            resources += ["splits", "dividends"]
-        if not relation_exists(self.database_url, "raw_polygon.ticker_types"):
-            resources.append("ticker_types")
-        return land_reference(
-            self.database_url,
-            endpoint,
-            symbols=new + etfs_due,
-            resources=resources,
-            action_symbols=new,
         )
 
     def _etf_details_due(self, endpoint: PolygonEndpoint) -> list[str]:
@@ -391,14 +360,18 @@ class EodJob:
         failures = []
         endpoint = self._endpoint(run)
         if self._needs_bootstrap():
-            # The reference step has loaded the seeds, the dev universe among them.
-            self.console.print("  empty warehouse: bootstrapping the default history")
+            # The profile's universe and history depth (kernel/settings.py, PROFILES).
+            profile = self.settings.profile
+            self.console.print(
+                f"  empty warehouse: bootstrapping {profile.history_months:g} months of "
+                f"{' + '.join(profile.universe)}"
+            )
             history = loads.land_polygon(
                 self.database_url,
                 endpoint,
                 resources=("aggs_daily",),
-                symbols=loads.universe_symbols(self.database_url),
-                start=run.session - BOOTSTRAP_HISTORY,
+                symbols=loads.profile_symbols(self.database_url, profile, run.session),
+                start=run.session - history_length(profile.history_months),
                 end=run.session,
             )
             rows |= history.rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -12,7 +13,9 @@ from extract.polygon import FetchFailure, polygon_source
 from extract.polygon.endpoint import PolygonEndpoint
 from extract.polygon.work import BarRange
 from kernel.market_calendar import TradingCalendar
+from kernel.settings import ALL_EOD_SYMBOLS, Profile
 from kernel.warehouse import query, relation_exists
+from orchestration.runtime.dbt_runner import run_dbt
 
 CALENDAR_START = date(2000, 1, 1)
 CALENDAR_HORIZON = timedelta(days=400)
@@ -82,6 +85,187 @@ def universe_symbols(database_url: str) -> list[str]:
     return [symbol for (symbol,) in rows]
 
 
+# ------------------------------------------------------------------- groups
+
+
+class UnknownUniverse(ValueError):
+    """A --universe name that is no group of marts.definition_groups (or names no symbol)."""
+
+
+@dataclass(frozen=True)
+class GroupInfo:
+    """One group of marts.definition_groups as `--universe` names it."""
+
+    key: str
+    group_type: str
+    name: str
+    members: int
+    description: str | None
+
+
+def group_key(group_type: str, name: str) -> str:
+    """The name `--universe` takes: a universe's own name, else `<type>:<name>` (etf:SPY)."""
+    return name if group_type == "UNIVERSE" else f"{group_type.lower()}:{name}"
+
+
+def list_groups(database_url: str) -> list[GroupInfo]:
+    """Every group, universes first, with its current member count."""
+    rows = query(
+        database_url,
+        "select group_type, name, member_count, description from marts.definition_groups"
+        " order by group_type <> 'UNIVERSE', group_type, name",
+    )
+    return [
+        GroupInfo(group_key(kind, name), kind, name, members, description)
+        for kind, name, members, description in rows
+    ]
+
+
+def _find_group(groups: Sequence[GroupInfo], name: str) -> GroupInfo:
+    """The group `name` means: its key (any case), or a bare name only one group has."""
+    for matches in (
+        [g for g in groups if g.key == name],
+        [g for g in groups if g.key.lower() == name.lower()],
+        [g for g in groups if g.name.lower() == name.lower()],
+    ):
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            keys = ", ".join(g.key for g in matches)
+            raise UnknownUniverse(f"{name!r} names several groups: {keys}; give one of them")
+    by_lower = {g.key.lower(): g.key for g in groups}
+    close = difflib.get_close_matches(name.lower(), by_lower, n=5, cutoff=0.6)
+    hint = f"close matches: {', '.join(by_lower[c] for c in close)}" if close else "no close match"
+    raise UnknownUniverse(
+        f"unknown universe {name!r}; {hint} (`tickstock universes list` shows all "
+        f"{len(groups)} groups)"
+    )
+
+
+def resolve_universe(database_url: str, names: Sequence[str]) -> list[str]:
+    """The symbols of the named groups, in order, each once.
+
+    `all` is every active symbol of an EOD-updated type (lifecycle.symbol_processing).
+    """
+    groups = list_groups(database_url)
+    symbols: dict[str, None] = {}
+    for name in names:
+        if name == ALL_EOD_SYMBOLS:
+            rows = query(
+                database_url,
+                "select symbol from lifecycle.symbol_processing"
+                " where is_active and eod_update order by symbol",
+            )
+        else:
+            group = _find_group(groups, name)
+            rows = query(
+                database_url,
+                "select symbol from marts.group_memberships"
+                " where group_type = %s and group_name = %s order by member_rank, symbol",
+                (group.group_type, group.name),
+            )
+        if not rows:
+            hint = (
+                ": load its holdings with `tickstock holdings load`"
+                if name.lower().startswith("etf:")
+                else ""
+            )
+            raise UnknownUniverse(f"{name!r} has no members yet{hint}; nothing to load")
+        symbols.update(dict.fromkeys(symbol for (symbol,) in rows))
+    return list(symbols)
+
+
+def profile_symbols(database_url: str, profile: Profile, session: date) -> list[str]:
+    """The symbols of the profile's default universe; builds the groups first if need be."""
+    groups = [name for name in profile.universe if name != ALL_EOD_SYMBOLS]
+    if groups and not relation_exists(database_url, "marts.definition_groups"):
+        build_bootstrap_models(profile.dbt_target, session)
+    return resolve_universe(database_url, profile.universe)
+
+
+# ---------------------------------------------------------------- bootstrap
+
+
+def land_reference_snapshot(
+    database_url: str,
+    endpoint: PolygonEndpoint,
+    calendar: TradingCalendar,
+    session: date,
+    dbt_target: str,
+    details_due: Sequence[str] = (),
+) -> Landing:
+    """Seeds, calendar, the ticker list as of `session`, and the tickers' reference data.
+
+    Every tracked symbol's details, splits and dividends are fetched once,
+    when it is first tracked, so a free plan (5 calls a minute) is not spent
+    on reference data every day; `details_due` are symbols whose details
+    are refreshed anyway. Shared by the EOD's reference step and the
+    bootstrap of a load on an empty warehouse.
+    """
+    from orchestration.jobs.reference import land_reference
+
+    landing = Landing()
+    if not relation_exists(database_url, UNIVERSE_TABLE):
+        run_dbt("seed", target=dbt_target)
+    if calendar_needs_refresh(database_url, session):
+        landing.rows |= land_calendar(database_url, calendar, session)
+    landing.rows |= land_listings(database_url, endpoint, session)
+    landing.rows |= land_venue_calendars(database_url, session)
+    tickers = land_polygon(database_url, endpoint, resources=("tickers",))
+    landing.rows |= tickers.rows
+    landing.failures += tickers.failures
+
+    tracked = universe_symbols(database_url)
+    known: set[str] = set()
+    if relation_exists(database_url, "raw_polygon.ticker_details"):
+        sql = "select ticker from raw_polygon.ticker_details"
+        known = {ticker for (ticker,) in query(database_url, sql)}
+    new = [symbol for symbol in tracked if symbol not in known]
+    refreshed = sorted(set(details_due) - set(new))
+    resources = ["market_holidays"]
+    if new or refreshed:
+        resources.append("ticker_details")
+    if new:
+        resources += ["splits", "dividends"]
+    if not relation_exists(database_url, "raw_polygon.ticker_types"):
+        resources.append("ticker_types")
+    details = land_reference(
+        database_url, endpoint, symbols=new + refreshed, resources=resources, action_symbols=new
+    )
+    landing.rows |= details.rows
+    landing.failures += details.failures
+    return landing
+
+
+def build_bootstrap_models(dbt_target: str, session: date) -> None:
+    """Build the lifecycle state and the groups marts (dbt selector warehouse_bootstrap)."""
+    run_dbt(
+        "build",
+        "--selector",
+        "warehouse_bootstrap",
+        target=dbt_target,
+        variables={"session_date": session.isoformat()},
+    )
+
+
+def bootstrap_warehouse(
+    database_url: str,
+    endpoint: PolygonEndpoint,
+    calendar: TradingCalendar,
+    session: date,
+    dbt_target: str,
+) -> Landing | None:
+    """Make an empty warehouse loadable: reference data, lifecycle, groups marts.
+
+    Returns what was landed, or None when the warehouse had them already.
+    """
+    if relation_exists(database_url, "marts.definition_groups"):
+        return None
+    landing = land_reference_snapshot(database_url, endpoint, calendar, session, dbt_target)
+    build_bootstrap_models(dbt_target, session)
+    return landing
+
+
 @dataclass
 class Landing:
     """Rows landed per table, and what could not be fetched."""
@@ -107,9 +291,10 @@ def land_polygon(
     `orchestration.jobs.bulk_load` instead. On a paid plan requests run
     `PAID_CONCURRENCY` at a time.
     """
-    if symbols and (start is None or end is None):
-        raise ValueError("per-ticker bars need both start and end dates")
-    ranges = [BarRange(symbol, "day", start, end) for symbol in symbols] + list(ranges)
+    if symbols:
+        if start is None or end is None:
+            raise ValueError("per-ticker bars need both start and end dates")
+        ranges = [BarRange(symbol, "day", start, end) for symbol in symbols] + list(ranges)
     pipeline = make_pipeline("polygon", "raw_polygon", database_url)
     landing = Landing()
     source = polygon_source(

@@ -1,21 +1,52 @@
-"""Run dbt in-process (dbtRunner): one Python start-up instead of one per command."""
+"""Run dbt in-process (dbtRunner): one Python start-up and one parse per process.
+
+The project is parsed once per target and process, and every later command
+reuses that manifest (`dbtRunner(manifest=...)`). dbt's own partial parsing
+would not help: each EOD step passes different `--vars` (session_date,
+tested_loaded_after, quality_session), and changed vars make dbt parse the
+whole project again, 3 to 12 s per command on a busy machine. Vars still
+apply: models and tests are compiled when they run, with the command's vars.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
-from kernel.settings import DBT_PROJECT_DIR, STATE_DIR
+from kernel.settings import DBT_PROJECT_DIR, PROFILES, STATE_DIR
 
 
 class DbtError(RuntimeError):
     """A dbt command failed; dbt has already printed why."""
 
 
+# The parsed project per target and warehouse, for the life of the process: a
+# manifest names the database of every relation (profiles.yml's dbname).
+_manifests: dict[tuple[str, ...], Any] = {}
+_WAREHOUSE_ENV = ("TICKSTOCK_PG_HOST", "TICKSTOCK_PG_PORT", "TICKSTOCK_PG_DBNAME")
+
+
+def _runner(target: str) -> Any:
+    """A dbtRunner on the project's manifest for `target`, parsed on first use."""
+    from dbt.cli.main import dbtRunner
+
+    key = (target, *(os.environ.get(name, "") for name in _WAREHOUSE_ENV))
+    if key not in _manifests:
+        parsed = dbtRunner().invoke(dbt_command("parse", target=target))
+        if not parsed.success:
+            raise DbtError(f"dbt parse failed: {parsed.exception}")
+        _manifests[key] = parsed.result
+    return dbtRunner(manifest=_manifests[key])
+
+
 def run_dbt(
     *args: str, target: str, variables: dict[str, Any] | None = None, artifacts: bool = False
 ) -> Any:
     """Run one dbt command against the project; return its result object.
+
+    `target` is an output of profiles.yml; the vars of the TICKSTOCK_ENV
+    profile with that target are passed too, under `variables`.
 
     dbt runs with `--quiet`: errors still print, and callers summarise the
     results instead of a line per node. Its JSON artifacts (`target/`'s
@@ -24,8 +55,18 @@ def run_dbt(
     keep the results, and writing them (the manifest twice) slows every
     command (docs/performance.md). A `dbt` typed in a shell still writes them.
     """
-    from dbt.cli.main import dbtRunner
+    command = dbt_command(*args, target=target, variables=variables, artifacts=artifacts)
+    outcome = _runner(target).invoke(command)
+    if not outcome.success:
+        detail = f": {outcome.exception}" if outcome.exception else ""
+        raise DbtError(f"dbt {args[0]} failed{detail}")
+    return outcome.result
 
+
+def dbt_command(
+    *args: str, target: str, variables: dict[str, Any] | None = None, artifacts: bool = False
+) -> list[str]:
+    """The arguments `run_dbt` hands to dbt for one command."""
     command = [
         "--quiet",
         *(() if artifacts else ("--no-write-json",)),
@@ -39,13 +80,16 @@ def run_dbt(
         "--log-path",
         str(STATE_DIR / "logs"),
     ]
-    if variables:
-        command += ["--vars", json.dumps(variables)]
-    outcome = dbtRunner().invoke(command)
-    if not outcome.success:
-        detail = f": {outcome.exception}" if outcome.exception else ""
-        raise DbtError(f"dbt {args[0]} failed{detail}")
-    return outcome.result
+    # The profile's vars first: a run's own vars (say, session_date) win.
+    profile_vars = {
+        name: value
+        for profile in PROFILES.values()
+        if profile.dbt_target == target
+        for name, value in profile.dbt_vars.items()
+    }
+    if profile_vars or variables:
+        command += ["--vars", json.dumps(profile_vars | (variables or {}))]
+    return command
 
 
 def summarise(results: Any) -> dict[str, int]:

@@ -53,7 +53,7 @@ def resolve_endpoints(settings: Settings) -> Endpoints:
     if database_url is None or redis_url is None:
         with _locked():
             if database_url is None:
-                database_url = EmbeddedPostgres().ensure_running(f"tickstock_{settings.env}")
+                database_url = EmbeddedPostgres().ensure_running(settings.profile.database)
             if redis_url is None:
                 redis_url = EmbeddedRedis().ensure_running()
     return Endpoints(

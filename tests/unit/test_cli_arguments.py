@@ -40,7 +40,6 @@ def test_a_bad_date_is_refused_naming_the_option(args: list[str], option: str) -
     ("args", "option", "bad"),
     [
         (["load", "--symbols", "AAPL", "--timespan", "hour"], "--timespan", "hour"),
-        (["load", "--universe", "sp500"], "--universe", "sp500"),
         (["holdings", "load", "--mode", "sometimes", "x.csv"], "--mode", "sometimes"),
         (["universes", "load", "--mode", "dry_run", "x.csv"], "--mode", "dry_run"),
         (["report", "--format", "pdf"], "--format", "pdf"),
@@ -75,9 +74,10 @@ def test_a_good_date_is_parsed_to_that_day() -> None:
         (["load", "--symbols", "AAPL", "--from", "2026-06-30", "--to", "2026-06-01"],
          "--from 2026-06-30 is after --to 2026-06-01"),
         (["load", "--symbols", "AAPL", "--universe", "default"],
-         "give exactly one of --symbols or --universe"),
+         "give --symbols or --universe, not both"),
         (["load", "--symbols", "AAPL", "--from", "2026-01-02", "--months", "2"],
          "give --from or --years/--months, not both"),
+        (["load", "--symbols", "AAPL", "--years", "0"], "--years must be more than 0"),
         (["load", "--scenario", "crash_2099"], "choose one of: crash_2020"),
         (["quality", "--date", "2026-11-21"], "2026-11-21 is not a XNYS trading session"),
         (["report", "--summary", "--detail"], "give --summary or --detail, not both"),
@@ -96,4 +96,4 @@ def test_a_refused_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("TICKSTOCK_ENV", "staging")
     result = runner.invoke(app, ["eod", "--plan", "--date", "2026-11-20"])
     assert result.exit_code == 2
-    assert "TICKSTOCK_ENV: Input should be 'dev' or 'prod', not 'staging'" in result.output
+    assert "TICKSTOCK_ENV: Input should be 'dev', 'test' or 'prod', not 'staging'" in result.output

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kernel.settings import (
+    ALL_EOD_SYMBOLS,
+    DBT_PROJECT_DIR,
     DEFAULT_POLYGON_BASE_URL,
+    PROFILES,
     EnvironmentSettings,
     read_settings,
     redact_url,
@@ -90,3 +95,37 @@ def test_a_dotenv_file_is_read_and_the_environment_wins(
     settings = EnvironmentSettings(_env_file=dotenv).settings()  # type: ignore[call-arg]
     assert settings.polygon_plan == "paid"
     assert settings.eod_delay_minutes == 20.0
+
+
+@pytest.mark.parametrize("env", ["dev", "test", "prod"])
+def test_each_environment_selects_its_profile(monkeypatch: pytest.MonkeyPatch, env: str) -> None:
+    monkeypatch.setenv("TICKSTOCK_ENV", env)
+    settings = read_settings()
+    assert settings.profile is PROFILES[env]
+    assert settings.dbt_target == env
+    assert settings.profile.database == f"tickstock_{env}"
+    assert settings.profile.dbt_vars["tickstock_env"] == env
+
+
+def test_the_profiles_table_says_what_each_environment_loads() -> None:
+    dev, test, prod = PROFILES["dev"], PROFILES["test"], PROFILES["prod"]
+    # dev: the 10 largest dev stocks and the 5 dev ETFs, six months.
+    assert (dev.universe, dev.history_months) == (("dev_top_10", "dev_etfs"), 6)
+    assert test.history_months < dev.history_months < prod.history_months
+    assert prod.universe == (ALL_EOD_SYMBOLS,)
+
+
+def test_every_profile_has_a_dbt_target() -> None:
+    profiles = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())
+    outputs = profiles["tickstock"]["outputs"]
+    assert {profile.dbt_target for profile in PROFILES.values()} == set(outputs)
+    assert all(output["type"] == "postgres" for output in outputs.values())
+
+
+def test_profile_vars_reach_dbt_under_the_runs_own() -> None:
+    from orchestration.runtime.dbt_runner import dbt_command
+
+    command = dbt_command("build", target="test", variables={"quality_gap_sessions": 5})
+    assert command[command.index("--target") + 1] == "test"
+    passed = json.loads(command[command.index("--vars") + 1])
+    assert passed == {"tickstock_env": "test", "quality_gap_sessions": 5}

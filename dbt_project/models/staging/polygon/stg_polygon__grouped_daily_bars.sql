@@ -2,7 +2,23 @@ with
 
 source as (
 
-    select * from {{ source('polygon', 'grouped_daily') }}
+    -- A stand-in until the first load creates the table: a load on an empty
+    -- warehouse builds the groups (which read the bars) before it fetches.
+    select *
+    from {{ source_or_empty('polygon', 'grouped_daily', {
+        'ticker': 'text',
+        't': 'bigint',
+        'o': 'numeric',
+        'h': 'numeric',
+        'l': 'numeric',
+        'c': 'numeric',
+        'v': 'numeric',
+        'vw': 'numeric',
+        'n': 'bigint',
+        'otc': 'boolean',
+        'request_date': 'date',
+        '_dlt_load_id': 'text',
+    }) }}
 
 ),
 
