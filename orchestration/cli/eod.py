@@ -63,7 +63,7 @@ def eod_command(
         raise fail(str(early), 2) from None
     if outcome.message:
         _print_summary(outcome)
-        if outcome.message["status"] != "complete":
+        if outcome.message.status != "complete":
             raise typer.Exit(1)
 
 
@@ -85,7 +85,7 @@ def _print_plan(calendar, day: date) -> None:
 
 def _print_summary(outcome) -> None:
     message = outcome.message
-    table = Table(title=f"EOD {message['session_date']} — {message['status']}")
+    table = Table(title=f"EOD {message.session_date} — {message.status}")
     for column in ("step", "status", "seconds", "detail"):
         table.add_column(column)
     for step in outcome.steps:
@@ -95,31 +95,31 @@ def _print_summary(outcome) -> None:
         table.add_row(step.name, step.status, f"{step.duration_s:.1f}", detail)
     console.print(table)
     console.print(
-        f"symbols expected {message['symbols_expected']}, updated {message['symbols_updated']} "
-        f"({message['completion_pct']}%), quality passed: {message['quality_passed']}, "
-        f"data source: {message['data_source']}, total {message['duration_s']:.1f}s"
+        f"symbols expected {message.symbols_expected}, updated {message.symbols_updated} "
+        f"({message.completion_pct}%), quality passed: {message.quality_passed}, "
+        f"data source: {message.data_source}, total {message.duration_s:.1f}s"
     )
-    compliance = message["compliance"]
-    not_eod = ", ".join(f"{t}={n}" for t, n in sorted(compliance["not_eod_types"].items()))
+    compliance = message.compliance
+    not_eod = ", ".join(f"{t}={n}" for t, n in sorted(compliance.not_eod_types.items()))
     console.print(
-        f"compliance: {compliance['eod_symbols_processed']} of {compliance['eod_symbols']} "
-        f"eod-type symbols processed ({compliance['eod_processed_pct']}%); "
+        f"compliance: {compliance.eod_symbols_processed} of {compliance.eod_symbols} "
+        f"eod-type symbols processed ({compliance.eod_processed_pct}%); "
         f"not eod types: {not_eod or 'none'}; ETF details refreshed: "
-        f"{compliance['etf_details_refreshed']} of {compliance['etf_funds']} funds"
+        f"{compliance.etf_details_refreshed} of {compliance.etf_funds} funds"
     )
-    lifecycle = message["lifecycle"]
-    renamed = [f"{r['from']}→{r['to']}" for r in lifecycle["renamed"]]
+    lifecycle = message.lifecycle
+    renamed = [f"{r.from_}→{r.to}" for r in lifecycle.renamed]
     console.print(
-        f"lifecycle: listed {lifecycle['listed'] or '-'}, delisted {lifecycle['delisted'] or '-'}, "
+        f"lifecycle: listed {lifecycle.listed or '-'}, delisted {lifecycle.delisted or '-'}, "
         f"renamed {renamed or '-'}"
     )
     for step in outcome.steps:
         for failure in step.detail.get("failures", []):
             errors.print(f"[red]failed to fetch[/] {failure}")
-    if message["missing_symbols"]:
-        console.print(f"missing: {', '.join(message['missing_symbols'])}")
-    console.print(f"GX Data Docs: {message['reports']['data_docs']}")
-    console.print(f"Run record:   {message['reports']['run_record']}")
+    if message.missing_symbols:
+        console.print(f"missing: {', '.join(message.missing_symbols)}")
+    console.print(f"GX Data Docs: {message.reports.data_docs}")
+    console.print(f"Run record:   {message.reports.run_record}")
 
 
 def schedule_command(

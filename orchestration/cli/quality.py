@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from orchestration.cli.common import announce, as_date, console, date_option, fail, state
+
+if TYPE_CHECKING:
+    from orchestration.jobs.quality import QualityRun
 
 
 def quality_command(
@@ -56,27 +59,28 @@ def quality_command(
         raise typer.Exit(1)
 
 
-def _print_report(report) -> None:
-    issues = report.issues
+def _print_report(checked: QualityRun) -> None:
+    report, issues = checked.report, checked.report.issues
     console.print(
         f"Quality {report.session_date}: completeness {report.completeness_pct}% "
         f"({report.symbols_present}/{report.symbols_expected}), "
-        f"issues {issues['found']}: auto-resolved {issues['auto_resolved']}, "
-        f"flagged {issues['flagged']} ({issues['resolved_or_flagged_pct']}%)"
+        f"issues {issues.found}: auto-resolved {issues.auto_resolved}, "
+        f"flagged {issues.flagged} ({issues.resolved_or_flagged_pct}%)"
     )
     table = Table(title="Expectation suites")
     for column in ("suite", "passed", "failed"):
         table.add_column(column)
     for name, suite in report.expectations.items():
-        table.add_row(name, str(suite["passed"]), str(suite["failed"]))
+        table.add_row(name, str(suite.passed), str(suite.failed))
     for name, why in report.skipped_suites.items():
         table.add_row(name, "-", f"skipped: {why}")
     console.print(table)
     for gap in report.gaps:
-        console.print(f"[red]gap[/] {gap['symbol']}: {', '.join(gap['missing_sessions'])}")
+        sessions = ", ".join(day.isoformat() for day in gap.missing_sessions)
+        console.print(f"[red]gap[/] {gap.symbol}: {sessions}")
     for anomaly in report.anomalies:
-        console.print(f"[yellow]{anomaly['kind']}[/] {anomaly['symbol']} {anomaly['value']:g}")
-    console.print(f"Quality report: {report.paths['quality_html']}")
-    console.print(f"  JSON:         {report.paths['quality_json']}")
-    console.print(f"  Markdown:     {report.paths['quality_markdown']}")
-    console.print(f"GX Data Docs:   {report.data_docs_index}")
+        console.print(f"[yellow]{anomaly.kind}[/] {anomaly.symbol} {anomaly.value:g}")
+    console.print(f"Quality report: {checked.paths.quality_html}")
+    console.print(f"  JSON:         {checked.paths.quality_json}")
+    console.print(f"  Markdown:     {checked.paths.quality_markdown}")
+    console.print(f"GX Data Docs:   {report.data_docs}")

@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import orjson
 import redis
 from rich.console import Console
 
@@ -28,6 +27,15 @@ from kernel.warehouse import (
     relation_exists,
     tested_bars_vars,
 )
+from orchestration.contracts.notice import (
+    Compliance,
+    EodNotice,
+    LifecycleEvents,
+    NoticeReports,
+    Rename,
+)
+from orchestration.contracts.run_record import STEP, RunRecord
+from orchestration.contracts.steps import STEP_ENTRY, QualityDetail, ReferenceDetail
 from orchestration.jobs import loads
 from orchestration.jobs.ledger import RunLedger, StepRecord
 from orchestration.jobs.notifier import RedisNotifier
@@ -104,7 +112,7 @@ class EodOutcome:
     """What one `eod` invocation did."""
 
     session_date: date
-    message: dict[str, Any] | None = None
+    message: EodNotice | None = None
     steps: list[StepRecord] = field(default_factory=list)
     skipped_run_id: str | None = None
     resumed_run_id: str | None = None
@@ -189,18 +197,18 @@ class EodJob:
                 failure = {"error": type(error).__name__, "detail": str(error)}
                 ledger.finish_run(run_id, "failed", failure)
                 raise
-            ledger.finish_run(run_id, message["status"], message)
+            ledger.finish_run(run_id, message.status, message.model_dump(mode="json"))
         outcome.message = message
         return outcome
 
-    def _run_steps(self, run: _Run) -> dict[str, Any]:
+    def _run_steps(self, run: _Run) -> EodNotice:
         self._step(run, "reference", lambda step: self._reference(run, step))
         self._step(run, "lifecycle", lambda step: self._lifecycle(run, step))
         self._step(run, "extract", lambda step: self._extract(run, step))
         self._step(run, "transform", lambda step: self._transform(run.session, step))
         self._step(run, "quality", lambda step: self._quality(run.session, step))
         self._step(run, "publish", lambda step: self._publish(run, step))
-        return run.done["publish"].detail["message"]
+        return EodNotice.model_validate(run.done["publish"].detail["message"])
 
     def _endpoint(self, run: _Run) -> PolygonEndpoint:
         """The API, opened on first use (a resumed run may not need it at all)."""
@@ -226,10 +234,19 @@ class EodJob:
             work(record)
         run.done[name] = record
         detail = {key: value for key, value in record.detail.items() if key != "message"}
-        payload = {"status": record.status, "duration_s": record.duration_s, **detail}
+        entry = STEP_ENTRY.validate_python(
+            {
+                **detail,
+                "run_id": run.run_id,
+                "session_date": run.session,
+                "step": name,
+                "status": record.status,
+                "duration_s": record.duration_s,
+            }
+        )
         with contextlib.suppress(redis.RedisError):
             # Progress entries are best effort; the completion notice has an outbox.
-            self.notifier.step(run.run_id, run.session.isoformat(), name, payload)
+            self.notifier.step(entry)
         self.console.print(f"  {name} done in {record.duration_s:.1f}s")
 
     # ---------------------------------------------------------------- steps
@@ -350,7 +367,7 @@ class EodJob:
             )
             landed = {t: landed.get(t, 0) + n for t, n in history.rows.items()}
             _note_failures(record, history.failures)
-        record.detail["events"] = self._lifecycle_events(run.session)
+        record.detail["events"] = self._lifecycle_events(run.session).model_dump(mode="json")
         record.detail["history_backfilled"] = {s: d for s, d in backfill}
         record.detail["rows_landed"] = landed
 
@@ -404,28 +421,31 @@ class EodJob:
 
         # Gaps are re-fetched from the same API the extract step used.
         with polygon_endpoint(self.settings, self._announce) as endpoint:
-            report = run_quality(
+            checked = run_quality(
                 self.database_url, session, self.settings.dbt_target, endpoint, self.console.print
             )
-        record.detail.update(
-            passed=report.success,
-            evaluated=sum(s["passed"] + s["failed"] for s in report.expectations.values()),
-            failed=[f for s in report.expectations.values() for f in s["failures"]],
-            data_docs=str(report.data_docs_index),
+        report = checked.report
+        detail = QualityDetail(
+            passed=report.quality_passed,
+            evaluated=sum(s.passed + s.failed for s in report.expectations.values()),
+            failed=[f for s in report.expectations.values() for f in s.failures],
+            data_docs=report.data_docs,
             gaps=report.gaps,
             anomalies=report.anomalies,
             issues=report.issues,
-            reports=report.paths,
+            reports=checked.paths,
         )
-        self.console.print(f"  quality report: {report.paths['quality_html']}")
+        record.detail.update(detail.model_dump(mode="json"))
+        self.console.print(f"  quality report: {checked.paths.quality_html}")
 
     def _publish(self, run: _Run, record: StepRecord) -> None:
         """Build the notice, keep it in the outbox, then deliver what the outbox holds."""
-        message = self._message(run)
-        run.outcome.run_record = self._write_run_record(message, run.outcome.steps)
-        message["reports"]["run_record"] = str(run.outcome.run_record)
-        record.detail["message"] = message
-        run.ledger.enqueue_notice(run.run_id, run.session, message)
+        run_record = STATE_DIR / "reports" / "eod" / run.session.isoformat()
+        run_record /= f"run_{run.run_id}.json"
+        message = self._message(run, run_record)
+        run.outcome.run_record = _write_run_record(message, run.outcome.steps, run_record)
+        record.detail["message"] = message.model_dump(mode="json")
+        run.ledger.enqueue_notice(message)
         delivered, pending = deliver_pending(run.ledger, self.notifier)
         record.detail.update(delivered=delivered, pending=pending)
         if pending:
@@ -436,58 +456,70 @@ class EodJob:
 
     # -------------------------------------------------------------- results
 
-    def _lifecycle_events(self, session: date) -> dict[str, list]:
+    def _lifecycle_events(self, session: date) -> LifecycleEvents:
         rows = query(
             self.database_url,
             "select event_type, symbol, previous_symbol from lifecycle.lifecycle_events"
             " where event_session = %s order by event_type, symbol",
             (session,),
         )
-        return {
-            "listed": [symbol for kind, symbol, _ in rows if kind == "listed"],
-            "delisted": [symbol for kind, symbol, _ in rows if kind == "delisted"],
-            "renamed": [{"from": old, "to": new} for kind, new, old in rows if kind == "renamed"],
-        }
+        return LifecycleEvents(
+            listed=[symbol for kind, symbol, _ in rows if kind == "listed"],
+            delisted=[symbol for kind, symbol, _ in rows if kind == "delisted"],
+            renamed=[
+                Rename.model_validate({"from": old, "to": new})
+                for kind, new, old in rows
+                if kind == "renamed"
+            ],
+        )
 
-    def _message(self, run: _Run) -> dict[str, Any]:
+    def _message(self, run: _Run, run_record: Path) -> EodNotice:
         session = run.session
         compliance = read_compliance(self.database_url, session)
         pct = compliance.processed_pct
-        quality = run.done["quality"].detail
-        return {
-            "run_id": run.run_id,
-            "session_date": session.isoformat(),
-            "status": "complete" if pct >= COMPLETE_THRESHOLD_PCT else "incomplete",
-            "symbols_expected": compliance.expected,
-            "symbols_updated": compliance.processed,
-            "completion_pct": pct,
-            "missing_symbols": compliance.missing,
-            "gaps": quality["gaps"],
-            "anomalies": quality["anomalies"],
-            "quality_passed": bool(quality["passed"]),
-            "duration_s": round(sum(step.duration_s for step in run.outcome.steps), 3),
-            "data_source": "sandbox" if self.settings.uses_sandbox else "polygon",
-            "lifecycle": self._lifecycle_events(session),
-            "compliance": {
-                "eod_symbols": compliance.expected,
-                "eod_symbols_processed": compliance.processed,
-                "eod_processed_pct": pct,
-                "not_eod_types": compliance.not_eod_types,
-                "etf_funds": compliance.etf_funds,
-                "etf_details_refreshed": run.done["reference"].detail.get(
-                    "etf_details_refreshed", 0
-                ),
-            },
-            "reports": {"data_docs": quality["data_docs"], **quality["reports"]},
-        }
+        quality = QualityDetail.model_validate(run.done["quality"].detail)
+        reference = ReferenceDetail.model_validate(run.done["reference"].detail)
+        return EodNotice(
+            run_id=run.run_id,
+            session_date=session,
+            status="complete" if pct >= COMPLETE_THRESHOLD_PCT else "incomplete",
+            symbols_expected=compliance.expected,
+            symbols_updated=compliance.processed,
+            completion_pct=pct,
+            missing_symbols=compliance.missing,
+            gaps=quality.gaps,
+            anomalies=quality.anomalies,
+            quality_passed=quality.passed,
+            duration_s=round(sum(step.duration_s for step in run.outcome.steps), 3),
+            data_source="sandbox" if self.settings.uses_sandbox else "polygon",
+            lifecycle=self._lifecycle_events(session),
+            compliance=Compliance(
+                eod_symbols=compliance.expected,
+                eod_symbols_processed=compliance.processed,
+                eod_processed_pct=pct,
+                not_eod_types=compliance.not_eod_types,
+                etf_funds=compliance.etf_funds,
+                etf_details_refreshed=reference.etf_details_refreshed,
+            ),
+            reports=NoticeReports(
+                data_docs=quality.data_docs,
+                quality_json=quality.reports.quality_json,
+                quality_markdown=quality.reports.quality_markdown,
+                quality_html=quality.reports.quality_html,
+                run_record=str(run_record),
+            ),
+        )
 
-    def _write_run_record(self, message: dict[str, Any], steps: list[StepRecord]) -> Path:
-        folder = STATE_DIR / "reports" / "eod" / message["session_date"]
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"run_{message['run_id']}.json"
-        record = {**message, "steps": [step.__dict__ for step in steps]}
-        path.write_bytes(orjson.dumps(record, option=orjson.OPT_INDENT_2, default=str))
-        return path
+
+def _write_run_record(message: EodNotice, steps: list[StepRecord], path: Path) -> Path:
+    """The notice and every step so far (publish still running), as JSON."""
+    record = RunRecord(
+        **dict(message),
+        steps=[STEP.validate_python(vars(step)) for step in steps],
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(record.model_dump_json(indent=2))
+    return path
 
 
 def read_compliance(database_url: str, session: date) -> SessionCompliance:
@@ -526,11 +558,11 @@ def deliver_pending(ledger: RunLedger, notifier: RedisNotifier) -> tuple[int, in
     """
     notices = ledger.pending_notices()
     delivered = 0
-    for message in notices:
+    for notice in notices:
         try:
-            notifier.complete(message)
+            notifier.complete(notice)
         except redis.RedisError:
             break
-        ledger.mark_delivered(message["run_id"])
+        ledger.mark_delivered(notice.run_id)
         delivered += 1
     return delivered, len(notices) - delivered

@@ -18,6 +18,7 @@ from typing import Any
 from psycopg2.extras import Json
 
 from kernel.warehouse import connect
+from orchestration.contracts.notice import EodNotice
 from orchestration.runtime.ops_schema import ensure_ops_schema
 
 FINISHED = ("complete", "incomplete")
@@ -154,20 +155,20 @@ class RunLedger:
 
     # --------------------------------------------------------------- outbox
 
-    def enqueue_notice(self, run_id: str, session_date: date, message: dict[str, Any]) -> None:
+    def enqueue_notice(self, notice: EodNotice) -> None:
         """Keep the completion notice until it is delivered (once per run)."""
         self._rows(
             "insert into ops.eod_outbox (run_id, session_date, message) values (%s, %s, %s)"
             " on conflict (run_id) do nothing",
-            (run_id, session_date, Json(message)),
+            (notice.run_id, notice.session_date, Json(notice.model_dump(mode="json"))),
         )
 
-    def pending_notices(self) -> list[dict[str, Any]]:
+    def pending_notices(self) -> list[EodNotice]:
         """Undelivered notices, oldest first."""
         rows = self._rows(
             "select message from ops.eod_outbox where delivered_at is null order by created_at"
         )
-        return [message for (message,) in rows]
+        return [EodNotice.model_validate(message) for (message,) in rows]
 
     def mark_delivered(self, run_id: str) -> None:
         self._rows(

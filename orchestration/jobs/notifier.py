@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
 import redis
+from redis.typing import EncodableT, FieldT
 
-EOD_COMPLETE_CHANNEL = "tickstock.eod.complete"
-EOD_RUNS_STREAM = "tickstock:eod:runs"
+from orchestration.contracts.notice import EOD_COMPLETE_CHANNEL, EOD_RUNS_STREAM, EodNotice
+from orchestration.contracts.steps import StepEntry
+
+__all__ = ["EOD_COMPLETE_CHANNEL", "EOD_RUNS_STREAM", "RedisNotifier"]
 STREAM_MAX_LENGTH = 10_000
 DELIVERED_KEY = "tickstock:eod:delivered:{run_id}"
 DELIVERED_TTL_S = 90 * 24 * 3600
@@ -25,41 +25,41 @@ return redis.call('PUBLISH', ARGV[6], ARGV[3])
 """
 
 
-def _encode(payload: dict[str, Any]) -> bytes:
-    return orjson.dumps(payload, default=str)
-
-
 class RedisNotifier:
     """Publishes EOD progress; the client is passed in so tests use a real server."""
 
     def __init__(self, client: redis.Redis) -> None:
         self.client = client
 
-    def step(self, run_id: str, session_date: str, step: str, payload: dict[str, Any]) -> str:
+    def step(self, entry: StepEntry) -> str:
         """Append one step's outcome to the runs stream; return the entry id."""
-        entry = {"kind": "step", "run_id": run_id, "session_date": session_date, "step": step}
-        fields = {**entry, "data": _encode({**entry, **payload})}
+        fields: dict[FieldT, EncodableT] = {
+            "kind": entry.kind,
+            "run_id": entry.run_id,
+            "session_date": entry.session_date.isoformat(),
+            "step": entry.step,
+            "data": entry.model_dump_json(),
+        }
         entry_id = self.client.xadd(
             EOD_RUNS_STREAM, fields, maxlen=STREAM_MAX_LENGTH, approximate=True
         )
         return entry_id.decode() if isinstance(entry_id, bytes) else entry_id
 
-    def complete(self, message: dict[str, Any]) -> int | None:
+    def complete(self, notice: EodNotice) -> int | None:
         """Publish the completion notice and keep it on the stream, once per run.
 
         Returns:
             How many listeners received it, or None when this run's notice had
             already been delivered (nothing is sent again).
         """
-        run_id = message["run_id"]
         listeners = self.client.eval(
             _DELIVER_ONCE,
             2,
-            DELIVERED_KEY.format(run_id=run_id),
+            DELIVERED_KEY.format(run_id=notice.run_id),
             EOD_RUNS_STREAM,
-            run_id,
-            str(message["session_date"]),
-            _encode(message),
+            notice.run_id,
+            notice.session_date.isoformat(),
+            notice.model_dump_json(),
             DELIVERED_TTL_S,
             STREAM_MAX_LENGTH,
             EOD_COMPLETE_CHANNEL,

@@ -1,1 +1,2 @@
-"""reporting"""
+"""Reports for people: `renderer` (the one renderer: text, Markdown, HTML, JSON) and
+`report` (the relationship report's numbers)."""

@@ -1,23 +1,20 @@
 """`tickstock report`: counts, sector distribution, coverage and top holdings.
 
-The numbers come from the marts in a handful of queries; rendering is plain
-text (rich), Markdown, JSON or a self-contained HTML page.
+The numbers come from the marts in a handful of queries; `render` (the
+shared report renderer) prints them as text, Markdown, JSON or HTML.
 """
 
 from __future__ import annotations
 
-import html
-import io
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-from rich.console import Console
-from rich.table import Table
-
 from kernel.warehouse import connect
+from orchestration.reporting import renderer
+from orchestration.reporting.renderer import FORMATS, Document, Table
 
-FORMATS = ("text", "md", "json", "html")
+__all__ = ["FORMATS", "build_report", "document", "render"]
+
 SUMMARY_TOP_ETFS = 10
 SUMMARY_TOP_HOLDINGS = 5
 DETAIL_TOP_HOLDINGS = 10
@@ -151,25 +148,19 @@ def _pct(part: int, whole: int) -> float:
 
 def render(report: dict[str, Any], output_format: str) -> str:
     """The report as text, md, json or html."""
-    if output_format == "json":
-        return orjson.dumps(report, option=orjson.OPT_INDENT_2, default=str).decode()
-    sections = _sections(report)
-    if output_format == "md":
-        return _markdown(report, sections)
-    if output_format == "html":
-        return _html(report, sections)
-    if output_format == "text":
-        return _text(report, sections)
-    raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {output_format!r}")
+    return renderer.render(document(report), output_format)
 
 
-Section = tuple[str, list[str], list[list[Any]]]
+def document(report: dict[str, Any]) -> Document:
+    """The report's tables, for the shared renderer."""
+    title = f"TickStock relationship report ({report['kind']}, {report['generated_at']})"
+    return Document(title=title, tables=_tables(report), data=report)
 
 
-def _sections(report: dict[str, Any]) -> list[Section]:
+def _tables(report: dict[str, Any]) -> list[Table]:
     coverage = report["coverage"]
-    sections: list[Section] = [
-        (
+    tables = [
+        Table(
             "Groups",
             ["type", "groups", "non-empty", "memberships"],
             [
@@ -177,13 +168,13 @@ def _sections(report: dict[str, Any]) -> list[Section]:
                 for g in report["groups"]
             ],
         ),
-        ("Coverage", ["metric", "value"], [[key, value] for key, value in coverage.items()]),
-        (
+        Table("Coverage", ["metric", "value"], [[key, value] for key, value in coverage.items()]),
+        Table(
             "Sector distribution",
             ["sector", "stocks"],
             [[s["sector"], s["stocks"]] for s in report["sectors"]],
         ),
-        (
+        Table(
             "Loaded files",
             ["type", "name", "members", "file", "checksum", "as of", "last updated"],
             [
@@ -201,8 +192,8 @@ def _sections(report: dict[str, Any]) -> list[Section]:
         ),
     ]
     for etf, holdings in report["top_holdings"].items():
-        sections.append(
-            (
+        tables.append(
+            Table(
                 f"Top holdings of {etf}",
                 ["symbol", "weight %"],
                 [
@@ -212,65 +203,11 @@ def _sections(report: dict[str, Any]) -> list[Section]:
             )
         )
     if "recent_changes" in report:
-        sections.append(
-            (
+        tables.append(
+            Table(
                 "Membership changes (last 7 days)",
                 ["date", "change", "count"],
                 [[c["date"], c["change"], c["count"]] for c in report["recent_changes"]],
             )
         )
-    return sections
-
-
-def _cell(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def _title(report: dict[str, Any]) -> str:
-    return f"TickStock relationship report ({report['kind']}, {report['generated_at']})"
-
-
-def _text(report: dict[str, Any], sections: list[Section]) -> str:
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=120, color_system=None)
-    console.print(_title(report))
-    for title, header, rows in sections:
-        table = Table(title=title, title_justify="left")
-        for column in header:
-            table.add_column(column)
-        for row in rows:
-            table.add_row(*(_cell(value) for value in row))
-        console.print(table)
-    return buffer.getvalue()
-
-
-def _markdown(report: dict[str, Any], sections: list[Section]) -> str:
-    lines = [f"# {_title(report)}", ""]
-    for title, header, rows in sections:
-        lines += [f"## {title}", "", "| " + " | ".join(header) + " |"]
-        lines.append("|" + "---|" * len(header))
-        lines += [
-            "| " + " | ".join(_cell(v).replace("|", "\\|") for v in row) + " |" for row in rows
-        ]
-        lines.append("")
-    return "\n".join(lines)
-
-
-def _html(report: dict[str, Any], sections: list[Section]) -> str:
-    parts = [
-        "<!doctype html><html><head><meta charset='utf-8'>",
-        f"<title>{html.escape(_title(report))}</title>",
-        "<style>body{font-family:sans-serif}table{border-collapse:collapse;margin-bottom:1em}"
-        "td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}</style></head><body>",
-        f"<h1>{html.escape(_title(report))}</h1>",
-    ]
-    for title, header, rows in sections:
-        parts.append(f"<h2>{html.escape(title)}</h2><table><tr>")
-        parts += [f"<th>{html.escape(column)}</th>" for column in header]
-        parts.append("</tr>")
-        for row in rows:
-            cells = "".join(f"<td>{html.escape(_cell(value))}</td>" for value in row)
-            parts.append(f"<tr>{cells}</tr>")
-        parts.append("</table>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    return tables
