@@ -22,6 +22,7 @@ from orchestration.contracts.steps import (
 class RecordedStep(Contract):
     """A step as the ledger holds it when the record is written."""
 
+    name: str
     status: StepStatus
     duration_s: float
 

@@ -443,7 +443,7 @@ class EodJob:
         run_record = STATE_DIR / "reports" / "eod" / run.session.isoformat()
         run_record /= f"run_{run.run_id}.json"
         message = self._message(run, run_record)
-        run.outcome.run_record = _write_run_record(message, run.outcome.steps, run_record)
+        run.outcome.run_record = write_run_record(message, run.outcome.steps, run_record)
         record.detail["message"] = message.model_dump(mode="json")
         run.ledger.enqueue_notice(message)
         delivered, pending = deliver_pending(run.ledger, self.notifier)
@@ -511,7 +511,7 @@ class EodJob:
         )
 
 
-def _write_run_record(message: EodNotice, steps: list[StepRecord], path: Path) -> Path:
+def write_run_record(message: EodNotice, steps: list[StepRecord], path: Path) -> Path:
     """The notice and every step so far (publish still running), as JSON."""
     record = RunRecord(
         **dict(message),

@@ -24,6 +24,7 @@ from orchestration.jobs.eod import BOOTSTRAP_HISTORY, EodJob, MarketClosed, Sess
 from orchestration.jobs.notifier import EOD_COMPLETE_CHANNEL, EOD_RUNS_STREAM, RedisNotifier
 from orchestration.runtime.services import Endpoints
 from tests.support.cli import cli_env, run_cli
+from tests.support.contracts import schema_errors
 from tests.support.databases import throwaway_database
 from tests.support.listener import ChannelListener
 from tests.support.private_redis import PrivateRedis
@@ -137,6 +138,23 @@ def test_stream_has_an_entry_per_step(first_run, redis_client) -> None:
     ]
 
 
+def test_notice_stream_entries_and_run_record_match_their_schemas(first_run, redis_client) -> None:
+    _, _, (message,) = first_run
+    assert schema_errors("eod_notice", message) == []
+    entries = [
+        fields
+        for _, fields in redis_client.xrange(EOD_RUNS_STREAM, "-", "+")
+        if fields[b"run_id"] == message["run_id"].encode()
+    ]
+    assert len(entries) == 7
+    for fields in entries:
+        contract = "eod_step_entry" if fields[b"kind"] == b"step" else "eod_notice"
+        assert schema_errors(contract, json.loads(fields[b"data"])) == [], fields.get(b"step")
+    record = json.loads(Path(message["reports"]["run_record"]).read_text())
+    assert schema_errors("eod_run_record", record) == []
+    assert {key: record[key] for key in message} == message
+
+
 def test_warehouse_holds_the_session_and_six_months_of_history(first_run) -> None:
     database_url, _, _ = first_run
     assert (
@@ -186,8 +204,8 @@ def test_rerun_is_skipped_and_forced_rerun_changes_nothing(first_run, servers) -
     assert _row_counts(database_url) == before
 
     forced = job.run(SESSION, force=True)
-    assert forced.message["status"] == "complete"
-    assert forced.message["run_id"] != message["run_id"]
+    assert forced.message.status == "complete"
+    assert forced.message.run_id != message["run_id"]
     assert _row_counts(database_url) == before
 
 
@@ -277,8 +295,8 @@ def test_a_failed_run_resumes_at_the_failed_step_and_equals_a_clean_run(first_ru
 
     resumed = healthy.run(session)
     run_id = resumed.resumed_run_id
-    assert run_id and resumed.message["run_id"] == run_id
-    assert resumed.message["status"] == "complete"
+    assert run_id and resumed.message.run_id == run_id
+    assert resumed.message.status == "complete"
     assert _steps(database_url, run_id) == {
         "reference": ("succeeded", 1),
         "lifecycle": ("succeeded", 1),
@@ -293,7 +311,7 @@ def test_a_failed_run_resumes_at_the_failed_step_and_equals_a_clean_run(first_ru
     assert len(resumed_bars) == 15
 
     clean = healthy.run(session, force=True)
-    assert clean.resumed_run_id is None and clean.message["status"] == "complete"
+    assert clean.resumed_run_id is None and clean.message.status == "complete"
     assert _session_bars(database_url, session) == resumed_bars
 
 
@@ -302,7 +320,7 @@ def test_a_new_listing_gets_its_history_and_is_announced(first_run, servers):
     listener = ChannelListener(redis.Redis.from_url(servers.redis_url), EOD_COMPLETE_CHANNEL)
     outcome = _job(database_url, servers.redis_url).run(date(2025, 9, 15))
     listener.close()
-    message = outcome.message
+    message = outcome.message.model_dump(mode="json")
     assert message["lifecycle"] == {"listed": ["NWSDY"], "delisted": [], "renamed": []}
     assert [m["lifecycle"] for m in listener.messages] == [message["lifecycle"]]
     lifecycle = next(step for step in outcome.steps if step.name == "lifecycle")
@@ -325,7 +343,7 @@ def test_a_notice_is_kept_while_redis_is_down_and_published_later(first_run):
     job = _job(database_url, private.url)
     private.stop()
     outcome = job.run(date(2025, 6, 17))
-    assert outcome.message["status"] == "complete"
+    assert outcome.message.status == "complete"
     publish = next(step for step in outcome.steps if step.name == "publish")
     assert (publish.detail["delivered"], publish.detail["pending"]) == (0, 1)
 
@@ -339,7 +357,7 @@ def test_a_notice_is_kept_while_redis_is_down_and_published_later(first_run):
     assert first.returncode == 0 and "delivered 1 notice(s); 0 still pending" in first.stdout
     assert again.returncode == 0 and "delivered 0 notice(s)" in again.stdout
     completes = [json.loads(f[b"data"]) for _, f in entries if f[b"kind"] == b"complete"]
-    assert [c["run_id"] for c in completes] == [outcome.message["run_id"]]
+    assert [c["run_id"] for c in completes] == [outcome.message.run_id]
 
 
 def test_a_closed_day_processes_and_writes_nothing(fresh_database, servers, redis_client):
@@ -413,7 +431,7 @@ def test_a_killed_run_continues_where_it_stopped(first_run, servers):
 
     resumed = _job(database_url, servers.redis_url).run(session)
     assert resumed.resumed_run_id is not None
-    assert resumed.message["status"] == "complete"
+    assert resumed.message.status == "complete"
     steps = _steps(database_url, resumed.resumed_run_id)
     assert {name: steps[name] for name in ("reference", "lifecycle", "extract")} == {
         "reference": ("succeeded", 1),

@@ -48,7 +48,7 @@ def renamed_run(servers):
 
 def test_the_change_is_announced_as_a_rename(renamed_run) -> None:
     _, outcome, published = renamed_run
-    lifecycle = outcome.message["lifecycle"]
+    lifecycle = outcome.message.model_dump(mode="json")["lifecycle"]
     assert lifecycle == {"listed": [], "delisted": [], "renamed": [{"from": "FB", "to": "META"}]}
     assert [message["lifecycle"] for message in published] == [lifecycle]
 

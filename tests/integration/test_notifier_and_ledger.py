@@ -10,8 +10,10 @@ from datetime import date
 import pytest
 
 from kernel.warehouse import connect
+from orchestration.contracts.steps import STEP_ENTRY
 from orchestration.jobs.ledger import RunLedger
 from orchestration.jobs.notifier import EOD_COMPLETE_CHANNEL, EOD_RUNS_STREAM, RedisNotifier
+from tests.support.contracts import sample_notice, schema_errors
 
 pytestmark = pytest.mark.integration
 
@@ -22,15 +24,26 @@ def test_completion_is_published_and_kept_on_the_stream(redis_client) -> None:
     subscriber.subscribe(EOD_COMPLETE_CHANNEL)
     subscriber.get_message(timeout=2)  # the subscribe confirmation
     notifier = RedisNotifier(redis_client)
-    notifier.step(run_id, "2026-11-20", "extract", {"status": "succeeded", "duration_s": 1.5})
-    listeners = notifier.complete({"run_id": run_id, "session_date": "2026-11-20", "x": 1})
+    step = {
+        "run_id": run_id,
+        "session_date": "2026-11-20",
+        "step": "extract",
+        "status": "succeeded",
+        "duration_s": 1.5,
+        "rows_landed": {"grouped_daily": 15},
+    }
+    notifier.step(STEP_ENTRY.validate_python(step))
+    notice = sample_notice(run_id, date(2026, 11, 20))
+    listeners = notifier.complete(notice)
 
     assert listeners >= 1
     deadline, received = time.monotonic() + 5, None
     while received is None and time.monotonic() < deadline:
         received = subscriber.get_message(timeout=1)
     subscriber.close()
-    assert json.loads(received["data"]) == {"run_id": run_id, "session_date": "2026-11-20", "x": 1}
+    published = json.loads(received["data"])
+    assert published == notice.model_dump(mode="json")
+    assert schema_errors("eod_notice", published) == []
 
     entries = [
         fields
@@ -38,7 +51,11 @@ def test_completion_is_published_and_kept_on_the_stream(redis_client) -> None:
         if fields[b"run_id"] == run_id.encode()
     ]
     assert [entry[b"kind"] for entry in entries] == [b"step", b"complete"]
-    assert json.loads(entries[0][b"data"])["duration_s"] == 1.5
+    assert entries[0][b"step"] == b"extract" and entries[0][b"session_date"] == b"2026-11-20"
+    step_data = json.loads(entries[0][b"data"])
+    assert step_data["duration_s"] == 1.5 and step_data["kind"] == "step"
+    assert schema_errors("eod_step_entry", step_data) == []
+    assert json.loads(entries[1][b"data"]) == published
 
 
 def test_ledger_records_steps_and_failures(fresh_database: str) -> None:

@@ -9,9 +9,11 @@ from datetime import date
 import pytest
 import redis
 
+from orchestration.contracts.notice import EodNotice
 from orchestration.jobs.eod import deliver_pending
 from orchestration.jobs.ledger import RunLedger
 from orchestration.jobs.notifier import EOD_COMPLETE_CHANNEL, EOD_RUNS_STREAM, RedisNotifier
+from tests.support.contracts import sample_notice
 from tests.support.private_redis import PrivateRedis
 
 pytestmark = pytest.mark.integration
@@ -25,11 +27,10 @@ def private_redis() -> Iterator[PrivateRedis]:
     server.stop()
 
 
-def _notice(ledger: RunLedger, session: date) -> dict:
-    run_id = ledger.start_run(session)
-    message = {"run_id": run_id, "session_date": session.isoformat(), "status": "complete"}
-    ledger.enqueue_notice(run_id, session, message)
-    return message
+def _notice(ledger: RunLedger, session: date) -> EodNotice:
+    notice = sample_notice(ledger.start_run(session), session)
+    ledger.enqueue_notice(notice)
+    return notice
 
 
 def _completions(client: redis.Redis) -> list[str]:
@@ -52,7 +53,7 @@ def test_a_notice_kept_while_redis_is_down_is_delivered_once_later(
     assert deliver_pending(ledger, notifier) == (0, 1)
     second = _notice(ledger, date(2026, 11, 20))
     assert deliver_pending(ledger, notifier) == (0, 2)
-    assert [m["run_id"] for m in ledger.pending_notices()] == [first["run_id"], second["run_id"]]
+    assert ledger.pending_notices() == [first, second]
 
     private_redis.start()
     subscriber = client.pubsub()
@@ -63,12 +64,12 @@ def test_a_notice_kept_while_redis_is_down_is_delivered_once_later(
     while (message := subscriber.get_message(timeout=1)) is not None:
         received.append(json.loads(message["data"])["run_id"])
     subscriber.close()
-    assert received == [first["run_id"], second["run_id"]]  # oldest first
-    assert _completions(client) == [first["run_id"], second["run_id"]]
+    assert received == [first.run_id, second.run_id]  # oldest first
+    assert _completions(client) == [first.run_id, second.run_id]
 
     # Nothing left: a second delivery sends nothing.
     assert deliver_pending(ledger, notifier) == (0, 0)
-    assert _completions(client) == [first["run_id"], second["run_id"]]
+    assert _completions(client) == [first.run_id, second.run_id]
 
 
 def test_a_notice_redis_already_has_is_not_sent_again(
@@ -83,11 +84,11 @@ def test_a_notice_redis_already_has_is_not_sent_again(
 
     assert deliver_pending(ledger, notifier) == (1, 0)
     assert ledger.pending_notices() == []
-    assert _completions(notifier.client) == [message["run_id"]]
+    assert _completions(notifier.client) == [message.run_id]
 
 
 def test_the_same_run_is_enqueued_once(fresh_database: str) -> None:
     ledger = RunLedger(fresh_database)
     message = _notice(ledger, date(2026, 11, 20))
-    ledger.enqueue_notice(message["run_id"], date(2026, 11, 20), {**message, "status": "x"})
+    ledger.enqueue_notice(message.model_copy(update={"status": "incomplete"}))
     assert ledger.pending_notices() == [message]

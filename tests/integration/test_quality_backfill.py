@@ -28,6 +28,7 @@ from orchestration.runtime.endpoints import SANDBOX_API_KEY
 from orchestration.runtime.services import Endpoints
 from sandbox.market import SandboxMarket
 from sandbox.server import SandboxServer
+from tests.support.contracts import schema_errors
 from tests.support.databases import throwaway_database
 from tests.support.loopback import JsonHandler, LoopbackServer
 
@@ -128,13 +129,14 @@ def _deleted(url: str) -> set[tuple[str, str]]:
 
 
 def test_without_an_api_the_gaps_are_reported_and_flagged(warehouse: str) -> None:
-    report = run_quality(warehouse, SESSION, "dev", endpoint=None)
-    missing = {(g["symbol"], d) for g in report.gaps for d in g["missing_sessions"]}
+    checked = run_quality(warehouse, SESSION, "dev", endpoint=None)
+    report = checked.report
+    missing = {(g.symbol, d.isoformat()) for g in report.gaps for d in g.missing_sessions}
     assert missing == _deleted(warehouse)
     assert len(missing) > len(PER_TICKER) + 10
-    assert report.issues["flagged"] >= len(missing)
-    assert report.expectations["daily_bar_gaps__suite"]["failed"] == 1
-    assert not report.success
+    assert report.issues.flagged >= len(missing)
+    assert report.expectations["daily_bar_gaps__suite"].failed == 1
+    assert not checked.success
 
 
 def test_the_plan_asks_for_exactly_the_missing_sessions(warehouse: str) -> None:
@@ -152,11 +154,11 @@ def test_backfill_fetches_exactly_the_gaps_and_closes_them(
     proxy = RecordingProxy(sandbox.base_url)
     with proxy.server:
         api = PolygonEndpoint(proxy.server.base_url, SANDBOX_API_KEY, True)
-        report = run_quality(warehouse, SESSION, "dev", endpoint=api)
+        report = run_quality(warehouse, SESSION, "dev", endpoint=api).report
         assert sorted(proxy.paths) == EXPECTED_REQUESTS
         assert report.gaps == []
-        assert report.backfill["resolved_bars"] == len(_deleted(warehouse))
-        assert report.issues["resolved_or_flagged_pct"] >= 99
+        assert report.backfill.resolved_bars == len(_deleted(warehouse))
+        assert report.issues.resolved_or_flagged_pct >= 99
         assert report.completeness_pct == 100
         for symbol, day in PER_TICKER:
             assert query(
@@ -169,22 +171,23 @@ def test_backfill_fetches_exactly_the_gaps_and_closes_them(
         proxy.paths.clear()
         again = run_quality(warehouse, SESSION, "dev", endpoint=api)
         assert proxy.paths == []
-        assert again.backfill["missing_bars"] == 0
-        assert again.success, again.expectations
+        assert again.report.backfill.missing_bars == 0
+        assert again.success, again.report.expectations
 
 
 def test_the_report_files_carry_the_contract_fields(warehouse: str) -> None:
-    report = run_quality(warehouse, SESSION, "dev", endpoint=None)
-    data = json.loads(Path(report.paths["quality_json"]).read_text())
+    checked = run_quality(warehouse, SESSION, "dev", endpoint=None)
+    data = json.loads(Path(checked.paths.quality_json).read_text())
+    assert schema_errors("quality_report", data) == []
     assert {"session_date", "completeness_pct", "gaps", "anomalies", "expectations"} <= set(data)
     assert data["session_date"] == SESSION.isoformat()
     assert data["expectations"]["ohlcv_daily__suite"] == {
-        "passed": report.expectations["ohlcv_daily__suite"]["passed"],
+        "passed": checked.report.expectations["ohlcv_daily__suite"].passed,
         "failed": 0,
         "failures": [],
     }
     assert {"auto_resolved", "flagged"} <= set(data["issues"])
-    markdown = Path(report.paths["quality_markdown"]).read_text()
+    markdown = Path(checked.paths.quality_markdown).read_text()
     assert f"# Data quality — {SESSION}" in markdown
-    html = Path(report.paths["quality_html"]).read_text()
+    html = Path(checked.paths.quality_html).read_text()
     assert "<h2>Expectation suites</h2>" in html and "ohlcv_daily__suite" in html
