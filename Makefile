@@ -54,7 +54,8 @@ fmt: $(STAMP) ## Format Python (ruff) and fix SQL (sqlfluff)
 	$(BIN)/ruff check --fix .
 	$(BIN)/python -m orchestration.runtime.lint_sql --fix
 
-docs: $(STAMP) ## Build the dbt docs site and GX Data Docs; print their paths
+docs: $(STAMP) ## Regenerate docs/schemas; build the dbt docs site and GX Data Docs; print their paths
+	$(BIN)/python -m orchestration.contracts.schemas
 	$(TICKSTOCK) docs
 
 bench: $(STAMP) ## Run every benchmark (benchmarks/bench_*.py) and print its numbers
