@@ -20,10 +20,11 @@ from extract.polygon.bar_fetcher import BarFetcher, BarUnit, Fetched
 from extract.polygon.client import UNLIMITED, RequestPolicy, polygon_client
 from extract.polygon.fetching import FetchFailure, PageFetcher, PolygonAuthError
 from extract.polygon.load_files import csv_load_file
+from extract.polygon.rejects import RejectedRecord
 from extract.polygon.settings import TICKER_COLUMNS, TICKERS_PAGE_LIMIT, TICKERS_PATH, bar_columns
 from extract.polygon.work import BarRange, GroupedSession
 
-__all__ = ["FetchFailure", "PolygonAuthError", "polygon_source"]
+__all__ = ["FetchFailure", "PolygonAuthError", "RejectedRecord", "polygon_source"]
 
 # Daily bars are appended, every load whole: their raw tables are a log of
 # deliveries, and marts.ohlcv_daily keeps the newest delivery of each
@@ -47,6 +48,7 @@ def polygon_source(
     on_landed: UnitLanded | None = None,
     concurrency: int = 1,
     prefetched: Sequence[Fetched] | None = None,
+    rejected: list[RejectedRecord] | None = None,
 ) -> Iterable[Any]:
     """Tickers, grouped daily bars for `sessions` and per-ticker bar `ranges`.
 
@@ -68,11 +70,12 @@ def polygon_source(
         prefetched: units of bars a `BarFetcher` already fetched, landed
             instead of fetching `sessions` and `ranges` (a backfill fetches
             its next batch while dlt lands this one).
+        rejected: collects malformed bars, left out of their page.
     """
     failed = failures if failures is not None else []
     client = polygon_client(base_url, api_key, policy)
     fetch_all = PageFetcher(client, failed).all_pages
-    bar_fetcher = BarFetcher(client, failed)
+    bar_fetcher = BarFetcher(client, failed, rejected)
 
     def fetched(units: Sequence[BarUnit], wanted: Callable[[BarUnit], bool]) -> Iterable[Fetched]:
         """The units `wanted` by a resource: prefetched, else fetched now from `units`."""
