@@ -69,12 +69,15 @@ def _passing(error: BaseException) -> bool:
 def _abort_pending(pipeline: dlt.Pipeline, failed: PipelineStepFailed) -> LoadAborted:
     """Drop the pipeline's pending packages; the error that reports it."""
     load_id = failed.load_id or "?"
-    pipeline.drop_pending_packages()
-    cause = _root_cause(failed)
+    pipeline.abort_packages()
+    cause: BaseException = failed
+    while (inner := cause.__cause__ or cause.__context__) is not None:
+        cause = inner
+    first_line = next(iter(str(cause).splitlines()), "")
     return LoadAborted(
         f"load package {load_id} of pipeline {pipeline.pipeline_name!r} failed terminally at"
         f" {failed.step} and was aborted (nothing of it landed; a later run fetches it again):"
-        f" {type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}"
+        f" {type(cause).__name__}: {first_line}"
     )
 
 

@@ -105,7 +105,7 @@ def _clean(bars: pa.Table, require_ticker: bool) -> bool:
     if not bars.num_rows:
         return True
     bounds = pc.min_max(bars["t"])
-    return bounds["min"].as_py() >= 0 and bounds["max"].as_py() < T_LIMIT
+    return bool(bounds["min"].as_py() >= 0 and bounds["max"].as_py() < T_LIMIT)
 
 
 def _parse_record_by_record(body: bytes, require_ticker: bool) -> dict[str, Any]:

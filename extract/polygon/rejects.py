@@ -109,7 +109,7 @@ def text_field(record: dict[str, Any], name: str, required: bool = False) -> str
         return None
     if isinstance(value, Number) or not isinstance(value, str):
         raise Invalid(f"`{name}` is not a string: {raw_json(value)[:40]}")
-    return value
+    return str(value)
 
 
 def bool_field(record: dict[str, Any], name: str) -> bool | None:

@@ -194,6 +194,7 @@ def land_reference_snapshot(
     session: date,
     dbt_target: str,
     details_due: Sequence[str] = (),
+    run_id: str | None = None,
 ) -> Landing:
     """Seeds, calendar, the ticker list as of `session`, and the tickers' reference data.
 
@@ -201,7 +202,8 @@ def land_reference_snapshot(
     when it is first tracked, so a free plan (5 calls a minute) is not spent
     on reference data every day; `details_due` are symbols whose details
     are refreshed anyway. Shared by the EOD's reference step and the
-    bootstrap of a load on an empty warehouse.
+    bootstrap of a load on an empty warehouse. Malformed records are kept in
+    `ops.rejected_records` under `run_id`.
     """
     from orchestration.jobs.reference import land_reference
 
@@ -212,7 +214,7 @@ def land_reference_snapshot(
         landing.rows |= land_calendar(database_url, calendar, session)
     landing.rows |= land_listings(database_url, endpoint, session)
     landing.rows |= land_venue_calendars(database_url, session)
-    tickers = land_polygon(database_url, endpoint, resources=("tickers",))
+    tickers = land_polygon(database_url, endpoint, resources=("tickers",), run_id=run_id)
     landing.rows |= tickers.rows
     landing.failures += tickers.failures
 
@@ -231,7 +233,12 @@ def land_reference_snapshot(
     if not relation_exists(database_url, "raw_polygon.ticker_types"):
         resources.append("ticker_types")
     details = land_reference(
-        database_url, endpoint, symbols=new + refreshed, resources=resources, action_symbols=new
+        database_url,
+        endpoint,
+        symbols=new + refreshed,
+        resources=resources,
+        action_symbols=new,
+        run_id=run_id,
     )
     landing.rows |= details.rows
     landing.failures += details.failures

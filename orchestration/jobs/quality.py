@@ -28,6 +28,7 @@ from orchestration.jobs.backfill import (
     run_backfill,
     without_confirmed_absent,
 )
+from orchestration.jobs.rejections import rejected_count
 from orchestration.runtime.dbt_runner import run_dbt
 
 REPORTS_DIR = STATE_DIR / "reports" / "quality"
@@ -49,6 +50,7 @@ class QualityReport:
     issues: dict[str, Any]
     backfill: dict[str, Any]
     data_docs_index: Path
+    rejected_records: int = 0
     paths: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -67,6 +69,7 @@ class QualityReport:
             "expectations": self.expectations,
             "skipped_suites": self.skipped_suites,
             "issues": self.issues,
+            "rejected_records": self.rejected_records,
             "backfill": self.backfill,
             "data_docs": str(self.data_docs_index),
         }
@@ -216,6 +219,7 @@ def run_quality(
         issues=issues,
         backfill=backfill,
         data_docs_index=suites.data_docs_index,
+        rejected_records=rejected_count(database_url, session=session),
     )
     report.paths = write_report(report, REPORTS_DIR / session.isoformat())
     return report
@@ -255,6 +259,7 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]
                 ["auto-resolved", str(issues["auto_resolved"])],
                 ["flagged", str(issues["flagged"])],
                 ["resolved or flagged", f"{issues['resolved_or_flagged_pct']}%"],
+                ["malformed records set aside", str(data["rejected_records"])],
             ],
         ),
         (

@@ -74,11 +74,16 @@ def record_rejected(database_url: str, run_id: str, records: Sequence[RejectedRe
 def rejected_count(
     database_url: str, run_id: str | None = None, session: date | None = None
 ) -> int:
-    """Records kept for `run_id`, or for `session` (the session they were bars of)."""
+    """Records kept for `run_id`; or for `session` (bars of it), each distinct record once."""
     if not relation_exists(database_url, TABLE):
         return 0
+    params: tuple[str | date | None]
     if run_id is not None:
         sql, params = f"select count(*) from {TABLE} where run_id = %s", (run_id,)
     else:
-        sql, params = f"select count(*) from {TABLE} where session_date = %s", (session,)
+        sql = (
+            f"select count(distinct (endpoint, md5(raw_record))) from {TABLE}"
+            " where session_date = %s"
+        )
+        params = (session,)
     return int(query(database_url, sql, params)[0][0])
