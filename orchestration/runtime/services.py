@@ -86,6 +86,7 @@ class Endpoints:
 def resolve_endpoints(settings: Settings) -> Endpoints:
     """Use the configured servers, or start the embedded ones for what is missing."""
     database_url, redis_url = settings.database_url, settings.redis_url
+    private_directory(STATE_DIR)  # reports, dlt state and secrets: for our user only
     if database_url is None or redis_url is None:
         with _locked():
             if database_url is None:
@@ -185,7 +186,8 @@ def _server_root(default: Path) -> Path:
     """Where a server keeps its files: `default`, or as root a directory of the service user's."""
     if not _as_root():
         return default
-    digest = hashlib.sha256(str(default.resolve()).encode()).hexdigest()[:12]
+    # One directory per checkout (its `.tickstock/`), one folder in it per server.
+    digest = hashlib.sha256(str(default.parent.resolve()).encode()).hexdigest()[:12]
     return SERVICE_HOME / digest / default.name
 
 
