@@ -208,10 +208,11 @@ def grant_redis_consumer(redis_url: str, password: str, user: str = REDIS_CONSUM
     """
     client = redis.Redis.from_url(redis_url)
     try:
-        client.execute_command("ACL", "SETUSER", user, *REDIS_CONSUMER_RULES, f">{password}")
+        rules = (*REDIS_CONSUMER_RULES, f">{password}")
+        client.execute_command("ACL", "SETUSER", user, *rules)  # type: ignore[no-untyped-call]
         # No ACL file (ResponseError): the embedded server declares the user in its config.
         with contextlib.suppress(redis.ResponseError):
-            client.execute_command("ACL", "SAVE")
+            client.execute_command("ACL", "SAVE")  # type: ignore[no-untyped-call]
     finally:
         client.close()
     return redis_consumer_url(redis_url, user)

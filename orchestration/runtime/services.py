@@ -170,7 +170,7 @@ def _secret(name: str) -> str:
     if name not in stored:
         stored[name] = secrets.token_urlsafe(24)
         write_private(_SECRETS_FILE, json.dumps(stored))
-    return stored[name]
+    return str(stored[name])
 
 
 def redis_consumer_password() -> str:
