@@ -106,11 +106,15 @@ def run_and_count(
             if aborted is not None:
                 aborted.append(str(error))
     try:
-        pipeline.run(data)
+        info = pipeline.run(data)
     except PipelineStepFailed as failed:
         if failed.step in ("normalize", "load") and not _passing(failed):
             raise _abort_pending(pipeline, failed) from failed
         raise _root_cause(failed) from failed
+    if info is not None and info.has_failed_jobs:
+        # Only when failed jobs are configured not to raise: the package is
+        # complete (never replayed), and what failed is reported.
+        raise LoadAborted(f"load of pipeline {pipeline.pipeline_name!r} had failed jobs: {info}")
     counts = dict(pipeline.last_trace.last_normalize_info.row_counts)
     # dlt's normalize counts the rows of the files it writes, not of load files
     # handed to it whole (the bars): those were counted when they were imported.

@@ -20,7 +20,7 @@ from extract.polygon.bar_fetcher import BarFetcher, BarUnit, Fetched
 from extract.polygon.client import UNLIMITED, RequestPolicy, polygon_client
 from extract.polygon.fetching import FetchFailure, PageFetcher, PolygonAuthError
 from extract.polygon.load_files import csv_load_file
-from extract.polygon.rejects import RejectedRecord
+from extract.polygon.rejects import RejectedRecord, checked_rows, typed_row
 from extract.polygon.settings import TICKER_COLUMNS, TICKERS_PAGE_LIMIT, TICKERS_PATH, bar_columns
 from extract.polygon.work import BarRange, GroupedSession
 
@@ -35,6 +35,10 @@ DAILY_BARS = "append"
 
 LOAD_FILE_ROWS = 50_000
 UnitLanded = Callable[[BarUnit, pa.Table], None]
+
+
+def _typed_ticker(row: dict[str, Any]) -> dict[str, Any]:
+    return typed_row(row, TICKER_COLUMNS)
 
 
 @dlt.source(name="polygon")
@@ -75,7 +79,8 @@ def polygon_source(
     failed = failures if failures is not None else []
     client = polygon_client(base_url, api_key, policy)
     fetch_all = PageFetcher(client, failed).all_pages
-    bar_fetcher = BarFetcher(client, failed, rejected)
+    set_aside = rejected if rejected is not None else []
+    bar_fetcher = BarFetcher(client, failed, set_aside)
 
     def fetched(units: Sequence[BarUnit], wanted: Callable[[BarUnit], bool]) -> Iterable[Fetched]:
         """The units `wanted` by a resource: prefetched, else fetched now from `units`."""
@@ -114,8 +119,8 @@ def polygon_source(
     )
     def tickers() -> Iterator[list[dict[str, Any]]]:
         params = {"market": "stocks", "limit": TICKERS_PAGE_LIMIT}
-        pages = fetch_all(TICKERS_PATH, "all", TICKERS_PATH, params)
-        yield from pages or []
+        for page in fetch_all(TICKERS_PATH, "all", TICKERS_PATH, params) or []:
+            yield checked_rows(TICKERS_PATH, page, page, _typed_ticker, set_aside)
 
     @dlt.resource(
         name="grouped_daily",

@@ -24,7 +24,7 @@ import dlt
 
 from extract.polygon.client import UNLIMITED, RequestPolicy, polygon_client
 from extract.polygon.fetching import FetchFailure, PageFetcher
-from extract.polygon.rejects import Invalid, RejectedRecord, raw_json, typed_row, without_key
+from extract.polygon.rejects import Invalid, RejectedRecord, checked_rows, typed_row
 
 TICKER_DETAILS_PATH = "/v3/reference/tickers/{ticker}"
 TICKER_TYPES_PATH = "/v3/reference/tickers/types"
@@ -235,29 +235,6 @@ def _event_row(queried_id: str, results: dict[str, Any], event: Any) -> dict[str
     return typed_row(row, TICKER_EVENT_COLUMNS)
 
 
-class _Checked:
-    """Typed rows of a page; the malformed records set aside into `rejected`."""
-
-    def __init__(self, rejected: list[RejectedRecord]) -> None:
-        self.rejected = rejected
-
-    def rows(
-        self, endpoint: str, page: Any, records: Iterable[Any], typed: Callable[[Any], Any]
-    ) -> list[dict[str, Any]]:
-        out = []
-        for record in records:
-            try:
-                if not isinstance(record, dict):
-                    raise Invalid("a record that is not a JSON object")
-                out.append(typed(record))
-            except Invalid as invalid:
-                request = without_key(page.response.url)
-                self.rejected.append(
-                    RejectedRecord(endpoint, request, raw_json(record), str(invalid))
-                )
-        return out
-
-
 def _resource(name: str, primary_key: Any, columns: dict[str, dict[str, Any]]) -> Any:
     """A merged resource with fresh column hints (dlt fills hint dicts in place)."""
     return dlt.resource(
@@ -297,7 +274,12 @@ def polygon_reference_source(
     """
     failed = failures if failures is not None else []
     fetch_all = PageFetcher(polygon_client(base_url, api_key, policy), failed).all_pages
-    checked = _Checked(rejected if rejected is not None else []).rows
+    set_aside = rejected if rejected is not None else []
+
+    def checked(
+        endpoint: str, page: Any, records: Iterable[Any], typed: Callable[[Any], Any]
+    ) -> list[dict[str, Any]]:
+        return checked_rows(endpoint, page, records, typed, set_aside)
 
     @_resource("ticker_details", "ticker", TICKER_DETAIL_COLUMNS)
     def ticker_details() -> Iterator[list[dict[str, Any]]]:

@@ -9,6 +9,7 @@ value of the wrong type. The rest of its page lands.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -194,3 +195,24 @@ def typed_row(row: dict[str, Any], columns: dict[str, dict[str, Any]]) -> dict[s
         if required and typed.get(key) is None:
             raise Invalid(f"missing `{key}`")
     return typed
+
+
+def checked_rows(
+    endpoint: str,
+    page: Any,
+    records: Iterable[Any],
+    typed: Callable[[Any], dict[str, Any]],
+    rejected: list[RejectedRecord],
+) -> list[dict[str, Any]]:
+    """`typed(record)` for each record of `page` (dlt PageData); the malformed ones
+    (Invalid) appended to `rejected` with the page's request."""
+    rows = []
+    for record in records:
+        try:
+            if not isinstance(record, dict):
+                raise Invalid("a record that is not a JSON object")
+            rows.append(typed(record))
+        except Invalid as invalid:
+            request = without_key(page.response.url)
+            rejected.append(RejectedRecord(endpoint, request, raw_json(record), str(invalid)))
+    return rows

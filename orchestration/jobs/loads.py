@@ -71,13 +71,24 @@ def land_venue_calendars(database_url: str, session: date) -> dict[str, int]:
     return run_and_count(pipeline, source)
 
 
-def land_listings(database_url: str, endpoint: PolygonEndpoint, session: date) -> dict[str, int]:
-    """Land the ticker list as of `session` (listed and delisted) for the lifecycle models."""
+def land_listings(
+    database_url: str, endpoint: PolygonEndpoint, session: date, run_id: str | None = None
+) -> dict[str, int]:
+    """Land the ticker list as of `session` (listed and delisted) for the lifecycle models.
+
+    Malformed records are kept in `ops.rejected_records` under `run_id`.
+    """
     from extract.polygon.listings import listings_source
 
     pipeline = make_pipeline("polygon_listings", "raw_polygon", database_url)
-    source = listings_source(endpoint.base_url, endpoint.api_key, session, endpoint.policy)
-    return run_and_count(pipeline, source)
+    rejected: list[RejectedRecord] = []
+    source = listings_source(
+        endpoint.base_url, endpoint.api_key, session, endpoint.policy, rejected
+    )
+    try:
+        return run_and_count(pipeline, source)
+    finally:
+        record_rejected(database_url, run_id or new_run_id(), rejected)
 
 
 def universe_symbols(database_url: str) -> list[str]:
@@ -212,7 +223,7 @@ def land_reference_snapshot(
         run_dbt("seed", target=dbt_target)
     if calendar_needs_refresh(database_url, session):
         landing.rows |= land_calendar(database_url, calendar, session)
-    landing.rows |= land_listings(database_url, endpoint, session)
+    landing.rows |= land_listings(database_url, endpoint, session, run_id)
     landing.rows |= land_venue_calendars(database_url, session)
     tickers = land_polygon(database_url, endpoint, resources=("tickers",), run_id=run_id)
     landing.rows |= tickers.rows

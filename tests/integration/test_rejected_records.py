@@ -20,7 +20,7 @@ import pytest
 from extract.pipelines import LoadAborted, make_pipeline, run_and_count
 from extract.polygon.endpoint import PolygonEndpoint
 from extract.polygon.reference import DIVIDENDS_PATH, TICKER_EVENTS_PATH
-from extract.polygon.settings import GROUPED_DAILY_PATH
+from extract.polygon.settings import GROUPED_DAILY_PATH, TICKERS_PATH
 from orchestration.jobs.loads import land_polygon
 from orchestration.jobs.reference import land_reference
 from orchestration.jobs.rejections import rejected_count
@@ -28,6 +28,7 @@ from sandbox.market import SandboxMarket
 from sandbox.params import NEW_YORK
 from sandbox.poison import BAR_KINDS
 from sandbox.server import SandboxServer
+from tests.support.scripted import ScriptedServer
 
 pytestmark = pytest.mark.integration
 
@@ -191,3 +192,24 @@ def test_a_broken_package_left_by_an_earlier_run_is_dropped_and_reported(
     assert "failed terminally at normalize and was aborted" in aborted[0]
     assert _rows(fresh_database, "select a from raw_poison.numbers order by a") == [(7,), (8,)]
     assert not pipeline.has_pending_data
+
+
+def test_tickers_without_a_ticker_or_with_wrong_types_are_set_aside(fresh_database: str) -> None:
+    page = (
+        b'{"status":"OK","results":['
+        b'{"ticker":"AAPL","name":"Apple Inc.","active":true},'
+        b'{"name":"No Ticker Corp","active":true},'
+        b'{"ticker":"MSFT","name":"Microsoft","active":"yes"}]}'
+    )
+    with ScriptedServer({TICKERS_PATH: [(200, page, {})]}) as scripted:
+        endpoint = PolygonEndpoint(scripted.base_url, "k", synthetic=False)
+        landing = land_polygon(fresh_database, endpoint, resources=("tickers",), run_id="r2")
+    assert _rows(fresh_database, "select ticker from raw_polygon.tickers") == [("AAPL",)]
+    rejected = _rows(
+        fresh_database, "select endpoint, reason from ops.rejected_records order by reason"
+    )
+    assert rejected == [
+        (TICKERS_PATH, '`active` is not a boolean: "yes"'),
+        (TICKERS_PATH, "missing `ticker`"),
+    ]
+    assert landing.failures == [] and rejected_count(fresh_database, run_id="r2") == 2
