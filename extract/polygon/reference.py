@@ -15,6 +15,7 @@ would fold the quote's ask `P`/`S` onto the bid `p`/`s`.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
@@ -312,7 +313,7 @@ def polygon_reference_source(
                         TICKER_EVENTS_PATH,
                         page,
                         _events(results),
-                        lambda event, ident=queried, found=results: _event_row(ident, found, event),
+                        functools.partial(_event_row, queried, results),
                     )
 
     def actions(path: str, columns: dict[str, dict[str, Any]]) -> Iterator[list[dict]]:
@@ -340,7 +341,7 @@ def polygon_reference_source(
         for page in pages or []:
             taken_at = _response_time(page.response)
             yield checked(
-                SNAPSHOT_PATH, page, page, lambda ticker, at=taken_at: snapshot_row(ticker, at)
+                SNAPSHOT_PATH, page, page, functools.partial(snapshot_row, snapshot_at=taken_at)
             )
 
     @_resource("market_status", "server_time", MARKET_STATUS_COLUMNS)
