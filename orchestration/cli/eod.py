@@ -212,5 +212,10 @@ def grant_reader_command(
     console.print(
         f"role {role}: SELECT on marts only, read-only, search_path marts, bounded connections"
     )
+    if grant.public_connect:
+        console.print(
+            f"note: {role} may still connect to {', '.join(grant.public_connect)} (CONNECT of"
+            " PUBLIC); revoke it there if those databases are not for TickStock"
+        )
     console.print(f"Postgres reader: {grant.url}")
     console.print(f"Redis consumer:  {consumer}  (reads tickstock:*, subscribes to tickstock.*)")

@@ -38,6 +38,9 @@ class ReaderGrant:
 
     url: str
     revoked: list[str] = field(default_factory=list)
+    # Other databases of the server the role may still connect to through PUBLIC's
+    # default CONNECT (this warehouse does not own them: revoke it there).
+    public_connect: list[str] = field(default_factory=list)
 
 
 def grant_reader(
@@ -107,6 +110,12 @@ def grant_reader(
                     "alter default privileges in schema {} grant select on tables to {}"
                 ).format(target, name)
             )
+        cursor.execute(
+            "select datname from pg_database where datallowconn and datname <> %s"
+            " and has_database_privilege(%s, oid, 'connect') order by 1",
+            (database, role),
+        )
+        grant.public_connect = [name for (name,) in cursor.fetchall()]
     return grant
 
 

@@ -394,6 +394,10 @@ def _create_database(admin_url: str, database: str) -> None:
         cursor.execute("select 1 from pg_database where datname = %s", (database,))
         if cursor.fetchone() is None:
             cursor.execute(f'create database "{database}"')
+        # The embedded cluster is ours: nobody connects to a database unless granted
+        # (a reader made by `db grant-reader` reaches its warehouse only).
+        for name in (database, "postgres"):
+            cursor.execute(f'revoke connect on database "{name}" from public')
 
 
 class EmbeddedRedis:

@@ -107,6 +107,8 @@ def test_the_reader_is_bounded_and_reads_marts_unqualified(warehouse: str) -> No
     with psycopg2.connect(warehouse) as connection, connection.cursor() as cursor:
         cursor.execute("select rolconnlimit from pg_roles where rolname = %s", (ROLE,))
         assert cursor.fetchone() == (10,)
+    # Databases this warehouse does not own are named, not silently left open.
+    assert "postgres" in grant.public_connect and parts.path.lstrip("/") not in grant.public_connect
 
 
 def test_the_owner_and_superusers_are_refused_and_keep_their_password(warehouse: str) -> None:
