@@ -15,6 +15,7 @@ import redis
 from kernel.warehouse import connect
 from orchestration.jobs.security import ReaderRefused, grant_reader, grant_redis_consumer
 from orchestration.runtime.services import EmbeddedPostgres, ServiceError, write_private
+from tests.support.cli import cli_env, run_cli
 from tests.support.private_redis import PrivateRedis
 
 pytestmark = pytest.mark.integration
@@ -230,3 +231,27 @@ def test_a_populated_data_directory_without_a_cluster_is_never_deleted(
     with pytest.raises(ServiceError, match="not empty but holds no Postgres cluster"):
         server._initdb("pw")  # what ensure_running does when PG_VERSION is missing
     assert (server.data_dir / "precious.dat").read_text() == "data"
+
+
+def test_grant_reader_command_prints_both_connection_strings_without_passwords(
+    warehouse: str, private_redis: PrivateRedis
+) -> None:
+    env = cli_env(
+        warehouse,
+        private_redis.url,
+        TICKSTOCK_READER_PASSWORD="reader-pw-123",
+        TICKSTOCK_REDIS_CONSUMER_PASSWORD="consumer-pw-123",
+    )
+    done = run_cli("db", "grant-reader", ROLE, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"Postgres reader: postgresql://{ROLE}:***@" in done.stdout
+    assert f"redis://tickstock_consumer:***@127.0.0.1:{private_redis.port}/0" in done.stdout
+    assert "reader-pw-123" not in done.stdout + done.stderr
+    assert "consumer-pw-123" not in done.stdout + done.stderr
+    consumer = redis.Redis(
+        port=private_redis.port, username="tickstock_consumer", password="consumer-pw-123"
+    )
+    assert consumer.ping()
+    owner = urlsplit(warehouse).username or ""
+    refused = run_cli("db", "grant-reader", owner, env=env, timeout=120)
+    assert refused.returncode == 2 and "owns the warehouse" in refused.stderr
