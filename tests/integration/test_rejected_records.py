@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import dlt
-import psycopg2
 import pytest
 
 from extract.pipelines import LoadAborted, make_pipeline, run_and_count
 from extract.polygon.endpoint import PolygonEndpoint
 from extract.polygon.reference import DIVIDENDS_PATH, TICKER_EVENTS_PATH
 from extract.polygon.settings import GROUPED_DAILY_PATH, TICKERS_PATH
+from kernel.warehouse import connect
 from orchestration.jobs.loads import land_polygon
 from orchestration.jobs.reference import land_reference
 from orchestration.jobs.rejections import rejected_count
@@ -57,7 +57,7 @@ def api(market: SandboxMarket) -> Iterator[PolygonEndpoint]:
 
 
 def _rows(database_url: str, sql: str, params: Any = None) -> list[tuple]:
-    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+    with connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

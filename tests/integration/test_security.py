@@ -100,12 +100,12 @@ def test_the_reader_is_bounded_and_reads_marts_unqualified(warehouse: str) -> No
     parts = urlsplit(warehouse)
     assert grant.url == f"postgresql://{ROLE}:***@{parts.hostname}:{parts.port}{parts.path}"
     reader = _as(warehouse, ROLE, "reader-pw-123")
-    with psycopg2.connect(reader) as connection, connection.cursor() as cursor:
+    with connect(reader) as connection, connection.cursor() as cursor:
         cursor.execute("select symbol from symbols")  # search_path is marts
         assert cursor.fetchall() == [("AAPL",)]
         cursor.execute("show statement_timeout")
         assert cursor.fetchone() == ("1min",)
-    with psycopg2.connect(warehouse) as connection, connection.cursor() as cursor:
+    with connect(warehouse) as connection, connection.cursor() as cursor:
         cursor.execute("select rolconnlimit from pg_roles where rolname = %s", (ROLE,))
         assert cursor.fetchone() == (10,)
     # Databases this warehouse does not own are named, not silently left open.
@@ -116,17 +116,17 @@ def test_the_owner_and_superusers_are_refused_and_keep_their_password(warehouse:
     owner = urlsplit(warehouse).username
     with pytest.raises(ReaderRefused, match="owns the warehouse"):
         grant_reader(warehouse, owner, "new-password", force=True)
-    with psycopg2.connect(warehouse) as connection, connection.cursor() as cursor:
+    with connect(warehouse) as connection, connection.cursor() as cursor:
         cursor.execute(f"create role {ROLE} superuser")
     with pytest.raises(ReaderRefused, match="superuser"):
         grant_reader(warehouse, ROLE, force=True)
     # The owner still writes, with its old password.
-    with psycopg2.connect(warehouse) as connection, connection.cursor() as cursor:
+    with connect(warehouse) as connection, connection.cursor() as cursor:
         cursor.execute("insert into marts.symbols values ('MSFT')")
 
 
 def test_a_role_with_other_grants_needs_force_and_loses_them(warehouse: str) -> None:
-    with psycopg2.connect(warehouse) as connection, connection.cursor() as cursor:
+    with connect(warehouse) as connection, connection.cursor() as cursor:
         cursor.execute(
             f"create role {ROLE} login; grant usage on schema raw_polygon to {ROLE};"
             f" grant select, insert on raw_polygon.tickers to {ROLE}"
