@@ -1,5 +1,7 @@
 """`ops.rejected_records`: malformed source records kept row by row, with the reason.
 
+The table is created by the ops schema's migration 4 (`runtime.ops_schema`).
+
 The extractors set a malformed record aside and land the rest of its page;
 this module keeps what they set aside, under the run that fetched it. A run
 that fetches the same page twice (a retry, a resumed run) keeps each record
@@ -12,40 +14,13 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-import psycopg2.extensions
 import psycopg2.extras
 
 from extract.polygon.rejects import RejectedRecord
-from kernel.warehouse import connect, query, relation_exists
+from kernel.warehouse import connect, query
+from orchestration.runtime.ops_schema import ensure_ops_schema
 
 TABLE = "ops.rejected_records"
-
-
-def create_rejected_records_table(cursor: psycopg2.extensions.cursor) -> None:
-    """Create `ops.rejected_records` and its indexes when missing (idempotent)."""
-    cursor.execute(
-        """
-        create schema if not exists ops;
-        create table if not exists ops.rejected_records (
-            id bigserial primary key,
-            run_id text not null,
-            endpoint text not null,
-            request text not null,
-            raw_record text not null,
-            reason text not null,
-            session_date date,
-            rejected_at timestamptz not null default now()
-        );
-        comment on table ops.rejected_records is
-            'Malformed source records, one row each with its reason; the rest of the page landed.';
-        comment on column ops.rejected_records.raw_record is
-            'The record as received (text: NaN and 1e400 are not valid jsonb).';
-        create unique index if not exists rejected_records_once_per_run
-            on ops.rejected_records (run_id, endpoint, request, md5(raw_record));
-        create index if not exists rejected_records_session_idx
-            on ops.rejected_records (session_date);
-        """
-    )
 
 
 def new_run_id() -> str:
@@ -57,9 +32,9 @@ def record_rejected(database_url: str, run_id: str, records: Sequence[RejectedRe
     """Keep `records` under `run_id`; returns how many are new (a record seen twice counts once)."""
     if not records:
         return 0
+    ensure_ops_schema(database_url)
     rows = [(run_id, r.endpoint, r.request, r.raw, r.reason, r.session) for r in records]
     with connect(database_url) as connection, connection.cursor() as cursor:
-        create_rejected_records_table(cursor)
         inserted = psycopg2.extras.execute_values(
             cursor,
             "insert into ops.rejected_records"
@@ -75,8 +50,7 @@ def rejected_count(
     database_url: str, run_id: str | None = None, session: date | None = None
 ) -> int:
     """Records kept for `run_id`; or for `session` (bars of it), each distinct record once."""
-    if not relation_exists(database_url, TABLE):
-        return 0
+    ensure_ops_schema(database_url)
     params: tuple[str | date | None]
     if run_id is not None:
         sql, params = f"select count(*) from {TABLE} where run_id = %s", (run_id,)
