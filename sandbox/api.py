@@ -26,6 +26,7 @@ from sandbox import routes_actions, routes_aggs, routes_market, routes_reference
 from sandbox.context import Call
 from sandbox.market import SandboxMarket
 from sandbox.params import NEW_YORK, ApiError, Body, NotFound
+from sandbox.poison import unquote_raw
 from sandbox.response_cache import ResponseCache
 
 Handler = Callable[..., Any]
@@ -107,7 +108,7 @@ class SandboxApi:
         if key is not None and (cached := self._past_bars.get(key)) is not None:
             return 200, cached, self.request_id(path, params)
         response = self.handle(path, query, headers, base_url)
-        payload = orjson.dumps(response.body)
+        payload = unquote_raw(orjson.dumps(response.body))
         if key is not None and response.status == 200:
             self._past_bars.put(key, payload)
         return response.status, payload, response.request_id

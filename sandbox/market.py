@@ -33,6 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sandbox import poison
 from sandbox.actions import CorporateActions, corporate_actions
 from sandbox.minutes import (
     AFTER_HOURS_MINUTES,
@@ -242,6 +243,8 @@ class SandboxMarket:
         self._sessions: Sessions = xnys_sessions()
         self._years = self._sessions.days.astype("datetime64[Y]").astype(int) + 1970
         self._glitches = _glitches(seed, self._order) if glitches else ()
+        self._poison_bars = _poison_bars(seed, self._order) if glitches else ()
+        self._poison_reference: tuple[Glitch, ...] | None = None if glitches else ()
         self._extended_hours = extended_hours
         self._factors: Factors | None = None
         self._actions: CorporateActions | None = None
@@ -282,8 +285,32 @@ class SandboxMarket:
         return self._listings.get(ticker)
 
     def glitch_list(self) -> tuple[Glitch, ...]:
-        """The glitches this market serves (empty unless built with ``glitches=True``)."""
-        return self._glitches
+        """The glitches this market serves (empty unless built with ``glitches=True``).
+
+        Beside the glitches in bar values (``GLITCH_KINDS``) come malformed
+        records (``poison.KINDS``), served in the JSON of grouped daily bars,
+        dividends and ticker events.
+        """
+        return tuple(
+            sorted(
+                (*self._glitches, *self._poison_bars, *self._reference_poison()),
+                key=lambda g: (g.session, g.ticker, g.kind),
+            )
+        )
+
+    def poison_map(self) -> dict[tuple[date, str], str]:
+        """{(date, ticker): kind} of the malformed records served (see ``sandbox.poison``)."""
+        if not self._poison_bars:
+            return {}
+        return {
+            (g.session, g.ticker): g.kind for g in (*self._poison_bars, *self._reference_poison())
+        }
+
+    def _reference_poison(self) -> tuple[Glitch, ...]:
+        if self._poison_reference is None:
+            targets = poison.reference_targets(self._seed, self.actions)
+            self._poison_reference = tuple(Glitch(*target) for target in targets)
+        return self._poison_reference
 
     def fair_value(self, ticker: str, as_of: datetime) -> float | None:
         """The model price of ``ticker`` at the latest close by ``as_of``, traded or not.
@@ -653,12 +680,23 @@ def _spread_thin_minutes(
                       bars.transactions)  # fmt: skip
 
 
-def _glitches(seed: int, listings: tuple[Listing, ...]) -> tuple[Glitch, ...]:
-    """One glitch of each kind per year from 2016 on, on active dev stocks and ETFs."""
-    candidates = sorted(
+def _candidates(listings: tuple[Listing, ...]) -> list[str]:
+    """Active dev stocks and ETFs listed before 2015: the symbols glitches touch."""
+    return sorted(
         lst.ticker for lst in listings[: len(DEFAULT_UNIVERSE)]
         if lst.type in ("CS", "ETF") and lst.delisted is None and lst.list_date.year < 2015
     )  # fmt: skip
+
+
+def _poison_bars(seed: int, listings: tuple[Listing, ...]) -> tuple[Glitch, ...]:
+    """One malformed grouped-daily record of each kind per year from 2016 on."""
+    targets = poison.bar_targets(seed, xnys_sessions().days, _candidates(listings))
+    return tuple(Glitch(*target) for target in targets)
+
+
+def _glitches(seed: int, listings: tuple[Listing, ...]) -> tuple[Glitch, ...]:
+    """One glitch of each kind per year from 2016 on, on active dev stocks and ETFs."""
+    candidates = _candidates(listings)
     days = xnys_sessions().days
     years = days.astype("datetime64[Y]").astype(int) + 1970
     rng = np.random.default_rng([seed, 0x611C])

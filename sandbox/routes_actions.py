@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from sandbox.actions import Dividend, Split
@@ -19,6 +20,7 @@ from sandbox.params import (
     resume,
     ticker_filter,
 )
+from sandbox.poison import poison_dividend
 
 ACTIONS_LIMIT = (10, 1000)
 DIVIDEND_DATES = ("ex_dividend_date", "record_date", "declaration_date", "pay_date")
@@ -107,7 +109,14 @@ def dividends_route(call: Call) -> Body:
         if keep(div)
     ]
     records = _sorted(records, params, (*DIVIDEND_DATES, "ticker", "cash_amount"))
+    if marks := call.market.poison_map():
+        records = [_poisoned(record, marks) for record in records]
     return _page(call, params, "/v3/reference/dividends", records)
+
+
+def _poisoned(record: Body, marks: dict[tuple[date, str], str]) -> Body:
+    kind = marks.get((date.fromisoformat(record["ex_dividend_date"]), record["ticker"]))
+    return record if kind is None else poison_dividend(record, kind)
 
 
 def _number_filter(params: dict[str, str], name: str) -> Callable[[float], bool]:

@@ -21,6 +21,7 @@ from sandbox.params import (
     parse_time,
     resume,
 )
+from sandbox.poison import poison_bar
 
 TIMESPANS = frozenset({"second", "minute", "hour", "day", "week", "month", "quarter", "year"})
 AGGS_LIMIT = (5000, 50_000)
@@ -41,7 +42,13 @@ def grouped(call: Call, day: str) -> Body:
     bars = call.market.grouped_daily(session, call.now, adjusted)
     rows = _daily_rows(bars, GROUPED_T_OFFSET_MS)
     results = [{"T": bar.ticker, **row} for bar, row in zip(bars, rows, strict=True)]
+    if marks := call.market.poison_map():
+        results = [_poisoned(row, marks.get((session, row["T"]))) for row in results]
     return _aggregate_body({}, results, adjusted)
+
+
+def _poisoned(row: Body, kind: str | None) -> Body:
+    return row if kind is None else poison_bar(row, kind)
 
 
 def ticker_range(

@@ -18,6 +18,7 @@ from sandbox.params import (
     resume,
     ticker_filter,
 )
+from sandbox.poison import poison_event
 from sandbox.universe import Listing
 
 # Enumerations of Polygon's OpenAPI spec for the parameters the sandbox validates.
@@ -166,12 +167,16 @@ def ticker_events(call: Call, ident: str) -> Body:
     types = {t for t in call.params.get("types", "ticker_change").split(",") if t}
     known = call.market.actions.ticker_history
     history = known.get(listing.ticker, (TickerChange(listing.ticker, listing.list_date),))
+    marks = call.market.poison_map()
     events = [
-        {
-            "ticker_change": {"ticker": change.ticker},
-            "type": "ticker_change",
-            "date": str(change.date),
-        }
+        poison_event(
+            {
+                "ticker_change": {"ticker": change.ticker},
+                "type": "ticker_change",
+                "date": str(change.date),
+            },
+            marks.get((change.date, listing.ticker), ""),
+        )
         for change in reversed(history)
         if "ticker_change" in types and change.date <= call.today
     ]

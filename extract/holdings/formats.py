@@ -12,19 +12,22 @@ Layouts, recognised by their header line:
   market_value` optional. Weight in percent.
 - **universe** CSV: `symbol` required; `name,weight,sector,market_cap` optional.
 
-Every error names the file, the line and the field.
+Every error names the file, the line and the field. Refused outright: a file
+over `MAX_FILE_BYTES`, a blank line with more rows after it (only legal text
+may follow the table), and numbers that are not finite (NaN, inf, 1e400).
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from extract.holdings.settings import MISSING_TICKERS
+from extract.holdings.settings import ETF_SYMBOL, MAX_FILE_BYTES, MISSING_TICKERS
 
 
 class HoldingsFileError(ValueError):
@@ -149,6 +152,8 @@ def read_holdings(path: Path, etf: str | None = None) -> ParsedFile:
         raise HoldingsFileError(
             path, None, None, "cannot tell the ETF from the file name: pass --etf SYMBOL"
         )
+    if not re.fullmatch(ETF_SYMBOL, group):
+        raise HoldingsFileError(path, None, "--etf", f"not an ETF symbol: {etf!r}")
     return _read(path, "ETF", group, (_ISHARES, _SSGA, _PLAIN))
 
 
@@ -164,6 +169,10 @@ def read_universe(path: Path, name: str | None = None) -> ParsedFile:
 
 def _read(path: Path, group_type: str, group_name: str, layouts: tuple[_Layout, ...]) -> ParsedFile:
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            problem = f"{size:,} bytes, over the {MAX_FILE_BYTES:,}-byte cap for one file"
+            raise HoldingsFileError(path, None, None, problem)
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         raise HoldingsFileError(path, None, None, f"not UTF-8 text ({error.reason})") from None
@@ -173,6 +182,7 @@ def _read(path: Path, group_type: str, group_name: str, layouts: tuple[_Layout, 
     reader = csv.reader(text.splitlines(keepends=True))
     columns: dict[str, int] | None = None
     header: list[str] = []
+    blank: int | None = None  # the first blank line after the table's rows
     try:
         for cells in reader:
             line = reader.line_num
@@ -185,7 +195,13 @@ def _read(path: Path, group_type: str, group_name: str, layouts: tuple[_Layout, 
                     parsed.as_of = _parse_as_of(found.group(1))
                 continue
             if not any(cells):
-                break  # a blank line ends the table; issuers put legal text after it
+                blank = blank or line  # the table ends; issuers put legal text after it
+                continue
+            if blank is not None:
+                if len(cells) == len(header):
+                    problem = f"blank line inside the table: line {line} after it is another row"
+                    raise HoldingsFileError(path, blank, None, problem)
+                continue  # legal text
             if len(cells) != len(header):
                 problem = f"expected {len(header)} fields like the header, found {len(cells)}"
                 raise HoldingsFileError(path, line, None, problem)
@@ -234,9 +250,12 @@ def _number(path: Path, line: int, field_name: str, raw: str) -> float | None:
     if raw in ("", "-", "--"):
         return None
     try:
-        return float(raw.replace(",", "").rstrip("%"))
+        value = float(raw.replace(",", "").rstrip("%"))
     except ValueError:
         raise HoldingsFileError(path, line, field_name, f"not a number: {raw!r}") from None
+    if not math.isfinite(value):  # nan, inf, and 1e400 (read as inf)
+        raise HoldingsFileError(path, line, field_name, f"not a finite number: {raw!r}")
+    return value
 
 
 def _parse_as_of(text: str) -> date | None:

@@ -9,6 +9,7 @@ leaves every group as it was.
 from __future__ import annotations
 
 import csv
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from extract.holdings.formats import (
     read_holdings,
     read_universe,
 )
-from extract.holdings.settings import DATASET, PIPELINE
+from extract.holdings.settings import DATASET, ETF_SYMBOL, PIPELINE
 from extract.holdings.validation import Findings, is_security, validate
 from extract.pipelines import make_pipeline, run_and_count
 from kernel.settings import REPO_ROOT
@@ -94,6 +95,8 @@ def load_files(
     seen_groups: dict[str, Path] = {}
     for path in paths:
         group_name = _group_name(path, group_type, name)
+        if group_type == "ETF" and name is not None:
+            _check_named_etf(path, group_name, known)
         if group_name in seen_groups:
             raise HoldingsFileError(
                 path, None, None, f"{group_name} is also loaded from {seen_groups[group_name]}"
@@ -230,7 +233,17 @@ def _group_name(path: Path, group_type: str, name: str | None) -> str:
         raise HoldingsFileError(
             path, None, None, "cannot tell the ETF from the file name: pass --etf SYMBOL"
         )
+    if name is not None and not re.fullmatch(ETF_SYMBOL, symbol):
+        raise HoldingsFileError(path, None, "--etf", f"not an ETF symbol: {name!r}")
     return symbol
+
+
+def _check_named_etf(path: Path, symbol: str, known: set[str] | None) -> None:
+    """An ETF named by hand must be one the warehouse knows, when it knows any."""
+    if known is not None and symbol not in known:
+        raise HoldingsFileError(
+            path, None, "--etf", f"{symbol} is not a symbol the warehouse knows (marts.symbols)"
+        )
 
 
 def _known_symbols(database_url: str) -> set[str] | None:

@@ -15,3 +15,11 @@ NON_EQUITY_ASSET_CLASSES = frozenset(
 )
 # Placeholders issuers print instead of a ticker (unlisted lines, cash).
 MISSING_TICKERS = frozenset({"", "-", "--", "N/A"})
+
+# The largest file a load reads. The biggest funds' holdings (~4,000 lines)
+# and a Russell 3000 list are well under 1 MB; anything past this is not a
+# holdings file and is refused before it is read.
+MAX_FILE_BYTES = 16 * 2**20
+
+# What an ETF symbol passed by hand may look like (Polygon's spelling).
+ETF_SYMBOL = r"[A-Z][A-Z0-9.\-]{0,9}"

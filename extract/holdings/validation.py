@@ -38,9 +38,18 @@ def validate(parsed: ParsedFile, known_symbols: set[str] | None) -> Findings:
     if not securities:
         raise HoldingsFileError(path, None, None, "no security rows (only cash or derivatives)")
     seen: dict[tuple[str, str | None], int] = {}
+    spelled: dict[str, tuple[str, int]] = {}  # upper case -> (ticker as written, line)
     for row in parsed.rows:
         if not _TICKER.match(row.ticker):
             raise HoldingsFileError(path, row.line, "ticker", f"not a ticker: {row.ticker!r}")
+        other, other_line = spelled.setdefault(row.ticker.upper(), (row.ticker, row.line))
+        if other != row.ticker:
+            raise HoldingsFileError(
+                path,
+                row.line,
+                "ticker",
+                f"{row.ticker!r} differs only in case from {other!r} on line {other_line}",
+            )
         for field_name in ("weight_pct", "shares", "market_cap"):
             value = getattr(row, field_name)
             if value is not None and value < 0 and is_security(row.asset_class):

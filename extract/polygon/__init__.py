@@ -20,10 +20,11 @@ from extract.polygon.bar_fetcher import BarFetcher, BarUnit, Fetched
 from extract.polygon.client import UNLIMITED, RequestPolicy, polygon_client
 from extract.polygon.fetching import FetchFailure, PageFetcher, PolygonAuthError
 from extract.polygon.load_files import csv_load_file
+from extract.polygon.rejects import RejectedRecord, checked_rows, typed_row
 from extract.polygon.settings import TICKER_COLUMNS, TICKERS_PAGE_LIMIT, TICKERS_PATH, bar_columns
 from extract.polygon.work import BarRange, GroupedSession
 
-__all__ = ["FetchFailure", "PolygonAuthError", "polygon_source"]
+__all__ = ["FetchFailure", "PolygonAuthError", "RejectedRecord", "polygon_source"]
 
 # Daily bars are appended, every load whole: their raw tables are a log of
 # deliveries, and marts.ohlcv_daily keeps the newest delivery of each
@@ -34,6 +35,10 @@ DAILY_BARS = "append"
 
 LOAD_FILE_ROWS = 50_000
 UnitLanded = Callable[[BarUnit, pa.Table], None]
+
+
+def _typed_ticker(row: dict[str, Any]) -> dict[str, Any]:
+    return typed_row(row, TICKER_COLUMNS)
 
 
 @dlt.source(name="polygon")
@@ -47,6 +52,7 @@ def polygon_source(
     on_landed: UnitLanded | None = None,
     concurrency: int = 1,
     prefetched: Sequence[Fetched] | None = None,
+    rejected: list[RejectedRecord] | None = None,
 ) -> Iterable[Any]:
     """Tickers, grouped daily bars for `sessions` and per-ticker bar `ranges`.
 
@@ -68,11 +74,13 @@ def polygon_source(
         prefetched: units of bars a `BarFetcher` already fetched, landed
             instead of fetching `sessions` and `ranges` (a backfill fetches
             its next batch while dlt lands this one).
+        rejected: collects malformed bars, left out of their page.
     """
     failed = failures if failures is not None else []
     client = polygon_client(base_url, api_key, policy)
     fetch_all = PageFetcher(client, failed).all_pages
-    bar_fetcher = BarFetcher(client, failed)
+    set_aside = rejected if rejected is not None else []
+    bar_fetcher = BarFetcher(client, failed, set_aside)
 
     def fetched(units: Sequence[BarUnit], wanted: Callable[[BarUnit], bool]) -> Iterable[Fetched]:
         """The units `wanted` by a resource: prefetched, else fetched now from `units`."""
@@ -111,8 +119,8 @@ def polygon_source(
     )
     def tickers() -> Iterator[list[dict[str, Any]]]:
         params = {"market": "stocks", "limit": TICKERS_PAGE_LIMIT}
-        pages = fetch_all(TICKERS_PATH, "all", TICKERS_PATH, params)
-        yield from pages or []
+        for page in fetch_all(TICKERS_PATH, "all", TICKERS_PATH, params) or []:
+            yield checked_rows(TICKERS_PATH, page, page, _typed_ticker, set_aside)
 
     @dlt.resource(
         name="grouped_daily",

@@ -9,6 +9,7 @@ check each page's status and parse its body once.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -180,13 +181,25 @@ class ParsedResponse(Response):
 def _json_page(response: Response, *args: Any, **kwargs: Any) -> Response:
     # A hook runs inside the retried send: a 429 or 5xx raised here is retried.
     response.raise_for_status()
-    # orjson: faster than requests' parser; a JSONDecodeError is a ValueError.
-    return ParsedResponse(response, orjson.loads(response.content))
+    try:
+        # orjson: faster than requests' parser.
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        # orjson refuses NaN, Infinity and 1e400 anywhere in a page; Python's
+        # parser keeps them, so the records holding them are set aside one by
+        # one (see `reference`). Not JSON at all: a ValueError, as before.
+        body = json.loads(response.content)
+    return ParsedResponse(response, body)
 
 
 def _bar_page(response: Response, *args: Any, **kwargs: Any) -> Response:
     response.raise_for_status()
     return ParsedResponse(response, parse_bar_page(response.content))
+
+
+def _grouped_bar_page(response: Response, *args: Any, **kwargs: Any) -> Response:
+    response.raise_for_status()
+    return ParsedResponse(response, parse_bar_page(response.content, require_ticker=True))
 
 
 def json_pages() -> Hooks:
@@ -196,12 +209,14 @@ def json_pages() -> Hooks:
     return {"response": [cast(HookFunction, _json_page)]}
 
 
-def bar_pages() -> Hooks:
+def bar_pages(require_ticker: bool = False) -> Hooks:
     """Response hooks for pages of bars: each page's `results` is one Arrow table.
 
-    dlt's record selector and `next_url` paginator work on it unchanged.
+    dlt's record selector and `next_url` paginator work on it unchanged; the
+    records set aside are under the page's `rejected`. `require_ticker`:
+    every bar names its ticker `T` (grouped daily pages).
     """
-    return {"response": [cast(HookFunction, _bar_page)]}
+    return {"response": [cast(HookFunction, _grouped_bar_page if require_ticker else _bar_page)]}
 
 
 class NextUrlOnBaseUrl(JSONLinkPaginator):

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
 
 from dlt.sources.helpers.rest_client import RESTClient
 from requests import HTTPError, RequestException
@@ -25,18 +22,6 @@ class FetchFailure:
     subject: str  # the ticker or session it was for
     reason: str
     answered: bool = False  # the API answered, with no data: the data does not exist
-
-
-def exact(row: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
-    """`row` with the numbers under `keys` as exact decimals (in place, returned).
-
-    str() of a float is its shortest round-trip text, i.e. the JSON's value.
-    """
-    for key in keys:
-        value = row.get(key)
-        if isinstance(value, float | int) and not isinstance(value, bool):
-            row[key] = Decimal(str(value))
-    return row
 
 
 def _reason(error: Exception) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import dlt
 
 from extract.polygon.client import UNLIMITED, RequestPolicy, json_pages, polygon_client
+from extract.polygon.rejects import RejectedRecord, checked_rows, typed_row
 from extract.polygon.settings import TICKER_COLUMNS, TICKERS_PAGE_LIMIT, TICKERS_PATH
 
 LISTING_COLUMNS: dict[str, dict[str, Any]] = {
@@ -25,7 +26,11 @@ LISTING_COLUMNS: dict[str, dict[str, Any]] = {
 
 @dlt.source(name="polygon_listings")
 def listings_source(
-    base_url: str, api_key: str, session: date, policy: RequestPolicy = UNLIMITED
+    base_url: str,
+    api_key: str,
+    session: date,
+    policy: RequestPolicy = UNLIMITED,
+    rejected: list[RejectedRecord] | None = None,
 ) -> Any:
     """Every stocks ticker, active or not, as listed on `session`.
 
@@ -34,7 +39,9 @@ def listings_source(
         api_key: sent as a bearer token, never in URLs.
         session: the point in time to list the market at.
         policy: request rate and retry policy.
+        rejected: collects malformed records, left out of their page.
     """
+    set_aside = rejected if rejected is not None else []
     client = polygon_client(base_url, api_key, policy)
 
     @dlt.resource(
@@ -52,6 +59,12 @@ def listings_source(
                 "limit": TICKERS_PAGE_LIMIT,
             }
             for page in client.paginate(TICKERS_PATH, params=params, hooks=json_pages()):
-                yield [{**row, "as_of": session} for row in page]
+                yield checked_rows(
+                    TICKERS_PATH,
+                    page,
+                    page,
+                    lambda row: typed_row({**row, "as_of": session}, LISTING_COLUMNS),
+                    set_aside,
+                )
 
     return ticker_listings

@@ -2,7 +2,11 @@
 
 Thin like the bars source: every response lands in `raw_polygon` with numbers
 as exact decimals, dates as dates and timestamps as timestamps; the meaning is
-given in dbt. Nested objects of ticker details (`address`, `branding`) are
+given in dbt. Each record is checked against its resource's column hints
+first: a malformed one (a missing key, an empty or bad date, a number that is
+not finite or does not fit, a value of the wrong type) is set aside in
+`rejected` with its reason, and the rest of its page lands. Nested objects of
+ticker details (`address`, `branding`) are
 flattened by dlt into `address__city`-style columns. The snapshot's nested
 bars and quote are flattened here instead, because dlt's snake_case naming
 would fold the quote's ask `P`/`S` onto the bid `p`/`s`.
@@ -11,7 +15,8 @@ would fold the quote's ask `P`/`S` onto the bid `p`/`s`.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -19,7 +24,8 @@ from typing import Any
 import dlt
 
 from extract.polygon.client import UNLIMITED, RequestPolicy, polygon_client
-from extract.polygon.fetching import FetchFailure, PageFetcher, exact
+from extract.polygon.fetching import FetchFailure, PageFetcher
+from extract.polygon.rejects import Invalid, RejectedRecord, checked_rows, typed_row
 
 TICKER_DETAILS_PATH = "/v3/reference/tickers/{ticker}"
 TICKER_TYPES_PATH = "/v3/reference/tickers/types"
@@ -46,7 +52,6 @@ def _columns(keys: dict[str, str], **others: str) -> dict[str, dict[str, Any]]:
     return {**_hints(False, **keys), **_hints(True, **others)}
 
 
-DETAIL_NUMERICS = ("market_cap", "share_class_shares_outstanding", "weighted_shares_outstanding")
 TICKER_DETAIL_COLUMNS = _columns(
     {"ticker": "text"},
     name="text",
@@ -185,17 +190,22 @@ SNAPSHOT_COLUMNS = _columns(
 
 
 def snapshot_row(ticker: dict[str, Any], snapshot_at: datetime) -> dict[str, Any]:
-    """One landed row of the full-market snapshot: nested objects flattened, numbers exact."""
+    """One landed row of the full-market snapshot: nested objects flattened, numbers exact.
+
+    Raises Invalid for a malformed record.
+    """
     row: dict[str, Any] = {"snapshot_at": snapshot_at}
     for key, column in SNAPSHOT_TOP.items():
         if key in ticker:
             row[column] = ticker[key]
     for key, (prefix, names) in SNAPSHOT_NESTED.items():
+        nested = ticker.get(key) or {}
+        if not isinstance(nested, dict):
+            raise Invalid(f"`{key}` is not an object")
         for inner, column in names.items():
-            if inner in (ticker.get(key) or {}):
-                row[f"{prefix}__{column}"] = ticker[key][inner]
-    decimals = [name for name, hint in SNAPSHOT_COLUMNS.items() if hint["data_type"] == "decimal"]
-    return exact(row, decimals)
+            if inner in nested:
+                row[f"{prefix}__{column}"] = nested[inner]
+    return typed_row(row, SNAPSHOT_COLUMNS)
 
 
 def _response_time(response: Any) -> datetime:
@@ -204,30 +214,26 @@ def _response_time(response: Any) -> datetime:
     return parsedate_to_datetime(header) if header else datetime.now(UTC)
 
 
-def _event_rows(queried_id: str, results: dict[str, Any]) -> list[dict[str, Any]]:
+def _events(results: Any) -> list[Any]:
+    """The events of one `results` object (each checked on its own by `_event_row`)."""
+    events = results.get("events") if isinstance(results, dict) else None
+    return events if isinstance(events, list) else []
+
+
+def _event_row(queried_id: str, results: dict[str, Any], event: Any) -> dict[str, Any]:
     """One row per ticker event, with the queried id and the entity it resolved to."""
-    entity = {key: results.get(key) for key in ("name", "composite_figi", "cik")}
-    rows = []
-    for event in results.get("events") or []:
-        change = event.get(event["type"]) or {}
-        rows.append(
-            {
-                "queried_id": queried_id,
-                **entity,
-                "type": event["type"],
-                "date": date.fromisoformat(event["date"]),
-                "ticker": change.get("ticker"),
-            }
-        )
-    return rows
-
-
-def _as_dates(row: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
-    """`row` with the ISO date strings under `keys` as dates (dlt would land text)."""
-    for key in keys:
-        if isinstance(row.get(key), str):
-            row[key] = date.fromisoformat(row[key])
-    return row
+    if not isinstance(event, dict):
+        raise Invalid("an event that is not a JSON object")
+    kind = event.get("type")
+    change = event.get(kind) if isinstance(kind, str) else None
+    row = {
+        "queried_id": queried_id,
+        **{key: results.get(key) for key in ("name", "composite_figi", "cik")},
+        "type": kind,
+        "date": event.get("date"),
+        "ticker": change.get("ticker") if isinstance(change, dict) else None,
+    }
+    return typed_row(row, TICKER_EVENT_COLUMNS)
 
 
 def _resource(name: str, primary_key: Any, columns: dict[str, dict[str, Any]]) -> Any:
@@ -249,6 +255,7 @@ def polygon_reference_source(
     failures: list[FetchFailure] | None = None,
     as_of: date | None = None,
     action_symbols: Sequence[str] | None = None,
+    rejected: list[RejectedRecord] | None = None,
 ) -> Iterable[Any]:
     """Polygon reference data: per-symbol details and events, types, actions, market state.
 
@@ -264,9 +271,16 @@ def polygon_reference_source(
         as_of: point-in-time date for ticker details (`?date=`); None for current.
         action_symbols: tickers to fetch splits and dividends for, one request
             each; None fetches every page of the whole market's.
+        rejected: collects malformed records, left out of their page.
     """
     failed = failures if failures is not None else []
     fetch_all = PageFetcher(polygon_client(base_url, api_key, policy), failed).all_pages
+    set_aside = rejected if rejected is not None else []
+
+    def checked(
+        endpoint: str, page: Any, records: Iterable[Any], typed: Callable[[Any], Any]
+    ) -> list[dict[str, Any]]:
+        return checked_rows(endpoint, page, records, typed, set_aside)
 
     @_resource("ticker_details", "ticker", TICKER_DETAIL_COLUMNS)
     def ticker_details() -> Iterator[list[dict[str, Any]]]:
@@ -274,24 +288,35 @@ def polygon_reference_source(
         for ticker in symbols:
             path = TICKER_DETAILS_PATH.format(ticker=ticker)
             for page in fetch_all(TICKER_DETAILS_PATH, ticker, path, params) or []:
-                yield [
-                    _as_dates(exact({**row, "as_of_date": as_of}, DETAIL_NUMERICS), ["list_date"])
-                    for row in page
-                ]
+                yield checked(
+                    TICKER_DETAILS_PATH,
+                    page,
+                    page,
+                    lambda row: typed_row({**row, "as_of_date": as_of}, TICKER_DETAIL_COLUMNS),
+                )
 
     @_resource("ticker_types", ("code", "asset_class", "locale"), TICKER_TYPE_COLUMNS)
     def ticker_types() -> Iterator[list[dict[str, Any]]]:
-        yield from fetch_all(TICKER_TYPES_PATH, "all", TICKER_TYPES_PATH) or []
+        for page in fetch_all(TICKER_TYPES_PATH, "all", TICKER_TYPES_PATH) or []:
+            yield checked(
+                TICKER_TYPES_PATH, page, page, lambda row: typed_row(row, TICKER_TYPE_COLUMNS)
+            )
 
     @_resource("ticker_events", ("queried_id", "type", "date"), TICKER_EVENT_COLUMNS)
     def ticker_events() -> Iterator[list[dict[str, Any]]]:
-        for ident in symbols:
-            path = TICKER_EVENTS_PATH.format(id=ident)
-            pages = fetch_all(TICKER_EVENTS_PATH, ident, path, {"types": "ticker_change"})
+        for queried in symbols:
+            path = TICKER_EVENTS_PATH.format(id=queried)
+            pages = fetch_all(TICKER_EVENTS_PATH, queried, path, {"types": "ticker_change"})
             for page in pages or []:
-                yield [row for results in page for row in _event_rows(ident, results)]
+                for results in page:
+                    yield checked(
+                        TICKER_EVENTS_PATH,
+                        page,
+                        _events(results),
+                        functools.partial(_event_row, queried, results),
+                    )
 
-    def actions(path: str, dates: Sequence[str], numerics: Sequence[str]) -> Iterator[list[dict]]:
+    def actions(path: str, columns: dict[str, dict[str, Any]]) -> Iterator[list[dict]]:
         params = {"limit": ACTIONS_PAGE_LIMIT}
         requests = (
             [("all", params)]
@@ -300,34 +325,36 @@ def polygon_reference_source(
         )
         for subject, query in requests:
             for page in fetch_all(path, subject, path, query) or []:
-                yield [_as_dates(exact(dict(row), numerics), dates) for row in page]
+                yield checked(path, page, page, lambda row: typed_row(row, columns))
 
     @_resource("splits", ("ticker", "execution_date"), SPLIT_COLUMNS)
     def splits() -> Iterator[list[dict[str, Any]]]:
-        yield from actions(SPLITS_PATH, ["execution_date"], ["split_from", "split_to"])
+        yield from actions(SPLITS_PATH, SPLIT_COLUMNS)
 
     @_resource("dividends", ("ticker", "ex_dividend_date", "dividend_type"), DIVIDEND_COLUMNS)
     def dividends() -> Iterator[list[dict[str, Any]]]:
-        dates = ["ex_dividend_date", "declaration_date", "record_date", "pay_date"]
-        yield from actions(DIVIDENDS_PATH, dates, ["cash_amount"])
+        yield from actions(DIVIDENDS_PATH, DIVIDEND_COLUMNS)
 
     @_resource("snapshot", "ticker", SNAPSHOT_COLUMNS)
     def snapshot() -> Iterator[list[dict[str, Any]]]:
         pages = fetch_all(SNAPSHOT_PATH, "all", SNAPSHOT_PATH, data_selector=SNAPSHOT_SELECTOR)
         for page in pages or []:
             taken_at = _response_time(page.response)
-            yield [snapshot_row(ticker, taken_at) for ticker in page]
+            yield checked(
+                SNAPSHOT_PATH, page, page, functools.partial(snapshot_row, snapshot_at=taken_at)
+            )
 
     @_resource("market_status", "server_time", MARKET_STATUS_COLUMNS)
     def market_status() -> Iterator[list[dict[str, Any]]]:
         path = MARKET_STATUS_PATH
-        yield from fetch_all(path, "now", path, data_selector=WHOLE_BODY_SELECTOR) or []
+        for page in fetch_all(path, "now", path, data_selector=WHOLE_BODY_SELECTOR) or []:
+            yield checked(path, page, page, lambda row: typed_row(row, MARKET_STATUS_COLUMNS))
 
     @_resource("market_holidays", ("exchange", "date"), MARKET_HOLIDAY_COLUMNS)
     def market_holidays() -> Iterator[list[dict[str, Any]]]:
         path = MARKET_HOLIDAYS_PATH
         for page in fetch_all(path, "upcoming", path, data_selector=WHOLE_BODY_SELECTOR) or []:
-            yield [_as_dates(dict(row), ["date"]) for row in page]
+            yield checked(path, page, page, lambda row: typed_row(row, MARKET_HOLIDAY_COLUMNS))
 
     return (
         ticker_details,

@@ -186,17 +186,36 @@ def publish_command(
 @db_app.command("grant-reader")
 def grant_reader_command(
     ctx: typer.Context,
-    role: Annotated[str, typer.Argument(help="Role to create or update (lowercase).")],
+    role: Annotated[str, typer.Argument(help="Role to create or adopt (lowercase).")],
+    force: Annotated[
+        bool, typer.Option(help="Adopt a role holding other grants (they are revoked).")
+    ] = False,
 ) -> None:
-    """Create a read-only login role with SELECT on the marts only (TickStock's boundary).
+    """A read-only login role on the marts, and a Redis consumer user (TickStock's boundary).
 
-    The password is read from TICKSTOCK_READER_PASSWORD when set (never printed).
+    Passwords come from TICKSTOCK_READER_PASSWORD and TICKSTOCK_REDIS_CONSUMER_PASSWORD
+    (else the consumer's is generated into .tickstock/secrets.json); never printed.
     """
-    from orchestration.jobs.security import grant_reader
+    from orchestration.jobs.security import grant_reader, grant_redis_consumer
+    from orchestration.runtime.services import redis_consumer_password
 
     endpoints = state(ctx).endpoints()
     try:
-        grant_reader(endpoints.database_url, role, os.environ.get("TICKSTOCK_READER_PASSWORD"))
+        grant = grant_reader(
+            endpoints.database_url, role, os.environ.get("TICKSTOCK_READER_PASSWORD"), force
+        )
     except ValueError as bad:
         raise fail(str(bad), 2) from None
-    console.print(f"role {role}: SELECT on marts only, read-only transactions")
+    consumer = grant_redis_consumer(endpoints.redis_url, redis_consumer_password())
+    for revoked in grant.revoked:
+        console.print(f"revoked from {role}: {revoked}")
+    console.print(
+        f"role {role}: SELECT on marts only, read-only, search_path marts, bounded connections"
+    )
+    if grant.public_connect:
+        console.print(
+            f"note: {role} may still connect to {', '.join(grant.public_connect)} (CONNECT of"
+            " PUBLIC); revoke it there if those databases are not for TickStock"
+        )
+    console.print(f"Postgres reader: {grant.url}")
+    console.print(f"Redis consumer:  {consumer}  (reads tickstock:*, subscribes to tickstock.*)")

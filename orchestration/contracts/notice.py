@@ -67,6 +67,9 @@ class EodNotice(Contract):
     gaps: list[Gap]
     anomalies: list[Anomaly]
     quality_passed: bool
+    rejected_records: int = Field(
+        description="malformed source records this run set aside in ops.rejected_records"
+    )
     duration_s: float
     data_source: Literal["sandbox", "polygon"]
     lifecycle: LifecycleEvents

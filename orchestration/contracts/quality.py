@@ -83,6 +83,9 @@ class QualityReport(Contract):
     expectations: dict[str, SuiteOutcome] = Field(description="per GX suite")
     skipped_suites: dict[str, str] = Field(description="suite name: why it did not run")
     issues: Issues
+    rejected_records: int = Field(
+        description="distinct malformed records of the session in ops.rejected_records"
+    )
     backfill: Backfill
     data_docs: str = Field(description="path of the GX Data Docs index")
 

@@ -17,13 +17,14 @@ import pyarrow as pa
 from psycopg2 import sql
 
 from extract.pipelines import make_pipeline, run_and_count
-from extract.polygon import FetchFailure, polygon_source
+from extract.polygon import FetchFailure, RejectedRecord, polygon_source
 from extract.polygon.bar_fetcher import BarFetcher, Fetched
 from extract.polygon.client import polygon_client
 from extract.polygon.endpoint import PolygonEndpoint
 from extract.polygon.work import BarRange, GroupedSession
 from kernel.warehouse import connect
 from orchestration.jobs.load_plan import LoadPlan
+from orchestration.jobs.rejections import new_run_id, record_rejected
 from orchestration.jobs.unit_ledger import UnitLedger
 
 Unit = BarRange | GroupedSession
@@ -31,10 +32,12 @@ Unit = BarRange | GroupedSession
 
 @dataclass
 class BulkLoad:
-    """What a backfill landed, skipped and could not fetch."""
+    """What a backfill landed, skipped and could not fetch, and the malformed bars it set aside."""
 
     rows: dict[str, int] = field(default_factory=dict)
     failures: list[FetchFailure] = field(default_factory=list)
+    rejected: list[RejectedRecord] = field(default_factory=list)
+    run_id: str = field(default_factory=new_run_id)
     units_landed: int = 0
     units_skipped: int = 0
 
@@ -78,14 +81,15 @@ def run_load(
     While dlt lands one batch, the next is fetched: dlt's normalize and load
     and the API's responses keep different cores busy. `scope` names the data
     source when it is not the usual one (a sandbox scenario), so its units are
-    not taken for the usual source's.
+    not taken for the usual source's. Malformed bars are left out and kept
+    in `ops.rejected_records` under `result.run_id`.
     """
     ledger = UnitLedger(database_url)
     todo = pending_units(database_url, plan, scope) if todo is None else todo
     result = BulkLoad(units_skipped=len(plan.units) - len(todo))
     pipeline = make_pipeline("polygon", "raw_polygon", database_url)
     client = polygon_client(endpoint.base_url, endpoint.api_key, endpoint.policy)
-    fetcher = BarFetcher(client, result.failures)
+    fetcher = BarFetcher(client, result.failures, result.rejected)
     rows_per_unit = plan.expected_rows / max(len(plan.units), 1)
     batches = iter(_batches(todo, rows_per_unit, batch_rows))
     # Set when landing fails or is interrupted: the batch being fetched ahead
@@ -106,6 +110,7 @@ def run_load(
                 result.units_landed += len(rows_by_key)
         finally:
             stop.set()
+            record_rejected(database_url, result.run_id, result.rejected)
     _analyze(database_url, result.rows)
     return result
 

@@ -39,6 +39,7 @@ from orchestration.contracts.steps import STEP_ENTRY, QualityDetail, ReferenceDe
 from orchestration.jobs import loads
 from orchestration.jobs.ledger import RunLedger, StepRecord
 from orchestration.jobs.notifier import RedisNotifier
+from orchestration.jobs.rejections import rejected_count
 from orchestration.jobs.relationships import publish_after_build
 from orchestration.runtime.dbt_runner import run_dbt, summarise
 from orchestration.runtime.endpoints import polygon_endpoint
@@ -267,13 +268,16 @@ class EodJob:
             run.session,
             self.settings.dbt_target,
             details_due=etfs_due,
+            run_id=run.run_id,
         )
-        changes = self._land_ticker_changes(endpoint, run.session)
+        changes = self._land_ticker_changes(endpoint, run.session, run.run_id)
         record.detail["rows_landed"] = reference.rows | changes.rows
         record.detail["etf_details_refreshed"] = len(etfs_due)
         _note_failures(record, [*reference.failures, *changes.failures])
 
-    def _land_ticker_changes(self, endpoint: PolygonEndpoint, session: date) -> loads.Landing:
+    def _land_ticker_changes(
+        self, endpoint: PolygonEndpoint, session: date, run_id: str
+    ) -> loads.Landing:
         """Ticker events of tracked symbols the session's list no longer shows as active.
 
         One request per such symbol, so the lifecycle models can tell a
@@ -300,7 +304,11 @@ class EodJob:
             return loads.Landing()
         identifiers = [ident for (ident,) in gone]
         return land_reference(
-            self.database_url, endpoint, symbols=identifiers, resources=["ticker_events"]
+            self.database_url,
+            endpoint,
+            symbols=identifiers,
+            resources=["ticker_events"],
+            run_id=run_id,
         )
 
     def _etf_details_due(self, endpoint: PolygonEndpoint) -> list[str]:
@@ -364,6 +372,7 @@ class EodJob:
                 symbols=symbols,
                 start=run.session - timedelta(days=days),
                 end=run.session,
+                run_id=run.run_id,
             )
             landed = {t: landed.get(t, 0) + n for t, n in history.rows.items()}
             _note_failures(record, history.failures)
@@ -390,12 +399,17 @@ class EodJob:
                 symbols=loads.profile_symbols(self.database_url, profile, run.session),
                 start=run.session - history_length(profile.history_months),
                 end=run.session,
+                run_id=run.run_id,
             )
             rows |= history.rows
             failures += history.failures
             record.detail["bootstrapped"] = True
         bars = loads.land_polygon(
-            self.database_url, endpoint, resources=("grouped_daily",), sessions=[run.session]
+            self.database_url,
+            endpoint,
+            resources=("grouped_daily",),
+            sessions=[run.session],
+            run_id=run.run_id,
         )
         rows |= bars.rows
         failures += bars.failures
@@ -490,6 +504,7 @@ class EodJob:
             gaps=quality.gaps,
             anomalies=quality.anomalies,
             quality_passed=quality.passed,
+            rejected_records=rejected_count(self.database_url, run_id=run.run_id),
             duration_s=round(sum(step.duration_s for step in run.outcome.steps), 3),
             data_source="sandbox" if self.settings.uses_sandbox else "polygon",
             lifecycle=self._lifecycle_events(session),

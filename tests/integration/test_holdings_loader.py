@@ -13,7 +13,7 @@ import pytest
 import extract.holdings as holdings_source_module
 from extract.holdings.formats import HoldingsFileError
 from extract.holdings.loader import LoadCheckFailed, current_loads, load_files, rollback
-from kernel.warehouse import query
+from kernel.warehouse import connect, query
 from orchestration.runtime.services import Endpoints
 from tests.support.databases import throwaway_database
 from tests.support.shared import HOLDINGS_REAL
@@ -197,3 +197,43 @@ def test_a_universe_list_cannot_take_a_rule_universe_name(warehouse: str, tmp_pa
     with pytest.raises(HoldingsFileError, match="top_100 is built by rules"):
         load_files(warehouse, [path], "UNIVERSE", "full", now=Clock())
     assert query(warehouse, "select to_regclass('raw_holdings.holdings')") == [(None,)]
+
+
+@pytest.mark.parametrize(
+    ("body", "etf", "problem"),
+    [
+        ("symbol,weight\nAAPL,50\n\nMSFT,50\n", None, "blank line inside the table"),
+        ("symbol,weight\nAAPL,50\nMSFT,NaN\n", None, "not a finite number"),
+        ("symbol,weight\nAAPL,50\naapl,50\n", None, "differs only in case"),
+        ("symbol,weight\nAAPL,50\nMSFT,50\n", "QQQ;", "not an ETF symbol"),
+    ],
+)
+def test_a_refused_input_writes_nothing(
+    warehouse: str, tmp_path: Path, body: str, etf: str | None, problem: str
+) -> None:
+    load_files(warehouse, REAL_FILES, "ETF", "full", now=Clock())
+    before, current_before = _state(warehouse), current_loads(warehouse)
+    bad = tmp_path / "QQQ_holdings.csv"
+    bad.write_text(body)
+    with pytest.raises(HoldingsFileError, match=problem) as refused:
+        load_files(warehouse, [bad], "ETF", "full", name=etf, now=Clock())
+    assert refused.value.path == str(bad)
+    assert _state(warehouse) == before
+    assert current_loads(warehouse) == current_before
+
+
+def test_an_etf_named_by_hand_must_be_known_when_the_warehouse_knows_symbols(
+    warehouse: str, tmp_path: Path
+) -> None:
+    with connect(warehouse) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "create schema marts; create table marts.symbols (symbol text);"
+            " insert into marts.symbols values ('QQQ'), ('AAPL'), ('MSFT')"
+        )
+    path = tmp_path / "export.csv"
+    path.write_text("symbol,weight\nAAPL,50\nMSFT,50\n")
+    with pytest.raises(HoldingsFileError, match="NOSUCH is not a symbol the warehouse knows"):
+        load_files(warehouse, [path], "ETF", "full", name="NOSUCH", now=Clock())
+    assert query(warehouse, "select to_regclass('raw_holdings.holdings')") == [(None,)]
+    (change,) = load_files(warehouse, [path], "ETF", "full", name="qqq", now=Clock())
+    assert (change.group_name, change.action) == ("QQQ", "loaded")

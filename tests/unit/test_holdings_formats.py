@@ -175,3 +175,63 @@ def test_universe_name_must_be_a_key(tmp_path: Path) -> None:
     path.write_text("symbol\nAAPL\n")
     with pytest.raises(HoldingsFileError, match="lower-case"):
         read_universe(path)
+
+
+# ---- inputs refused outright, naming file and line ----------------------------------------
+
+
+def test_a_blank_line_inside_a_universe_list_is_refused_not_a_silent_end(tmp_path: Path) -> None:
+    path = tmp_path / "watch_list.csv"
+    path.write_text("symbol,name\nAAPL,Apple\n\nMSFT,Microsoft\n")
+    with pytest.raises(HoldingsFileError) as refused:
+        read_universe(path)
+    assert (refused.value.path, refused.value.line) == (str(path), 3)
+    assert "blank line inside the table: line 4 after it is another row" in str(refused.value)
+
+
+def test_a_blank_line_before_legal_text_still_ends_the_table(tmp_path: Path) -> None:
+    path = _plain(tmp_path, "AAPL,60,Apple\nMSFT,40,Microsoft\n\nPast performance is no guide.\n")
+    assert [row.ticker for row in read_holdings(path).rows] == ["AAPL", "MSFT"]
+
+
+@pytest.mark.parametrize("text", ["NaN", "nan", "inf", "-Infinity", "1e400"])
+def test_a_number_that_is_not_finite_is_refused(tmp_path: Path, text: str) -> None:
+    path = _plain(tmp_path, f"AAPL,60,Apple\nMSFT,{text},Microsoft\n")
+    with pytest.raises(HoldingsFileError, match="not a finite number") as refused:
+        read_holdings(path)
+    assert (refused.value.path, refused.value.line, refused.value.field) == (str(path), 3, "weight")
+
+
+def test_a_non_finite_market_cap_in_a_universe_list_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "caps.csv"
+    path.write_text("symbol,market_cap\nAAPL,3e12\nMSFT,1e400\n")
+    with pytest.raises(HoldingsFileError, match="line 3, field 'market_cap': not a finite"):
+        read_universe(path)
+
+
+@pytest.mark.parametrize("etf", ["S P Y", "SPY;DROP", "../etc", "TOOLONGSYMBOL", "1SPY"])
+def test_an_etf_that_is_not_a_symbol_is_refused(tmp_path: Path, etf: str) -> None:
+    path = _plain(tmp_path, "AAPL,100,Apple\n", name="export.csv")
+    with pytest.raises(HoldingsFileError, match="field '--etf': not an ETF symbol"):
+        read_holdings(path, etf=etf)
+
+
+def test_members_differing_only_in_case_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "watch_list.csv"
+    path.write_text("symbol\nAAPL\nMSFT\naapl\n")
+    with pytest.raises(HoldingsFileError) as refused:
+        validate(read_universe(path), known_symbols=None)
+    assert (refused.value.line, refused.value.field) == (4, "ticker")
+    assert "'aapl' differs only in case from 'AAPL' on line 2" in str(refused.value)
+
+
+def test_a_file_over_the_cap_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import extract.holdings.formats as formats
+
+    monkeypatch.setattr(formats, "MAX_FILE_BYTES", 64)
+    path = _plain(tmp_path, "AAPL,50,Apple\nMSFT,50,Microsoft\n" * 3)
+    with pytest.raises(HoldingsFileError, match="over the 64-byte cap") as refused:
+        read_holdings(path)
+    assert refused.value.path == str(path)
