@@ -74,7 +74,8 @@ class BarFetcher:
     def _session(self, unit: GroupedSession) -> pa.Table | None:
         day = unit.session.isoformat()
         path = GROUPED_DAILY_PATH.format(date=day)
-        pages = self._pages(GROUPED_DAILY_PATH, day, path, {"adjusted": "true"})
+        # As traded: adjustment for splits and dividends is computed in dbt.
+        pages = self._pages(GROUPED_DAILY_PATH, day, path, {"adjusted": "false"})
         if pages is None:
             return None
         return bars_table([table for page in pages for table in page], request_date=unit.session)
@@ -87,12 +88,12 @@ class BarFetcher:
             start=unit.start.isoformat(),
             end=unit.end.isoformat(),
         )
-        params = {"adjusted": "true", "sort": "asc", "limit": AGGS_PAGE_LIMIT}
+        params = {"adjusted": "false", "sort": "asc", "limit": AGGS_PAGE_LIMIT}
         pages = self._pages(AGGS_RANGE_PATH, unit.ticker, path, params)
         if pages is None:
             return None
-        # The request asks for adjusted bars; the flag is landed with them.
-        bars = bars_table([table for page in pages for table in page], unit.ticker, adjusted=True)
+        # The request asks for bars as traded; the flag is landed with them.
+        bars = bars_table([table for page in pages for table in page], unit.ticker, adjusted=False)
         if not bars.num_rows and unit.timespan == "day":
             # A whole daily range with no bar means no data for the symbol at all;
             # an empty minute chunk is normal before a listing or on a thin ETF.

@@ -249,6 +249,7 @@ def polygon_reference_source(
     failures: list[FetchFailure] | None = None,
     as_of: date | None = None,
     action_symbols: Sequence[str] | None = None,
+    action_date: date | None = None,
 ) -> Iterable[Any]:
     """Polygon reference data: per-symbol details and events, types, actions, market state.
 
@@ -262,8 +263,11 @@ def polygon_reference_source(
         symbols: tickers to fetch details and ticker-change events for.
         failures: collects what could not be fetched.
         as_of: point-in-time date for ticker details (`?date=`); None for current.
-        action_symbols: tickers to fetch splits and dividends for, one request
-            each; None fetches every page of the whole market's.
+        action_symbols: tickers to fetch every split and dividend of, one
+            request each; None with no `action_date` fetches every page of the
+            whole market's.
+        action_date: also fetch the whole market's splits executed and
+            dividends going ex on this day (what the EOD lands every session).
     """
     failed = failures if failures is not None else []
     fetch_all = PageFetcher(polygon_client(base_url, api_key, policy), failed).all_pages
@@ -291,25 +295,31 @@ def polygon_reference_source(
             for page in pages or []:
                 yield [row for results in page for row in _event_rows(ident, results)]
 
-    def actions(path: str, dates: Sequence[str], numerics: Sequence[str]) -> Iterator[list[dict]]:
-        params = {"limit": ACTIONS_PAGE_LIMIT}
-        requests = (
-            [("all", params)]
-            if action_symbols is None
-            else [(ticker, {**params, "ticker": ticker}) for ticker in action_symbols]
-        )
+    def actions(
+        path: str, date_param: str, dates: Sequence[str], numerics: Sequence[str]
+    ) -> Iterator[list[dict]]:
+        params: dict[str, Any] = {"limit": ACTIONS_PAGE_LIMIT}
+        requests: list[tuple[str, dict[str, Any]]] = []
+        if action_symbols is not None:
+            requests += [(ticker, {**params, "ticker": ticker}) for ticker in action_symbols]
+        if action_date is not None:
+            day = action_date.isoformat()
+            requests.append((f"all on {day}", {**params, date_param: day}))
+        elif action_symbols is None:
+            requests.append(("all", params))
         for subject, query in requests:
             for page in fetch_all(path, subject, path, query) or []:
                 yield [_as_dates(exact(dict(row), numerics), dates) for row in page]
 
     @_resource("splits", ("ticker", "execution_date"), SPLIT_COLUMNS)
     def splits() -> Iterator[list[dict[str, Any]]]:
-        yield from actions(SPLITS_PATH, ["execution_date"], ["split_from", "split_to"])
+        dates = ["execution_date"]
+        yield from actions(SPLITS_PATH, "execution_date", dates, ["split_from", "split_to"])
 
     @_resource("dividends", ("ticker", "ex_dividend_date", "dividend_type"), DIVIDEND_COLUMNS)
     def dividends() -> Iterator[list[dict[str, Any]]]:
         dates = ["ex_dividend_date", "declaration_date", "record_date", "pay_date"]
-        yield from actions(DIVIDENDS_PATH, dates, ["cash_amount"])
+        yield from actions(DIVIDENDS_PATH, "ex_dividend_date", dates, ["cash_amount"])
 
     @_resource("snapshot", "ticker", SNAPSHOT_COLUMNS)
     def snapshot() -> Iterator[list[dict[str, Any]]]:

@@ -247,7 +247,7 @@ class EodJob:
         tickers = loads.land_polygon(self.database_url, endpoint, resources=("tickers",))
         rows |= tickers.rows
         etfs_due = self._etf_details_due(endpoint)
-        details = self._land_reference(endpoint, etfs_due)
+        details = self._land_reference(endpoint, etfs_due, run.session)
         rows |= details.rows
         record.detail["rows_landed"] = rows
         record.detail["etf_details_refreshed"] = len(etfs_due)
@@ -283,13 +283,19 @@ class EodJob:
             self.database_url, endpoint, symbols=identifiers, resources=["ticker_events"]
         )
 
-    def _land_reference(self, endpoint: PolygonEndpoint, etfs_due: list[str]) -> loads.Landing:
-        """Upcoming holidays daily; details, splits and dividends of symbols new to us.
+    def _land_reference(
+        self, endpoint: PolygonEndpoint, etfs_due: list[str], session: date
+    ) -> loads.Landing:
+        """Upcoming holidays, and the whole market's splits and dividends of the session,
+        daily; details and the whole history of splits and dividends of symbols new to us.
 
-        Each symbol's details and corporate actions are fetched once, when it
-        is first tracked, so a free plan (5 calls a minute) is not spent on
-        reference data every day. Funds also get their details (shares
-        outstanding, for AUM) refreshed a slice at a time: see `_etf_details_due`.
+        Each symbol's details and past corporate actions are fetched once,
+        when it is first tracked, so a free plan (5 calls a minute) is not
+        spent on reference data every day; from then on the session's actions
+        (two calls for the whole market, by execution and ex-dividend date)
+        keep every symbol's adjustment factors current. Funds also get their
+        details (shares outstanding, for AUM) refreshed a slice at a time:
+        see `_etf_details_due`.
         """
         from orchestration.jobs.reference import land_reference
 
@@ -302,11 +308,9 @@ class EodJob:
             known = {ticker for (ticker,) in query(self.database_url, sql)}
         new = [symbol for symbol in tracked if symbol not in known]
         etfs_due = sorted(set(etfs_due) - set(new))
-        resources = ["market_holidays"]
+        resources = ["market_holidays", "splits", "dividends"]
         if new or etfs_due:
             resources.append("ticker_details")
-        if new:
-            resources += ["splits", "dividends"]
         if not relation_exists(self.database_url, "raw_polygon.ticker_types"):
             resources.append("ticker_types")
         return land_reference(
@@ -315,6 +319,7 @@ class EodJob:
             symbols=new + etfs_due,
             resources=resources,
             action_symbols=new,
+            action_date=session,
         )
 
     def _etf_details_due(self, endpoint: PolygonEndpoint) -> list[str]:

@@ -29,6 +29,7 @@ def land_reference(
     resources: Sequence[str] = REFERENCE_RESOURCES,
     as_of: date | None = None,
     action_symbols: Sequence[str] | None = None,
+    action_date: date | None = None,
 ) -> Landing:
     """Fetch the named reference resources and merge them into `raw_polygon`.
 
@@ -39,7 +40,9 @@ def land_reference(
         resources: which of `REFERENCE_RESOURCES` to land.
         as_of: point-in-time date for ticker details; None for current.
         action_symbols: tickers whose splits and dividends are fetched; None
-            for the whole market's.
+            (and no `action_date`) for the whole market's.
+        action_date: also fetch the whole market's splits executed and
+            dividends going ex on this day.
     """
     pipeline = make_pipeline("polygon_reference", "raw_polygon", database_url)
     landing = Landing()
@@ -51,6 +54,7 @@ def land_reference(
         failures=landing.failures,
         as_of=as_of,
         action_symbols=action_symbols,
+        action_date=action_date,
     ).with_resources(*resources)
     landing.rows = run_and_count(pipeline, source)
     return landing
