@@ -201,9 +201,15 @@ class EodJob:
         """The API, opened on first use (a resumed run may not need it at all)."""
         if run.endpoint is None:
             run.endpoint = run.endpoints.enter_context(
-                polygon_endpoint(self.settings, self._announce)
+                polygon_endpoint(self.settings, self._announce, as_of=self._as_of(run.session))
             )
         return run.endpoint
+
+    def _as_of(self, session: date) -> datetime | None:
+        """The instant the sandbox market is served as of: the session's run time
+        (what the API showed then), so a past session never sees later splits."""
+        found = self.calendar.session(session)
+        return self.calendar.run_time(found) if found else None
 
     def _announce(self, text: str) -> None:
         self.console.print(f"[bold yellow]{text}[/]")
@@ -435,7 +441,8 @@ class EodJob:
         from orchestration.jobs.quality import run_quality
 
         # Gaps are re-fetched from the same API the extract step used.
-        with polygon_endpoint(self.settings, self._announce) as endpoint:
+        as_of = self._as_of(session)
+        with polygon_endpoint(self.settings, self._announce, as_of=as_of) as endpoint:
             report = run_quality(
                 self.database_url, session, self.settings.dbt_target, endpoint, self.console.print
             )
