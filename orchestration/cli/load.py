@@ -144,6 +144,8 @@ def load_command(
         # The calendar, seeds and ticker reference come from the bootstrap.
         raise fail("the warehouse is empty: run `tickstock eod` (or `make eod`) first", 2)
     tickers = named if named is not None else universe_symbols(database_url)
+    if not dry_run:
+        _extend_calendar(database_url, TradingCalendar(), first, last)
     (market_size,) = query(database_url, "select count(*) from raw_polygon.tickers where active")[0]
     plan = plan_load(tickers, sessions, TIMESPANS[timespan], market_size=market_size)
 
@@ -172,6 +174,16 @@ def load_command(
     )
     _build(settings)
     _report(database_url, load, tickers, plan)
+
+
+def _extend_calendar(database_url: str, calendar, first: date, last: date) -> None:
+    """Land the session spine back to `first` when the bars asked for are older
+    than it (the quality models expect a bar only on a landed session)."""
+    from orchestration.jobs.loads import calendar_needs_refresh, land_calendar
+
+    if calendar_needs_refresh(database_url, last, first):
+        console.print(f"Landing the {calendar.name} session calendar from {first}…")
+        land_calendar(database_url, calendar, last, first)
 
 
 def _run(database_url, api, plan, todo, concurrency: int, batch_rows: int, scope: str):

@@ -488,6 +488,34 @@ class EodJob:
             "renamed": [{"from": old, "to": new} for kind, new, old in rows if kind == "renamed"],
         }
 
+    def _corporate_actions(self, session: date) -> dict[str, list[dict[str, Any]]]:
+        """Splits executed and cash dividends going ex on the session, of symbols with
+        bars: their history's adjustment factors changed (ohlcv_daily_adjusted)."""
+        splits = query(
+            self.database_url,
+            "select symbol, split_from, split_to from staging.stg_polygon__splits as splits"
+            " where execution_date = %s and exists (select from marts.ohlcv_daily as bars"
+            "  where bars.symbol = splits.symbol and bars.date = %s) order by symbol",
+            (session, session),
+        )
+        dividends = query(
+            self.database_url,
+            "select symbol, sum(cash_amount) from staging.stg_polygon__dividends as dividends"
+            " where ex_dividend_date = %s and exists (select from marts.ohlcv_daily as bars"
+            "  where bars.symbol = dividends.symbol and bars.date = %s)"
+            " group by symbol order by symbol",
+            (session, session),
+        )
+        return {
+            "splits": [
+                {"symbol": symbol, "split_from": float(old), "split_to": float(new)}
+                for symbol, old, new in splits
+            ],
+            "dividends": [
+                {"symbol": symbol, "cash_amount": float(cash)} for symbol, cash in dividends
+            ],
+        }
+
     def _message(self, run: _Run) -> dict[str, Any]:
         session = run.session
         compliance = read_compliance(self.database_url, session)
@@ -507,6 +535,7 @@ class EodJob:
             "duration_s": round(sum(step.duration_s for step in run.outcome.steps), 3),
             "data_source": "sandbox" if self.settings.uses_sandbox else "polygon",
             "lifecycle": self._lifecycle_events(session),
+            "corporate_actions": self._corporate_actions(session),
             "compliance": {
                 "eod_symbols": compliance.expected,
                 "eod_symbols_processed": compliance.processed,

@@ -14,7 +14,8 @@ from extract.polygon.work import BarRange
 from kernel.market_calendar import TradingCalendar
 from kernel.warehouse import query, relation_exists
 
-CALENDAR_START = date(2000, 1, 1)
+CALENDAR_START = date(1980, 1, 1)
+"""The session spine starts here, or at the oldest bar loaded if that is older."""
 CALENDAR_HORIZON = timedelta(days=400)
 UNIVERSE_TABLE = "seeds.dev_universe"
 # Requests in flight on a plan without a per-minute limit. On a free plan (5 calls
@@ -22,18 +23,28 @@ UNIVERSE_TABLE = "seeds.dev_universe"
 PAID_CONCURRENCY = 8
 
 
-def calendar_needs_refresh(database_url: str, session: date) -> bool:
-    """True when the landed calendar does not reach well past `session`."""
+def calendar_needs_refresh(database_url: str, session: date, first: date | None = None) -> bool:
+    """True when the landed calendar does not reach well past `session`, or back to
+    `first` (the oldest bar wanted) and `CALENDAR_START`."""
     if not relation_exists(database_url, "raw_calendar.sessions"):
         return True
-    (last,) = query(database_url, "select max(session_date) from raw_calendar.sessions")[0]
-    return last is None or last < session + timedelta(days=30)
+    sql = "select min(session_date), max(session_date) from raw_calendar.sessions"
+    (oldest, last) = query(database_url, sql)[0]
+    start = min(first or CALENDAR_START, CALENDAR_START)
+    if oldest is None or last is None:
+        return True
+    # The first session on or after `start` may be a few days later (a weekend).
+    return last < session + timedelta(days=30) or oldest > start + timedelta(days=7)
 
 
-def land_calendar(database_url: str, calendar: TradingCalendar, session: date) -> dict[str, int]:
-    """Land the exchange's sessions from 2000 to about a year after `session`."""
+def land_calendar(
+    database_url: str, calendar: TradingCalendar, session: date, first: date | None = None
+) -> dict[str, int]:
+    """Land the exchange's sessions from 1980 (or `first`, when older) to about a
+    year after `session`."""
     pipeline = make_pipeline("calendar", "raw_calendar", database_url)
-    source = calendar_source(calendar, CALENDAR_START, session + CALENDAR_HORIZON)
+    start = min(first or CALENDAR_START, CALENDAR_START)
+    source = calendar_source(calendar, start, session + CALENDAR_HORIZON)
     return run_and_count(pipeline, source)
 
 

@@ -9,7 +9,10 @@ from kernel.settings import DBT_PROJECT_DIR, STATE_DIR
 
 
 class DbtError(RuntimeError):
-    """A dbt command failed; dbt has already printed why."""
+    """A dbt command failed; the message names the failed nodes and why."""
+
+
+FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 
 
 def run_dbt(
@@ -43,9 +46,22 @@ def run_dbt(
         command += ["--vars", json.dumps(variables)]
     outcome = dbtRunner().invoke(command)
     if not outcome.success:
-        detail = f": {outcome.exception}" if outcome.exception else ""
-        raise DbtError(f"dbt {args[0]} failed{detail}")
+        raise DbtError(failure_report(args[0], outcome.result, outcome.exception))
     return outcome.result
+
+
+def failure_report(command: str, results: Any, exception: BaseException | None) -> str:
+    """`dbt <command> failed`, then one line per failed node: its type, name, file
+    and dbt's message (a test's count of failing rows, a database error)."""
+    lines = [f"dbt {command} failed" + (f": {exception}" if exception else "")]
+    for result in getattr(results, "results", None) or []:
+        if str(result.status) not in FAILED_STATUSES:
+            continue
+        node = result.node
+        message = " ".join(str(result.message or result.status).split())
+        where = getattr(node, "original_file_path", "") or ""
+        lines.append(f"  {node.resource_type} {node.name} ({where}): {message}")
+    return "\n".join(lines)
 
 
 def summarise(results: Any) -> dict[str, int]:
