@@ -34,7 +34,7 @@ def calendar_needs_refresh(database_url: str, session: date, first: date | None 
     if oldest is None or last is None:
         return True
     # The first session on or after `start` may be a few days later (a weekend).
-    return last < session + timedelta(days=30) or oldest > start + timedelta(days=7)
+    return bool(last < session + timedelta(days=30) or oldest > start + timedelta(days=7))
 
 
 def land_calendar(
