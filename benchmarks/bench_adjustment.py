@@ -17,11 +17,9 @@ from __future__ import annotations
 import sys
 from datetime import date
 
-import psycopg2
-
 from benchmarks import timed
 from kernel.settings import read_settings
-from kernel.warehouse import export_connection_env
+from kernel.warehouse import connect, export_connection_env
 from orchestration.runtime.dbt_runner import run_dbt
 from orchestration.runtime.services import resolve_endpoints
 from tests.support.databases import throwaway_database
@@ -87,12 +85,12 @@ def main() -> None:
     first = date(LAST_SESSION.year - years + 1, 1, 1)
     with throwaway_database(endpoints.database_url) as database_url:
         export_connection_env(database_url)
-        with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        with connect(database_url) as connection, connection.cursor() as cursor:
             cursor.execute(RAW_TABLES)
         # ohlcv_daily's table and indexes, empty; its bars come from SQL below.
         run_dbt("run", "--select", "+ohlcv_daily", target=target)
         params = {"symbols": symbols, "first": first, "last": LAST_SESSION}
-        with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        with connect(database_url) as connection, connection.cursor() as cursor:
             cursor.execute("truncate marts.ohlcv_daily")
             cursor.execute(BARS, params)
             cursor.execute("select count(*) from marts.ohlcv_daily")
@@ -105,13 +103,13 @@ def main() -> None:
             f"{_node_seconds(results, 'int_adjustment_factors'):.2f} s in dbt "
             f"({full_s:.1f} s with dbt's start-up)"
         )
-        with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        with connect(database_url) as connection, connection.cursor() as cursor:
             cursor.execute(ONE_SPLIT, {"day": date(LAST_SESSION.year, 6, 2)})
         one_s, results = timed(
             lambda: run_dbt("run", "--select", "int_adjustment_factors", target=target)
         )
         node_s = _node_seconds(results, "int_adjustment_factors")
-        with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        with connect(database_url) as connection, connection.cursor() as cursor:
             cursor.execute(
                 "select count(*) from marts.ohlcv_daily where symbol = 'S0001'"
                 " and split_factor = 0.25"

@@ -14,7 +14,6 @@ from orchestration.cli.quality import quality_command
 from orchestration.cli.sandbox import sandbox_app
 
 
-
 class _TickstockApp(typer.Typer):
     """The root app: a failed dbt node ends the command with dbt's own account of
     it (which node, why) and exit code 1, not a Python traceback."""

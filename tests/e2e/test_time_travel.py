@@ -22,10 +22,10 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import psycopg2
 import pytest
 import requests
 
+from kernel.warehouse import connect
 from orchestration.runtime.services import Endpoints
 from sandbox.market import SandboxMarket
 from sandbox.server import SandboxServer
@@ -44,7 +44,7 @@ PRICES = ("open", "high", "low", "close")
 
 
 def _rows(database_url: str, sql: str, params: tuple = ()) -> list[tuple]:
-    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+    with connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

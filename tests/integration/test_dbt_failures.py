@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import psycopg2
 import pytest
 
 from kernel.settings import read_settings
-from kernel.warehouse import export_connection_env
+from kernel.warehouse import connect, export_connection_env
 from orchestration.runtime.dbt_runner import DbtError, run_dbt
 from orchestration.runtime.services import Endpoints
 from tests.support.databases import throwaway_database
@@ -17,9 +16,11 @@ def test_a_failing_test_names_its_node_and_reason(servers: Endpoints) -> None:
     with throwaway_database(servers.database_url) as database_url:
         export_connection_env(database_url)
         run_dbt("seed", "--select", "equity_types", target=target)
-        with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        with connect(database_url) as connection, connection.cursor() as cursor:
             # A broken seed: the same type code twice.
-            cursor.execute("insert into seeds.equity_types select * from seeds.equity_types limit 1")
+            cursor.execute(
+                "insert into seeds.equity_types select * from seeds.equity_types limit 1"
+            )
         with pytest.raises(DbtError) as failed:
             run_dbt("test", "--select", "equity_types", target=target)
     report = str(failed.value)

@@ -13,7 +13,6 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from tests.support.loopback import JsonHandler, LoopbackServer
 from tests.support.shared import MOCKS_DIR
 
-
 REPLAYED_FOR_ANY = frozenset({"adjusted"})
 """Recorded parameters a request need not repeat: the extractor asks for bars as
 traded (`adjusted=false`) and the only grouped-daily recording was made with
