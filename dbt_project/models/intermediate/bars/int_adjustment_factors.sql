@@ -52,13 +52,6 @@ dlt_loads as (
 
 ),
 
--- Only the bars' lookups below read the mart: one index probe per action.
-daily_bars as (
-
-    select * from {{ ref('ohlcv_daily') }}
-
-),
-
 split_actions as (
 
     select
@@ -109,12 +102,14 @@ new_loads as (
 
 new_bar_starts as (
 
-    -- Read by the loaded_at index: the new bars only.
+    -- Read by the loaded_at index: the new bars only. The bars are read from
+    -- the table itself, never a CTE: Postgres would materialize a CTE read
+    -- twice, and each lookup below would then scan every bar.
     select
         symbol,
         min(date) as earliest_new_date
 
-    from daily_bars
+    from {{ ref('ohlcv_daily') }}
 
     where loaded_at > {{ watermark }}
 
@@ -203,21 +198,22 @@ actions_priced as (
     from actions_dated
 
     -- Lateral subqueries: a CTE cannot see the outer action.
+    -- One (symbol, date) index probe each.
     left join lateral (  -- noqa: ST05
-        select daily_bars.close
-        from daily_bars
+        select earlier.close
+        from {{ ref('ohlcv_daily') }} as earlier
         where
-            daily_bars.symbol = actions_dated.symbol
-            and daily_bars.date < actions_dated.action_date
-        order by daily_bars.date desc
+            earlier.symbol = actions_dated.symbol
+            and earlier.date < actions_dated.action_date
+        order by earlier.date desc
         limit 1
     ) as previous_bar on true
 
     where exists (
-        select from daily_bars
+        select from {{ ref('ohlcv_daily') }} as later
         where
-            daily_bars.symbol = actions_dated.symbol
-            and daily_bars.date >= actions_dated.action_date
+            later.symbol = actions_dated.symbol
+            and later.date >= actions_dated.action_date
     )
 
 ),
