@@ -1,9 +1,11 @@
 """Corporate actions of the sandbox market: splits, cash dividends and ticker changes.
 
 All of it is fixed or derived from a formula, never random, so every market
-(whatever its price seed) has the same actions. Bars are stored split-adjusted
-(what ``adjusted=true`` returns); ``unadjust_factor`` turns them back into the
-prices that were actually traded.
+(whatever its price seed) has the same actions. Bars are generated
+split-adjusted for every split; ``unadjust_factor`` turns them into the prices
+that were actually traded (whole cents), and ``adjusted=true`` bars as of a
+day are those traded prices adjusted for the splits executed by then, as the
+real API derives them.
 
 The dev listings have a handful of real-looking actions; ``corporate_actions``
 adds, for the other listings of a full-size market, splits (some reverse),
@@ -67,8 +69,13 @@ class TickerChange:
     date: date
 
 
-SPLITS: tuple[Split, ...] = (Split("NVDA", date(2024, 6, 10), 1, 10),)
-"""NVDA split 10-for-1 effective 2024-06-10, as it really did."""
+SPLITS: tuple[Split, ...] = (
+    Split("NVDA", date(2024, 6, 10), 1, 10),
+    Split("XLF", date(2024, 6, 11), 2, 1),
+)
+"""NVDA split 10-for-1 effective 2024-06-10, as it really did; XLF's 1-for-2
+reverse split the next session is invented, so the days around NVDA's split
+also hold a reverse split (and SPY's dividend of 2024-06-12)."""
 
 TICKER_HISTORY: dict[str, tuple[TickerChange, ...]] = {
     "META": (TickerChange("FB", date(2012, 5, 18)), TickerChange("META", date(2022, 6, 9))),
@@ -90,6 +97,7 @@ _PAYERS: dict[str, tuple[float, float, tuple[int, ...], int]] = {
     "JPM": (0.40, 0.08, (1, 4, 7, 10), 5),
     "JNJ": (0.70, 0.05, (2, 5, 8, 11), 22),
     "XOM": (0.69, 0.03, (2, 5, 8, 11), 12),
+    "SPY": (1.03, 0.06, (3, 6, 9, 12), 12),
 }
 # fmt: on
 
@@ -149,22 +157,33 @@ class CorporateActions:
     dividends: tuple[Dividend, ...]
     ticker_history: dict[str, tuple[TickerChange, ...]]
 
-    def unadjust_factor(self, ticker: str, days: np.ndarray) -> np.ndarray:
+    def unadjust_factor(
+        self, ticker: str, days: np.ndarray, through: date | None = None
+    ) -> np.ndarray:
         """Per-session factor from split-adjusted to as-traded prices.
 
         Args:
             ticker: The symbol.
             days: Session dates, ``datetime64[D]``.
+            through: Count only splits executed on or before this day (the
+                splits known then); ``None`` counts every split.
 
         Returns:
             For each session, the product of ``split_to / split_from`` over the
-            ticker's splits executed after it (1.0 when none).
+            ticker's (counted) splits executed after it (1.0 when none).
         """
         factor = np.ones(len(days))
         for split in self._splits_by_ticker.get(ticker, ()):
+            if through is not None and split.execution_date > through:
+                continue
             before = days < np.datetime64(split.execution_date, "D")
             factor[before] *= split.split_to / split.split_from
         return factor
+
+    def last_split(self, ticker: str) -> date | None:
+        """Execution date of ``ticker``'s latest split (bars from then on are as traded)."""
+        splits = self._splits_by_ticker.get(ticker)
+        return max(split.execution_date for split in splits) if splits else None
 
     def has_splits(self, ticker: str) -> bool:
         """Whether ``ticker`` ever split (its as-traded prices differ from adjusted ones)."""

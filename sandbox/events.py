@@ -47,7 +47,8 @@ def list_events(
     actions = market.actions
     if "split" in wanted:
         for split in actions.splits:
-            detail = f"{split.split_to}-for-{split.split_from} split"
+            reverse = " reverse" if split.split_to < split.split_from else ""
+            detail = f"{split.split_to}-for-{split.split_from}{reverse} split"
             rows.append((split.execution_date, split.ticker, "split", detail))
     if "dividend" in wanted:
         for div in actions.dividends:

@@ -12,9 +12,12 @@ Minute bars are refined *from* a daily bar, never the other way round (see
 aggregate to it exactly. Prices are whole cents so a minute path can hit the
 high and low exactly.
 
-Bars are split-adjusted; ``adjusted=False`` multiplies prices before a split
-by its ratio and divides volume by it (rounded to whole shares), and minute
-bars are then refined from those as-traded daily bars. A listing has bars
+Bars are generated split-adjusted. As traded (``adjusted=False``), prices
+before a split are multiplied by its ratio (whole cents) and volume divided by
+it (whole shares). ``adjusted=True`` as of an instant starts from those traded
+bars and divides out only the splits executed by that (UTC) day, as the real
+API did that day: prices to 4 decimals, volume times the same ratios. Minute
+bars are refined from the daily bars of the view asked for. A listing has bars
 only from its list date to its last trading day; a thin listing also skips
 some sessions and trades only in some minutes. Vendor glitches (a duplicated
 bar, a missing day, a 25 % bad print) appear only when asked for.
@@ -27,7 +30,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from itertools import repeat
 from typing import NamedTuple
 
@@ -346,7 +349,7 @@ class SandboxMarket:
         span = self._closed_span(ticker, first, last, as_of)
         if span.stop <= span.start:
             return []
-        return self._with_glitches(self._bars(ticker, span, adjusted))
+        return self._with_glitches(self._bars(ticker, span, _view(adjusted, as_of)))
 
     def minute_bars(
         self, ticker: str, start_ms: int, end_ms: int, as_of: datetime, adjusted: bool = True
@@ -375,7 +378,7 @@ class SandboxMarket:
         if listing is None or last <= first:
             return refine(_empty_block(), self._seed, 0)
         span = self._life_span(listing, slice(first, last))
-        bars = self._minutes(listing, span, adjusted)
+        bars = self._minutes(listing, span, _view(adjusted, as_of))
         return bars.select((bars.t >= start_ms) & (bars.t <= end_ms))
 
     def grouped_daily(
@@ -402,12 +405,14 @@ class SandboxMarket:
         live = row.pop("traded") & (life[0] <= index) & (index < life[1])
         chosen = self._ticker_order[live[self._ticker_order]].tolist()
         columns = [row[name][chosen].tolist() for name in _PRICE_FIELDS]
+        view = _view(adjusted, as_of)
         bars = []
         for position, *bar in zip(chosen, *columns, strict=True):
             ticker = self._order[position].ticker
-            if not adjusted and self.actions.has_splits(ticker):
-                factor = float(self.actions.unadjust_factor(ticker, day64)[0])
-                bar = _unadjust_values(bar, factor) if factor != 1.0 else bar
+            last_split = self.actions.last_split(ticker)
+            if last_split is not None and session < last_split:
+                series = _DailySeries(*(np.array([value]) for value in bar))
+                bar = [column[0] for column in _astuple(self._viewed(ticker, series, day64, view))]
             bars.append(DailyBar(ticker, session, start_ms, *bar))
         return self._with_glitches(bars)
 
@@ -429,30 +434,50 @@ class SandboxMarket:
 
     # ---- bars ------------------------------------------------------------------------------
 
-    def _columns(self, ticker: str, span: slice, adjusted: bool) -> tuple[_DailySeries, np.ndarray]:
-        """The daily series over ``span`` (as traded when not ``adjusted``) and the
-        session indexes it covers: sessions a thin listing did not trade are left out."""
+    def _columns(
+        self, ticker: str, span: slice, view: date | None
+    ) -> tuple[_DailySeries, np.ndarray]:
+        """The daily series over ``span`` in ``view`` (see ``_view``) and the session
+        indexes it covers: sessions a thin listing did not trade are left out."""
         series, traded = self._series(ticker, span)
         index = np.arange(span.start, span.stop)[traded]
         cut = _DailySeries(*(getattr(series, f)[traded] for f in _PRICE_FIELDS))
-        if adjusted:
+        if not self.actions.has_splits(ticker):
             return cut, index
-        factor = self.actions.unadjust_factor(ticker, self._sessions.days[index])
-        return (
-            _DailySeries(
-                open=np.round(cut.open * factor, 2),
-                high=np.round(cut.high * factor, 2),
-                low=np.round(cut.low * factor, 2),
-                close=np.round(cut.close * factor, 2),
-                volume=np.round(cut.volume / factor).astype(np.int64),
-                vwap=np.round(cut.vwap * factor, 4),
-                transactions=cut.transactions,
-            ),
-            index,
+        return self._viewed(ticker, cut, self._sessions.days[index], view), index
+
+    def _viewed(
+        self, ticker: str, series: _DailySeries, days: np.ndarray, view: date | None
+    ) -> _DailySeries:
+        """``series`` (generated, adjusted for every split) as traded when ``view`` is
+        None, else adjusted for the splits executed on or before ``view``."""
+        factor = self.actions.unadjust_factor(ticker, days)
+        traded = _DailySeries(
+            open=np.round(series.open * factor, 2),
+            high=np.round(series.high * factor, 2),
+            low=np.round(series.low * factor, 2),
+            close=np.round(series.close * factor, 2),
+            volume=np.round(series.volume / factor).astype(np.int64),
+            vwap=np.round(series.vwap * factor, 4),
+            transactions=series.transactions,
+        )
+        if view is None:
+            return traded
+        known = self.actions.unadjust_factor(ticker, days, through=view)
+        volume = traded.volume * known
+        whole = np.array_equal(volume, np.round(volume))
+        return _DailySeries(
+            open=np.round(traded.open / known, 4),
+            high=np.round(traded.high / known, 4),
+            low=np.round(traded.low / known, 4),
+            close=np.round(traded.close / known, 4),
+            volume=np.round(volume).astype(np.int64) if whole else np.round(volume, 4),
+            vwap=np.round(traded.vwap / known, 4),
+            transactions=traded.transactions,
         )
 
-    def _bars(self, ticker: str, span: slice, adjusted: bool = True) -> list[DailyBar]:
-        series, index = self._columns(ticker, span, adjusted)
+    def _bars(self, ticker: str, span: slice, view: date | None) -> list[DailyBar]:
+        series, index = self._columns(ticker, span, view)
         sessions = self._sessions
         rows = zip(
             repeat(ticker),
@@ -469,8 +494,8 @@ class SandboxMarket:
         )
         return list(map(DailyBar._make, rows))
 
-    def _minutes(self, listing: Listing, span: slice, adjusted: bool) -> MinuteBars:
-        series, index = self._columns(listing.ticker, span, adjusted)
+    def _minutes(self, listing: Listing, span: slice, view: date | None) -> MinuteBars:
+        series, index = self._columns(listing.ticker, span, view)
         sessions = self._sessions
         open_ms = sessions.open_ms[index]
         session_minutes = ((sessions.close_ms[index] - open_ms) // MINUTE_MS).astype(np.int64)
@@ -654,12 +679,16 @@ def _stable_key(ticker: str) -> int:
     return int.from_bytes(hashlib.blake2b(ticker.encode(), digest_size=8).digest(), "big")
 
 
-def _unadjust_values(values: list, factor: float) -> tuple:
-    open_, high, low, close, volume, vwap, transactions = values
-    # np.round, like ``_columns``, so grouped and per-ticker bars agree to the cent
-    prices = np.round(np.array([open_, high, low, close]) * factor, 2).tolist()
-    return (*prices, int(np.round(volume / factor)), float(np.round(vwap * factor, 4)),
-            transactions)  # fmt: skip
+def _view(adjusted: bool, as_of: datetime) -> date | None:
+    """Which prices a request sees: None for as traded, else the (UTC) day whose
+    known splits ``adjusted=true`` divides out."""
+    return as_of.astimezone(UTC).date() if adjusted else None
+
+
+def _astuple(series: _DailySeries) -> list[list]:
+    """The fields of ``series`` in ``_PRICE_FIELDS`` order, as Python lists (one
+    value per session); the same rounding as per-ticker bars, so both agree."""
+    return [getattr(series, name).tolist() for name in _PRICE_FIELDS]
 
 
 def _spread_thin_minutes(

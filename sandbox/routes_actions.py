@@ -41,7 +41,8 @@ def _sorted(records: list[Body], params: dict[str, str], sorts: tuple[str, ...])
 
 
 def splits(call: Call) -> Body:
-    """``GET /v3/reference/splits``: ticker and execution_date filters (with ranges)."""
+    """``GET /v3/reference/splits``: splits executed by now, with ticker and
+    execution_date filters (with ranges)."""
     params = resume(call.params)
     symbol_ok = ticker_filter(params)
     date_ok = date_filter(params, "execution_date")
@@ -51,7 +52,8 @@ def splits(call: Call) -> Body:
     def keep(split: Split) -> bool:
         is_reverse = split.split_to < split.split_from
         return (
-            symbol_ok(split.ticker)
+            split.execution_date <= call.today
+            and symbol_ok(split.ticker)
             and date_ok(split.execution_date)
             and wanted_reverse in (None, is_reverse)
         )

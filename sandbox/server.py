@@ -233,6 +233,7 @@ def serve(
     rate_limit: int | None = None,
     fault_seed: int = 0,
     market: SandboxMarket | None = None,
+    as_of: datetime | None = None,
 ) -> None:
     """Serve the sandbox market in the foreground until interrupted (``tickstock sandbox serve``).
 
@@ -247,6 +248,8 @@ def serve(
         rate_limit: Requests per minute and key, or ``None`` for no limit.
         fault_seed: Seed of the fault sequence.
         market: The market to serve (default: the dev-size market of ``seed``).
+        as_of: Serve the market as it was at this aware instant (a frozen
+            clock: nothing after it exists); ``None`` for the real clock.
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     server = SandboxServer(
@@ -257,6 +260,7 @@ def serve(
         latency_ms=latency_ms,
         rate_limit=rate_limit,
         fault_seed=fault_seed,
+        clock=(lambda: as_of) if as_of is not None else None,
     )
     base_url = server.start()
     chaos = ""
@@ -265,6 +269,8 @@ def serve(
             f" Faults: rate {fault_rate}, latency {latency_ms} ms, "
             f"rate limit {rate_limit or 'none'}/min, fault seed {fault_seed}."
         )
+    if as_of is not None:
+        chaos += f" As of {as_of.isoformat()}: later bars, listings and actions do not exist."
     print(
         f"Sandbox market serving SYNTHETIC data (not real prices, seed {seed}) "
         f"at {base_url} - Polygon-compatible; any non-empty API key is accepted.{chaos} "

@@ -88,7 +88,8 @@ class BarFetcher:
     def _session(self, unit: GroupedSession) -> pa.Table | None:
         day = unit.session.isoformat()
         path = GROUPED_DAILY_PATH.format(date=day)
-        pages = self._grouped_pages(GROUPED_DAILY_PATH, day, path, {"adjusted": "true"})
+        # As traded: adjustment for splits and dividends is computed in dbt.
+        pages = self._grouped_pages(GROUPED_DAILY_PATH, day, path, {"adjusted": "false"})
         if pages is None:
             return None
         self._set_aside(GROUPED_DAILY_PATH, pages, unit.session)
@@ -102,13 +103,13 @@ class BarFetcher:
             start=unit.start.isoformat(),
             end=unit.end.isoformat(),
         )
-        params = {"adjusted": "true", "sort": "asc", "limit": AGGS_PAGE_LIMIT}
+        params = {"adjusted": "false", "sort": "asc", "limit": AGGS_PAGE_LIMIT}
         pages = self._pages(AGGS_RANGE_PATH, unit.ticker, path, params)
         if pages is None:
             return None
         set_aside = self._set_aside(AGGS_RANGE_PATH, pages)
-        # The request asks for adjusted bars; the flag is landed with them.
-        bars = bars_table([table for page in pages for table in page], unit.ticker, adjusted=True)
+        # The request asks for bars as traded; the flag is landed with them.
+        bars = bars_table([table for page in pages for table in page], unit.ticker, adjusted=False)
         if not bars.num_rows and not set_aside and unit.timespan == "day":
             # A whole daily range with no bar means no data for the symbol at all;
             # an empty minute chunk is normal before a listing or on a thin ETF.

@@ -256,6 +256,7 @@ def polygon_reference_source(
     as_of: date | None = None,
     action_symbols: Sequence[str] | None = None,
     rejected: list[RejectedRecord] | None = None,
+    action_date: date | None = None,
 ) -> Iterable[Any]:
     """Polygon reference data: per-symbol details and events, types, actions, market state.
 
@@ -269,8 +270,11 @@ def polygon_reference_source(
         symbols: tickers to fetch details and ticker-change events for.
         failures: collects what could not be fetched.
         as_of: point-in-time date for ticker details (`?date=`); None for current.
-        action_symbols: tickers to fetch splits and dividends for, one request
-            each; None fetches every page of the whole market's.
+        action_symbols: tickers to fetch every split and dividend of, one
+            request each; None with no `action_date` fetches every page of the
+            whole market's.
+        action_date: also fetch the whole market's splits executed and
+            dividends going ex on this day (what the EOD lands every session).
         rejected: collects malformed records, left out of their page.
     """
     failed = failures if failures is not None else []
@@ -316,24 +320,29 @@ def polygon_reference_source(
                         functools.partial(_event_row, queried, results),
                     )
 
-    def actions(path: str, columns: dict[str, dict[str, Any]]) -> Iterator[list[dict]]:
-        params = {"limit": ACTIONS_PAGE_LIMIT}
-        requests = (
-            [("all", params)]
-            if action_symbols is None
-            else [(ticker, {**params, "ticker": ticker}) for ticker in action_symbols]
-        )
+    def actions(
+        path: str, date_param: str, columns: dict[str, dict[str, Any]]
+    ) -> Iterator[list[dict]]:
+        params: dict[str, Any] = {"limit": ACTIONS_PAGE_LIMIT}
+        requests: list[tuple[str, dict[str, Any]]] = []
+        if action_symbols is not None:
+            requests += [(ticker, {**params, "ticker": ticker}) for ticker in action_symbols]
+        if action_date is not None:
+            day = action_date.isoformat()
+            requests.append((f"all on {day}", {**params, date_param: day}))
+        elif action_symbols is None:
+            requests.append(("all", params))
         for subject, query in requests:
             for page in fetch_all(path, subject, path, query) or []:
                 yield checked(path, page, page, lambda row: typed_row(row, columns))
 
     @_resource("splits", ("ticker", "execution_date"), SPLIT_COLUMNS)
     def splits() -> Iterator[list[dict[str, Any]]]:
-        yield from actions(SPLITS_PATH, SPLIT_COLUMNS)
+        yield from actions(SPLITS_PATH, "execution_date", SPLIT_COLUMNS)
 
     @_resource("dividends", ("ticker", "ex_dividend_date", "dividend_type"), DIVIDEND_COLUMNS)
     def dividends() -> Iterator[list[dict[str, Any]]]:
-        yield from actions(DIVIDENDS_PATH, DIVIDEND_COLUMNS)
+        yield from actions(DIVIDENDS_PATH, "ex_dividend_date", DIVIDEND_COLUMNS)
 
     @_resource("snapshot", "ticker", SNAPSHOT_COLUMNS)
     def snapshot() -> Iterator[list[dict[str, Any]]]:

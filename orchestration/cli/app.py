@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
-from orchestration.cli.common import CliState, console, state
+from orchestration.cli.common import CliState, console, errors, state
 from orchestration.cli.dev import dev_app
 from orchestration.cli.eod import db_app, eod_command, publish_command, schedule_command
 from orchestration.cli.groups import holdings_app, report_command, universes_app
@@ -12,7 +14,22 @@ from orchestration.cli.load import load_command
 from orchestration.cli.quality import quality_command
 from orchestration.cli.sandbox import sandbox_app
 
-app = typer.Typer(
+
+class _TickstockApp(typer.Typer):
+    """The root app: a failed dbt node ends the command with dbt's own account of
+    it (which node, why) and exit code 1, not a Python traceback."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from orchestration.runtime.dbt_runner import DbtError
+
+        try:
+            return super().__call__(*args, **kwargs)
+        except DbtError as failure:
+            errors.print(f"[bold red]error:[/] {failure}", markup=True, highlight=False)
+            raise SystemExit(1) from None
+
+
+app = _TickstockApp(
     help="TickStock market-data warehouse: extract (dlt) → transform (dbt) → quality (GX) → "
     "publish (Redis).",
     no_args_is_help=True,

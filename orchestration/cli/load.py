@@ -183,6 +183,8 @@ def load_command(
             )
         _bootstrap(settings, database_url)
     tickers = named or _universe_symbols(database_url, universe, settings.profile)
+    if not dry_run:
+        _extend_calendar(database_url, TradingCalendar(), first, last)
     (market_size,) = query(database_url, "select count(*) from raw_polygon.tickers where active")[0]
     plan = plan_load(tickers, sessions, TIMESPANS[timespan], market_size=market_size)
     # The bar tests then read only the bars this load brings (macros/get_where_subquery.sql).
@@ -213,6 +215,16 @@ def load_command(
     )
     _build(settings, timespan, tested)
     _report(database_url, load, tickers, plan)
+
+
+def _extend_calendar(database_url: str, calendar, first: date, last: date) -> None:
+    """Land the session spine back to `first` when the bars asked for are older
+    than it (the quality models expect a bar only on a landed session)."""
+    from orchestration.jobs.loads import calendar_needs_refresh, land_calendar
+
+    if calendar_needs_refresh(database_url, last, first):
+        console.print(f"Landing the {calendar.name} session calendar from {first}…")
+        land_calendar(database_url, calendar, last, first)
 
 
 def _run(database_url, api, plan, todo, concurrency: int, batch_rows: int, scope: str):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
@@ -98,6 +98,14 @@ def sandbox_serve(
     extended_hours: Annotated[
         bool, typer.Option(help="Minute bars also from 04:00 and until four hours after close.")
     ] = False,
+    as_of: Annotated[
+        datetime | None,
+        date_option(
+            help="Serve the market as the API showed it at 17:00 New York that day: bars, "
+            "listings, splits and dividends known then, adjusted=true for the splits executed "
+            "by then. Default: now."
+        ),
+    ] = None,
 ) -> None:
     """Serve the sandbox market until interrupted (Ctrl-C)."""
     from sandbox.server import serve
@@ -111,7 +119,16 @@ def sandbox_serve(
         rate_limit=rate_limit,
         fault_seed=fault_seed,
         market=_market(ctx, seed, size, scenario, glitches, extended_hours),
+        as_of=as_of_instant(as_of.date()) if as_of else None,
     )
+
+
+def as_of_instant(day: date) -> datetime:
+    """17:00 New York on `day`: after the close (and the EOD run) of any session,
+    on the same UTC date."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.combine(day, time(17), ZoneInfo("America/New_York"))
 
 
 @sandbox_app.command("events")

@@ -33,6 +33,28 @@ class LifecycleEvents(Contract):
     renamed: list[Rename]
 
 
+class Split(Contract):
+    """A split executed on the session: `split_to` new shares for `split_from` old."""
+
+    symbol: str
+    split_from: float
+    split_to: float
+
+
+class Dividend(Contract):
+    """Cash dividends going ex on the session (summed per symbol)."""
+
+    symbol: str
+    cash_amount: float
+
+
+class CorporateActions(Contract):
+    """The session's actions of symbols with bars: their adjustment factors changed."""
+
+    splits: list[Split]
+    dividends: list[Dividend]
+
+
 class Compliance(Contract):
     """How many symbols of EOD-tracked types were processed, and what was not tracked."""
 
@@ -73,5 +95,6 @@ class EodNotice(Contract):
     duration_s: float
     data_source: Literal["sandbox", "polygon"]
     lifecycle: LifecycleEvents
+    corporate_actions: CorporateActions
     compliance: Compliance
     reports: NoticeReports

@@ -29,10 +29,13 @@ from kernel.warehouse import (
 )
 from orchestration.contracts.notice import (
     Compliance,
+    CorporateActions,
+    Dividend,
     EodNotice,
     LifecycleEvents,
     NoticeReports,
     Rename,
+    Split,
 )
 from orchestration.contracts.run_record import STEP, RunRecord
 from orchestration.contracts.steps import STEP_ENTRY, QualityDetail, ReferenceDetail
@@ -215,9 +218,15 @@ class EodJob:
         """The API, opened on first use (a resumed run may not need it at all)."""
         if run.endpoint is None:
             run.endpoint = run.endpoints.enter_context(
-                polygon_endpoint(self.settings, self._announce)
+                polygon_endpoint(self.settings, self._announce, as_of=self._as_of(run.session))
             )
         return run.endpoint
+
+    def _as_of(self, session: date) -> datetime | None:
+        """The instant the sandbox market is served as of: the session's run time
+        (what the API showed then), so a past session never sees later splits."""
+        found = self.calendar.session(session)
+        return self.calendar.run_time(found) if found else None
 
     def _announce(self, text: str) -> None:
         self.console.print(f"[bold yellow]{text}[/]")
@@ -434,7 +443,8 @@ class EodJob:
         from orchestration.jobs.quality import run_quality
 
         # Gaps are re-fetched from the same API the extract step used.
-        with polygon_endpoint(self.settings, self._announce) as endpoint:
+        as_of = self._as_of(session)
+        with polygon_endpoint(self.settings, self._announce, as_of=as_of) as endpoint:
             checked = run_quality(
                 self.database_url, session, self.settings.dbt_target, endpoint, self.console.print
             )
@@ -487,6 +497,34 @@ class EodJob:
             ],
         )
 
+    def _corporate_actions(self, session: date) -> CorporateActions:
+        """Splits executed and cash dividends going ex on the session, of symbols with
+        bars: their history's adjustment factors changed (ohlcv_daily_adjusted)."""
+        splits = query(
+            self.database_url,
+            "select symbol, split_from, split_to from staging.stg_polygon__splits as splits"
+            " where execution_date = %s and exists (select from marts.ohlcv_daily as bars"
+            "  where bars.symbol = splits.symbol and bars.date = %s) order by symbol",
+            (session, session),
+        )
+        dividends = query(
+            self.database_url,
+            "select symbol, sum(cash_amount) from staging.stg_polygon__dividends as dividends"
+            " where ex_dividend_date = %s and exists (select from marts.ohlcv_daily as bars"
+            "  where bars.symbol = dividends.symbol and bars.date = %s)"
+            " group by symbol order by symbol",
+            (session, session),
+        )
+        return CorporateActions(
+            splits=[
+                Split(symbol=symbol, split_from=float(old), split_to=float(new))
+                for symbol, old, new in splits
+            ],
+            dividends=[
+                Dividend(symbol=symbol, cash_amount=float(cash)) for symbol, cash in dividends
+            ],
+        )
+
     def _message(self, run: _Run, run_record: Path) -> EodNotice:
         session = run.session
         compliance = read_compliance(self.database_url, session)
@@ -508,6 +546,7 @@ class EodJob:
             duration_s=round(sum(step.duration_s for step in run.outcome.steps), 3),
             data_source="sandbox" if self.settings.uses_sandbox else "polygon",
             lifecycle=self._lifecycle_events(session),
+            corporate_actions=self._corporate_actions(session),
             compliance=Compliance(
                 eod_symbols=compliance.expected,
                 eod_symbols_processed=compliance.processed,

@@ -18,7 +18,8 @@ from kernel.warehouse import query, relation_exists
 from orchestration.jobs.rejections import new_run_id, record_rejected
 from orchestration.runtime.dbt_runner import run_dbt
 
-CALENDAR_START = date(2000, 1, 1)
+CALENDAR_START = date(1980, 1, 1)
+"""The session spine starts here, or at the oldest bar loaded if that is older."""
 CALENDAR_HORIZON = timedelta(days=400)
 UNIVERSE_TABLE = "seeds.dev_universe"
 # Requests in flight on a plan without a per-minute limit. On a free plan (5 calls
@@ -26,18 +27,28 @@ UNIVERSE_TABLE = "seeds.dev_universe"
 PAID_CONCURRENCY = 8
 
 
-def calendar_needs_refresh(database_url: str, session: date) -> bool:
-    """True when the landed calendar does not reach well past `session`."""
+def calendar_needs_refresh(database_url: str, session: date, first: date | None = None) -> bool:
+    """True when the landed calendar does not reach well past `session`, or back to
+    `first` (the oldest bar wanted) and `CALENDAR_START`."""
     if not relation_exists(database_url, "raw_calendar.sessions"):
         return True
-    (last,) = query(database_url, "select max(session_date) from raw_calendar.sessions")[0]
-    return last is None or last < session + timedelta(days=30)
+    sql = "select min(session_date), max(session_date) from raw_calendar.sessions"
+    (oldest, last) = query(database_url, sql)[0]
+    start = min(first or CALENDAR_START, CALENDAR_START)
+    if oldest is None or last is None:
+        return True
+    # The first session on or after `start` may be a few days later (a weekend).
+    return bool(last < session + timedelta(days=30) or oldest > start + timedelta(days=7))
 
 
-def land_calendar(database_url: str, calendar: TradingCalendar, session: date) -> dict[str, int]:
-    """Land the exchange's sessions from 2000 to about a year after `session`."""
+def land_calendar(
+    database_url: str, calendar: TradingCalendar, session: date, first: date | None = None
+) -> dict[str, int]:
+    """Land the exchange's sessions from 1980 (or `first`, when older) to about a
+    year after `session`."""
     pipeline = make_pipeline("calendar", "raw_calendar", database_url)
-    source = calendar_source(calendar, CALENDAR_START, session + CALENDAR_HORIZON)
+    start = min(first or CALENDAR_START, CALENDAR_START)
+    source = calendar_source(calendar, start, session + CALENDAR_HORIZON)
     return run_and_count(pipeline, source)
 
 
@@ -209,10 +220,12 @@ def land_reference_snapshot(
 ) -> Landing:
     """Seeds, calendar, the ticker list as of `session`, and the tickers' reference data.
 
-    Every tracked symbol's details, splits and dividends are fetched once,
-    when it is first tracked, so a free plan (5 calls a minute) is not spent
-    on reference data every day; `details_due` are symbols whose details
-    are refreshed anyway. Shared by the EOD's reference step and the
+    Every tracked symbol's details and past splits and dividends are fetched
+    once, when it is first tracked, so a free plan (5 calls a minute) is not
+    spent on reference data every day; from then on the session's actions
+    (two calls for the whole market, by execution and ex-dividend date) keep
+    every symbol's adjustment factors current. `details_due` are symbols
+    whose details are refreshed anyway. Shared by the EOD's reference step and the
     bootstrap of a load on an empty warehouse. Malformed records are kept in
     `ops.rejected_records` under `run_id`.
     """
@@ -236,11 +249,9 @@ def land_reference_snapshot(
         known = {ticker for (ticker,) in query(database_url, sql)}
     new = [symbol for symbol in tracked if symbol not in known]
     refreshed = sorted(set(details_due) - set(new))
-    resources = ["market_holidays"]
+    resources = ["market_holidays", "splits", "dividends"]
     if new or refreshed:
         resources.append("ticker_details")
-    if new:
-        resources += ["splits", "dividends"]
     if not relation_exists(database_url, "raw_polygon.ticker_types"):
         resources.append("ticker_types")
     details = land_reference(
@@ -249,6 +260,7 @@ def land_reference_snapshot(
         symbols=new + refreshed,
         resources=resources,
         action_symbols=new,
+        action_date=session,
         run_id=run_id,
     )
     landing.rows |= details.rows

@@ -30,6 +30,7 @@ def land_reference(
     as_of: date | None = None,
     action_symbols: Sequence[str] | None = None,
     run_id: str | None = None,
+    action_date: date | None = None,
 ) -> Landing:
     """Fetch the named reference resources and merge them into `raw_polygon`.
 
@@ -40,7 +41,9 @@ def land_reference(
         resources: which of `REFERENCE_RESOURCES` to land.
         as_of: point-in-time date for ticker details; None for current.
         action_symbols: tickers whose splits and dividends are fetched; None
-            for the whole market's.
+            (and no `action_date`) for the whole market's.
+        action_date: also fetch the whole market's splits executed and
+            dividends going ex on this day.
         run_id: the run malformed records are kept under (a new id when None).
     """
     pipeline = make_pipeline("polygon_reference", "raw_polygon", database_url)
@@ -54,6 +57,7 @@ def land_reference(
         as_of=as_of,
         action_symbols=action_symbols,
         rejected=landing.rejected,
+        action_date=action_date,
     ).with_resources(*resources)
     aborted: list[str] = []
     try:

@@ -18,7 +18,10 @@ from kernel.settings import DBT_PROJECT_DIR, PROFILES, STATE_DIR
 
 
 class DbtError(RuntimeError):
-    """A dbt command failed; dbt has already printed why."""
+    """A dbt command failed; the message names the failed nodes and why."""
+
+
+FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 
 
 # The parsed project per target and warehouse, for the life of the process: a
@@ -58,8 +61,7 @@ def run_dbt(
     command = dbt_command(*args, target=target, variables=variables, artifacts=artifacts)
     outcome = _runner(target).invoke(command)
     if not outcome.success:
-        detail = f": {outcome.exception}" if outcome.exception else ""
-        raise DbtError(f"dbt {args[0]} failed{detail}")
+        raise DbtError(failure_report(args[0], outcome.result, outcome.exception))
     return outcome.result
 
 
@@ -90,6 +92,20 @@ def dbt_command(
     if profile_vars or variables:
         command += ["--vars", json.dumps(profile_vars | (variables or {}))]
     return command
+
+
+def failure_report(command: str, results: Any, exception: BaseException | None) -> str:
+    """`dbt <command> failed`, then one line per failed node: its type, name, file
+    and dbt's message (a test's count of failing rows, a database error)."""
+    lines = [f"dbt {command} failed" + (f": {exception}" if exception else "")]
+    for result in getattr(results, "results", None) or []:
+        if str(result.status) not in FAILED_STATUSES:
+            continue
+        node = result.node
+        message = " ".join(str(result.message or result.status).split())
+        where = getattr(node, "original_file_path", "") or ""
+        lines.append(f"  {node.resource_type} {node.name} ({where}): {message}")
+    return "\n".join(lines)
 
 
 def summarise(results: Any) -> dict[str, int]:

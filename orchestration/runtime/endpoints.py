@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from datetime import datetime
 
 from extract.polygon.client import request_policy
 from extract.polygon.endpoint import PolygonEndpoint
@@ -28,6 +29,7 @@ def polygon_endpoint(
     announce: Callable[[str], None] = print,
     scenario: str | None = None,
     glitches: bool = False,
+    as_of: datetime | None = None,
 ) -> Iterator[PolygonEndpoint]:
     """Yield the configured API, or start a sandbox market for the duration.
 
@@ -37,6 +39,9 @@ def polygon_endpoint(
         announce: Told once that the data is synthetic, when the sandbox runs.
         scenario: Sandbox scenario name (``sandbox.scenarios.SCENARIOS``).
         glitches: Let the sandbox serve its vendor glitches.
+        as_of: Serve the sandbox market as it was at this aware instant (the
+            EOD of a past session sees what the API showed at its run time);
+            None for now. The real API is always as of now.
 
     Raises:
         ValueError: A scenario or glitches were asked of the real API, or the
@@ -57,5 +62,6 @@ def polygon_endpoint(
         SANDBOX_SEED, size=settings.sandbox_size, scenario=scenario, glitches=glitches
     )
     announce(SANDBOX_NOTICE)
-    with SandboxServer(market) as server:
+    clock = (lambda: as_of) if as_of is not None else None
+    with SandboxServer(market, clock=clock) as server:
         yield PolygonEndpoint(server.base_url, SANDBOX_API_KEY, True)

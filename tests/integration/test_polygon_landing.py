@@ -102,7 +102,8 @@ def test_ticker_range_lands_exact_decimals(landed):
     recorded = _recorded("v2/aggs/ticker/AAPL/range/1/day/2005-04-01/2005-04-04.json")
     rows = _rows(database_url, "select * from raw_polygon.aggs_daily")
     _assert_bars_equal(rows, recorded["results"], lambda bar: recorded["ticker"])
-    assert {row["adjusted"] for row in rows} == {recorded["adjusted"]}
+    # The request asked for bars as traded, and says so in the landed flag.
+    assert {row["adjusted"] for row in rows} == {False}
 
 
 def test_landed_columns_are_typed(landed):

@@ -60,13 +60,15 @@ def warehouse(servers: Endpoints) -> Iterator[str]:
         with connect(url) as connection, connection.cursor() as cursor:
             cursor.execute(
                 "create table marts.ohlcv_daily (symbol text, date date, open numeric,"
-                " high numeric, low numeric, close numeric, volume numeric, fmv numeric);"
+                " high numeric, low numeric, close numeric, volume numeric, fmv numeric,"
+                " split_factor numeric default 1, total_factor numeric default 1);"
                 "create table marts.symbols (symbol text, type text, list_date date,"
                 " delisted_at timestamptz, initial_load_date date,"
                 " primary_exchange text, active boolean default true)"
             )
             cursor.executemany(
-                "insert into marts.ohlcv_daily values (%s, %s, %s, %s, %s, %s, %s, %s)",
+                "insert into marts.ohlcv_daily (symbol, date, open, high, low, close, volume, fmv)"
+                " values (%s, %s, %s, %s, %s, %s, %s, %s)",
                 BARS + LATE,
             )
             cursor.executemany(

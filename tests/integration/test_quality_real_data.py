@@ -54,6 +54,22 @@ def _build_quality(variables: dict) -> None:
     run_dbt("build", "--select", "tag:quality", target="dev", variables=variables)
 
 
+FACTORS = ("stg_polygon__splits", "stg_polygon__dividends", "stg_polygon__dlt_loads",
+           "int_adjustment_factors")  # fmt: skip
+
+
+def _land_split(cursor, load_id: str) -> None:
+    """AAPL's split as dlt lands it, in a completed load."""
+    cursor.execute(
+        "insert into raw_polygon._dlt_loads values (%s, 'polygon_reference', 0, now(), '')",
+        (load_id,),
+    )
+    cursor.execute(
+        "insert into raw_polygon.splits values ('AAPL', %s, 'E1', 1, 2, %s)",
+        (AAPL_SPLIT, load_id),
+    )
+
+
 def _sample_bars() -> list[tuple[str, ...]]:
     with open(BARS, newline="") as handle:
         return [
@@ -67,23 +83,32 @@ def _load_sample(database_url: str) -> None:
     with connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute(
             "create table marts.ohlcv_daily (symbol text, date date, open numeric,"
-            " high numeric, low numeric, close numeric, volume numeric, fmv numeric);"
+            " high numeric, low numeric, close numeric, volume numeric, fmv numeric,"
+            " loaded_at timestamptz default '2013-03-01', split_factor numeric default 1,"
+            " total_factor numeric default 1);"
+            "create index on marts.ohlcv_daily (symbol, date);"
             "create table marts.symbols (symbol text, type text, list_date date,"
             " delisted_at timestamptz, initial_load_date date,"
             " primary_exchange text, active boolean default true);"
             "create schema raw_polygon;"
             "create table raw_polygon.splits (ticker text, execution_date date,"
-            " split_from numeric, split_to numeric)"
+            " id text, split_from numeric, split_to numeric, _dlt_load_id text);"
+            "create table raw_polygon._dlt_loads (load_id text, schema_name text,"
+            " status bigint, inserted_at timestamptz, schema_version_hash text)"
         )
         cursor.executemany(
-            "insert into marts.ohlcv_daily values (%s, %s, %s, %s, %s, %s, %s, null)", bars
+            "insert into marts.ohlcv_daily (symbol, date, open, high, low, close, volume)"
+            " values (%s, %s, %s, %s, %s, %s, %s)",
+            bars,
         )
         for symbol in ("AAPL", "MSFT", "IBM"):
             cursor.execute(
                 "insert into marts.symbols values (%s, 'CS', %s, %s, '2013-03-01')",
                 (symbol, LIST_DATES.get(symbol), SAMPLE_ENDS.get(symbol)),
             )
-        cursor.execute("insert into raw_polygon.splits values ('AAPL', %s, 1, 2)", (AAPL_SPLIT,))
+        _land_split(cursor, "L1")
+    # The bars stay as traded; the split becomes factors on AAPL's earlier bars.
+    run_dbt("run", "--select", *FACTORS, target="dev")
 
 
 @pytest.fixture(scope="module")
@@ -155,11 +180,14 @@ def test_a_missing_real_bar_next_to_a_closure_is_exactly_one_gap(warehouse: str)
             "delete from marts.ohlcv_daily where symbol = 'MSFT' and date = '2001-09-17'"
         )
         cursor.execute("delete from raw_polygon.splits")
+        # What the factors are without the split record (a fresh warehouse's).
+        cursor.execute("update marts.ohlcv_daily set split_factor = 1, total_factor = 1")
+        cursor.execute("delete from intermediate.int_adjustment_factors")
     try:
         _build_quality(WHOLE_HISTORY)
         gaps = query(warehouse, "select symbol, session_date from quality.daily_bar_gaps")
         assert gaps == [("MSFT", date(2001, 9, 17))]
-        # Without the split record, the halving of AAPL's price is an anomaly.
+        # Without the split's factors, the halving of AAPL's price is an anomaly.
         jump = query(
             warehouse,
             "select measured_value::float from quality.daily_bar_flags"
@@ -174,10 +202,19 @@ def test_a_missing_real_bar_next_to_a_closure_is_exactly_one_gap(warehouse: str)
 def _load_split_and_bar_back(url: str) -> None:
     (bar,) = [b for b in _sample_bars() if b[:2] == ("MSFT", "2001-09-17")]
     with connect(url) as connection, connection.cursor() as cursor:
-        cursor.execute("insert into raw_polygon.splits values ('AAPL', %s, 1, 2)", (AAPL_SPLIT,))
+        _land_split(cursor, "L2")
         cursor.execute(
-            "insert into marts.ohlcv_daily values (%s, %s, %s, %s, %s, %s, %s, null)", bar
+            "insert into marts.ohlcv_daily (symbol, date, open, high, low, close, volume)"
+            " values (%s, %s, %s, %s, %s, %s, %s)",
+            bar,
         )
+    # An incremental run: the newly landed split re-factors AAPL's bars.
+    run_dbt("run", "--select", "int_adjustment_factors", target="dev")
+    assert query(
+        url,
+        "select split_factor from marts.ohlcv_daily where symbol = 'AAPL' and date = %s",
+        (date(2005, 2, 25),),
+    ) == [(0.5,)]
     _build_quality(WHOLE_HISTORY)
 
 

@@ -108,7 +108,8 @@ def test_ticker_change_events(base_url: str, ident: str) -> None:
 
 def test_splits_and_filters(base_url: str) -> None:
     url = f"{base_url}/v3/reference/splits"
-    (split,) = get(url).json()["results"]
+    reverse, split = get(url).json()["results"]  # newest first
+    assert (reverse["ticker"], reverse["split_from"], reverse["split_to"]) == ("XLF", 2, 1)
     assert {k: split[k] for k in ("ticker", "execution_date", "split_from", "split_to")} == {
         "ticker": "NVDA",
         "execution_date": "2024-06-10",
@@ -116,11 +117,11 @@ def test_splits_and_filters(base_url: str) -> None:
         "split_to": 10,
     }
     assert split["id"].startswith("E") and len(split["id"]) == 65
-    assert get(url, **{"execution_date.gt": "2024-06-10"}).json()["results"] == []
+    assert get(url, **{"execution_date.gt": "2024-06-11"}).json()["results"] == []
     assert (
         len(get(url, ticker="NVDA", **{"execution_date.lte": "2024-06-10"}).json()["results"]) == 1
     )
-    assert get(url, reverse_split="true").json()["results"] == []
+    assert get(url, reverse_split="true").json()["results"] == [reverse]
     assert get(url, **{"execution_date.gte": "June"}).status_code == 400
 
 
@@ -136,9 +137,9 @@ def test_dividends_filters_order_and_pagination(base_url: str) -> None:
         assert div["declaration_date"] < div["ex_dividend_date"] <= div["record_date"]
         assert div["record_date"] < div["pay_date"]
     everything, _ = walk(get(url, limit=1000, **year))
-    assert {d["ticker"] for d in everything} == {"AAPL", "MSFT", "JPM", "JNJ", "XOM"}
+    assert {d["ticker"] for d in everything} == {"AAPL", "MSFT", "JPM", "JNJ", "XOM", "SPY"}
     paged, pages = walk(get(url, limit=3, **year))
-    assert paged == everything and pages == 7 and len(everything) == 20
+    assert paged == everything and pages == 8 and len(everything) == 24
     # only dividends declared by the server's "now" are known
     future = get(url, **{"ex_dividend_date.gte": "2026-03-01"}).json()["results"]
     assert future == []

@@ -33,31 +33,3 @@
     {{ planned_literal(expression, 'date', [ref('trading_sessions'), ref('ohlcv_daily')]) }}
 {%- endmacro %}
 
-
-{#-
-    Polygon stock splits from `raw_polygon.splits` when that table has
-    landed; an empty, typed relation otherwise, so the price-jump rule runs
-    (explaining nothing) before any split was ever loaded.
--#}
-{% macro quality_splits() -%}
-    {%- set splits = adapter.get_relation(
-        database=target.database, schema='raw_polygon', identifier='splits'
-    ) if execute else none -%}
-    {%- if splits is not none -%}
-        select
-            ticker::text as symbol,
-            execution_date::date as split_date,
-            split_from::numeric as split_from,
-            split_to::numeric as split_to
-        from {{ splits }}
-        where split_from > 0 and split_to > 0
-    {%- else -%}
-        select
-            null::text as symbol,
-            null::date as split_date,
-            null::numeric as split_from,
-            null::numeric as split_to
-        where false
-    {%- endif -%}
-{%- endmacro %}
-

@@ -1,4 +1,8 @@
 {#-
+    Daily bars as traded (requested with `adjusted=false`), with the
+    cumulative adjustment factors of int_adjustment_factors (see the
+    "Adjustment convention" in the README); ohlcv_daily_adjusted applies them.
+
     Incremental: each run reads only the bars of dlt loads completed after
     the newest `loaded_at` already here, keeps the newest delivery of each
     (symbol, session) among them, and delete+insert on (symbol, date)
@@ -181,6 +185,11 @@ final as (
         transactions::bigint as transactions,
         -- Fair market value: no source yet (a later issue fills it).
         null::numeric(38, 9) as fmv,
+        -- As traded today: a new bar is on or after every corporate action.
+        -- int_adjustment_factors rewrites these two columns when a later
+        -- action (or a backfill of older bars) makes them differ.
+        1::numeric(38, 18) as split_factor,
+        1::numeric(38, 18) as total_factor,
         source::text as source,
         loaded_at::timestamptz as loaded_at
 

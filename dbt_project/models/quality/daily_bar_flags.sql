@@ -6,9 +6,10 @@
     backfill disappears); older flags are kept as they were.
 
     Kinds (thresholds are dbt vars, see dbt_project.yml):
-    - price_jump: |close / previous close - 1| above `quality_max_abs_return`
-      unless a split on that date explains it (the split-adjusted return is
-      within the threshold).
+    - price_jump: |close / previous close - 1| above `quality_max_abs_return`,
+      both closes split-adjusted by the bars' `split_factor` (the factors
+      int_adjustment_factors derives from the landed splits), so a split
+      day is no jump while a bad print still is.
     - volume_spike: volume above `quality_volume_spike_multiple` times the
       median volume of the previous `quality_volume_baseline_bars` bars.
     - stale_price: close unchanged for `quality_stale_sessions` bars in a row.
@@ -32,7 +33,9 @@
 }}
 
 {%- set baseline_bars = var('quality_volume_baseline_bars') -%}
-{%- set stale_sessions = var('quality_stale_sessions') -%}
+{%- set stale_sessions = var('quality_stale_sessions') %}
+
+-- depends_on: {{ ref('int_adjustment_factors') }}
 
 with
 
@@ -45,12 +48,6 @@ symbols as (
 equity_types as (
 
     select * from {{ ref('dim_equity_types') }}
-
-),
-
-splits as (
-
-    {{ quality_splits() }}
 
 ),
 
@@ -84,7 +81,8 @@ bar_windows as (
         close,
         volume,
         fmv,
-        lag(close) over by_symbol as previous_close,
+        close * split_factor as adjusted_close,
+        lag(close * split_factor) over by_symbol as previous_adjusted_close,
         count(*) over stale_run as stale_run_bars,
         min(close) over stale_run as stale_run_min_close,
         max(close) over stale_run as stale_run_max_close,
@@ -164,41 +162,18 @@ volume_baselines as (
 price_jumps as (
 
     select
-        bars_in_window.symbol,
-        bars_in_window.date,
+        symbol,
+        date,
         'price_jump' as kind,
-        bars_in_window.close / bars_in_window.previous_close - 1 as measured_value,
-        {{ var('quality_max_abs_return') }} as threshold,
-        splits.split_to / splits.split_from as split_ratio
+        adjusted_close / previous_adjusted_close - 1 as measured_value,
+        {{ var('quality_max_abs_return') }} as threshold
 
     from bars_in_window
 
-    left join splits
-        on
-            bars_in_window.symbol = splits.symbol
-            and bars_in_window.date = splits.split_date
-
     where
-        bars_in_window.previous_close > 0
-        and abs(bars_in_window.close / bars_in_window.previous_close - 1)
+        previous_adjusted_close > 0
+        and abs(adjusted_close / previous_adjusted_close - 1)
         > {{ var('quality_max_abs_return') }}
-
-),
-
-unexplained_price_jumps as (
-
-    select
-        symbol,
-        date,
-        kind,
-        measured_value,
-        threshold
-
-    from price_jumps
-
-    where
-        split_ratio is null
-        or abs((1 + measured_value) * split_ratio - 1) > threshold
 
 ),
 
@@ -275,7 +250,7 @@ fmv_deviations as (
 
 flags as (
 
-    select * from unexplained_price_jumps
+    select * from price_jumps
     union all
     select * from volume_spikes
     union all
