@@ -1,0 +1,178 @@
+"""Built session by session, indicators_daily and risk_daily equal a full refresh
+to the last digit, and each incremental run computes only what changed.
+
+The history (real prices, tests/test_indicators.py's benchmarks) arrives as
+an EOD would see it: a first history, single sessions across a 252-bar block
+boundary, a batch with one AAPL bar missing that arrives later (a gap
+filled), a dividend of AAPL and one of SPY (factors change: the symbol is
+rebuilt, and with SPY every symbol's risk figures), then the rest with
+IBM's first bars (an IPO: warm-up nulls). MSFT stops early (a delisting).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from kernel.warehouse import export_connection_env, query
+from orchestration.runtime.services import Endpoints
+from tests.integration.test_indicators import (
+    AAPL_SPLIT,
+    SECTORS,
+    benchmark_bars,
+    real_bars,
+)
+from tests.support import analytics
+from tests.support.databases import throwaway_database
+
+pytestmark = pytest.mark.integration
+
+Keep = Callable[[analytics.Bar], bool]
+LINEAGE = {"bar_loaded_at", "computed_at", "indicators_computed_at"}
+
+
+def _rows(url: str, table: str) -> list[tuple]:
+    columns = [
+        name
+        for (name,) in query(
+            url,
+            "select column_name from information_schema.columns"
+            " where table_schema = 'marts' and table_name = %s order by ordinal_position",
+            (table,),
+        )
+        if name not in LINEAGE
+    ]
+    return query(url, f"select {', '.join(columns)} from marts.{table} order by symbol, date")
+
+
+def _latest_run(url: str, table: str) -> dict[str, int]:
+    """Rows per symbol computed by the latest run."""
+    return dict(
+        query(
+            url,
+            f"select symbol, count(*) from marts.{table}"
+            f" where computed_at = (select max(computed_at) from marts.{table}) group by 1",
+        )
+    )
+
+
+class History:
+    """Delivers the bars in EOD-like steps, one load per step."""
+
+    def __init__(self, url: str) -> None:
+        bars = real_bars()
+        self.url = url
+        self.pending = sorted(bars + benchmark_bars(bars), key=lambda bar: (bar[1], bar[0]))
+        self.aapl_dates = sorted(bar[1] for bar in bars if bar[0] == "AAPL")
+        self.loaded_at = datetime(2020, 1, 2, tzinfo=UTC)
+
+    def deliver(self, keep: Keep = lambda bar: True) -> None:
+        chosen = [bar for bar in self.pending if keep(bar)]
+        self.pending = [bar for bar in self.pending if not keep(bar)]
+        self.loaded_at += timedelta(hours=1)
+        analytics.deliver(self.url, chosen, self.loaded_at)
+
+    def through(self, aapl_session: int) -> Keep:
+        last = self.aapl_dates[aapl_session - 1]
+        return lambda bar: bar[1] <= last
+
+
+@pytest.fixture(scope="module")
+def built(servers: Endpoints) -> Iterator[tuple[str, dict[str, dict[str, int]]]]:
+    """The history built step by step; yields the url and what some steps computed."""
+    with throwaway_database(servers.database_url) as url:
+        export_connection_env(url)
+        analytics.create_inputs(url, SECTORS)
+        history = History(url)
+        computed: dict[str, dict[str, int]] = {}
+
+        history.deliver(history.through(500))
+        analytics.adjust(url, "AAPL", AAPL_SPLIT, split=0.5, dividend=1.0)
+        analytics.build()
+        for session in range(501, 506):  # bar 504 closes a 252-bar block
+            history.deliver(history.through(session))
+            analytics.build()
+        computed["session"] = _latest_run(url, "indicators_daily")
+
+        held_back = history.aapl_dates[549]
+        batch = history.through(600)
+        history.deliver(lambda bar: batch(bar) and bar[:2] != ("AAPL", held_back))
+        analytics.build()
+        history.deliver(lambda bar: bar[:2] == ("AAPL", held_back))
+        analytics.build()
+        computed["gap"] = _latest_run(url, "indicators_daily")
+
+        analytics.adjust(url, "AAPL", history.aapl_dates[580], split=1.0, dividend=0.99)
+        analytics.build()
+        computed["aapl_dividend"] = _latest_run(url, "indicators_daily")
+
+        analytics.adjust(url, "SPY", history.aapl_dates[590], split=1.0, dividend=0.995)
+        analytics.build()
+        computed["spy_dividend"] = _latest_run(url, "risk_daily")
+        computed["since_spy"] = dict(
+            query(
+                url,
+                "select symbol, count(*) from marts.risk_daily where date >= (select min(date)"
+                " from marts.risk_daily where symbol = 'SPY') group by 1",
+            )
+        )
+
+        history.deliver()
+        analytics.build()
+        yield url, computed
+
+
+def test_incremental_equals_full_refresh_to_the_last_digit(
+    built: tuple[str, dict[str, dict[str, int]]],
+) -> None:
+    url, _ = built
+    incremental = {table: _rows(url, table) for table in ("indicators_daily", "risk_daily")}
+    analytics.build(full_refresh=True)
+    for table, rows in incremental.items():
+        refreshed = _rows(url, table)
+        assert len(rows) == len(refreshed) == 795 + 2 * 691 - 3
+        mismatches = [(a, b) for a, b in zip(rows, refreshed, strict=True) if a != b]
+        assert not mismatches, f"{table}: {len(mismatches)} rows differ, first {mismatches[0]}"
+
+
+def test_a_daily_run_computes_only_the_new_session(
+    built: tuple[str, dict[str, dict[str, int]]],
+) -> None:
+    _, computed = built
+    assert computed["session"] == {"AAPL": 1, "SPY": 1, "XLK": 1}
+
+
+def test_a_filled_gap_recomputes_from_the_late_bar(
+    built: tuple[str, dict[str, dict[str, int]]],
+) -> None:
+    _, computed = built
+    assert computed["gap"] == {"AAPL": 600 - 549}
+
+
+def test_changed_factors_rebuild_just_that_symbol(
+    built: tuple[str, dict[str, dict[str, int]]],
+) -> None:
+    url, computed = built
+    assert computed["aapl_dividend"] == {"AAPL": 600}
+    # SPY's dividend rebuilds its rows, and the risk figures of every symbol
+    # measured against it (MSFT's sessions predate SPY's: untouched).
+    assert computed["spy_dividend"] == computed["since_spy"]
+    assert set(computed["since_spy"]) == {"AAPL", "SPY", "XLK"}
+    assert query(url, "select count(*) from marts.indicators_daily where symbol = 'IBM'") == [
+        (42,)
+    ]
+
+
+def test_ipo_and_delisting(built: tuple[str, dict[str, dict[str, int]]]) -> None:
+    url, _ = built
+    first, last = query(
+        url,
+        "select min(session_index), max(date) from marts.indicators_daily where symbol = %s",
+        ("IBM",),
+    )[0], query(
+        url, "select max(date) from marts.indicators_daily where symbol = 'MSFT'"
+    )[0][0]
+    assert first == (1, date(2012, 11, 30))
+    assert last == date(2001, 10, 31)
