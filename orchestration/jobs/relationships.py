@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 import orjson
@@ -47,6 +48,7 @@ KINDS = (
     "theme_members",
     "universe",
     "catalog",
+    "indicators",
 )
 
 # The marts' rows as they are; the shapes are built by dbt (relationship_entries).
@@ -220,6 +222,13 @@ class RelationshipCache:
         value: tuple[str, ...] = self._get("catalog", "all_themes")
         return value
 
+    def get_indicators(self, symbol: str) -> Mapping[str, Any] | None:
+        """The symbol's latest indicators and risk figures by column name
+        (marts.indicators_daily and marts.risk_daily; the session is `date`);
+        None when it has none."""
+        value: Mapping[str, Any] | None = self._get("indicators", symbol)
+        return value
+
     def refresh(self) -> None:
         """Forget the in-process entries: the next reads go to Redis (or Postgres)."""
         self._local.clear()
@@ -277,9 +286,12 @@ def _text(value: bytes | str) -> str:
 
 
 def _freeze(kind: str, value: Any) -> Any:
-    """JSON lists to tuples; a missing entry to the kind's empty value."""
+    """JSON lists to tuples, objects to read-only mappings; a missing entry to
+    the kind's empty value."""
     if kind == "stock_sector":
         return value
+    if kind == "indicators":
+        return None if value is None else MappingProxyType(value)
     if value is None:
         return ()
     if kind == "etf_holdings":

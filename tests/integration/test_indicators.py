@@ -21,13 +21,18 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
+import psycopg2
 import pytest
+import redis
 import talib
 
 from kernel.warehouse import export_connection_env, query
+from orchestration.jobs.relationships import RelationshipCache, publish_relationships
+from orchestration.runtime.dbt_runner import run_dbt
 from orchestration.runtime.services import Endpoints
 from tests.support import analytics
 from tests.support.databases import throwaway_database
+from tests.support.private_redis import PrivateRedis
 
 pytestmark = pytest.mark.integration
 
@@ -108,7 +113,9 @@ def series(url: str, symbol: str) -> dict[str, np.ndarray]:
 
 
 def column(url: str, table: str, symbol: str, name: str) -> np.ndarray:
-    rows = query(url, f"select {name} from marts.{table} where symbol = %s order by date", (symbol,))
+    rows = query(
+        url, f"select {name} from marts.{table} where symbol = %s order by date", (symbol,)
+    )
     return np.array([np.nan if value is None else float(value) for (value,) in rows])
 
 
@@ -126,7 +133,9 @@ def assert_matches(actual: np.ndarray, expected: np.ndarray, name: str) -> None:
 
 def talib_oracle(bars: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Every indicators_daily column, as TA-Lib computes it."""
-    high, low, close, volume, total = (bars[k] for k in ("high", "low", "close", "volume", "tr_close"))
+    high, low, close, volume, total = (
+        bars[k] for k in ("high", "low", "close", "volume", "tr_close")
+    )
     macd, signal, histogram = talib.MACD(close, 12, 26, 9)
     upper, middle, lower = talib.BBANDS(close, 20, 2.0, 2.0, 0)
     high_252, low_252 = talib.MAX(high, 252), talib.MIN(low, 252)
@@ -195,7 +204,9 @@ def test_warm_up_rows_are_null_not_guesses(warehouse: str) -> None:
 # ---- risk_daily against the textbook formulas -------------------------------
 
 
-def rolling(values: np.ndarray, window: int, statistic: Callable[[np.ndarray], float]) -> np.ndarray:
+def rolling(
+    values: np.ndarray, window: int, statistic: Callable[[np.ndarray], float]
+) -> np.ndarray:
     """statistic of each full window ending at each row; NaN before."""
     out = np.full(values.shape, np.nan)
     for end in range(window, values.size + 1):
@@ -234,9 +245,7 @@ def max_drawdown(prices: np.ndarray) -> float:
 
 
 def sharpe(returns: np.ndarray) -> float:
-    return float(
-        (returns.mean() - RISK_FREE_RATE / 252) / returns.std(ddof=1) * np.sqrt(252)
-    )
+    return float((returns.mean() - RISK_FREE_RATE / 252) / returns.std(ddof=1) * np.sqrt(252))
 
 
 def test_risk_equals_the_textbook_formulas(warehouse: str) -> None:
@@ -277,3 +286,60 @@ def test_funds_and_unknown_sectors_have_no_sector_figures(warehouse: str) -> Non
         " where symbol = 'SPY'",
     )
     assert spy_beta == (pytest.approx(1.0, rel=1e-12), pytest.approx(1.0, rel=1e-12))
+
+
+# ---- published for consumers -----------------------------------------------
+
+
+def test_latest_row_per_symbol_is_published(warehouse: str) -> None:
+    """int_indicators_latest is what cache_entries carries as `indicators`
+    entries; the relationship cache publishes those to Redis."""
+    run_dbt("run", "--select", "int_indicators_latest", target="dev")
+    (aapl,) = query(
+        warehouse,
+        "select as_of_date, payload from intermediate.int_indicators_latest where symbol = 'AAPL'",
+    )
+    assert aapl[0] == date(2007, 1, 31)
+    latest = dict(
+        zip(
+            ("rsi_14", "beta_spy_252", "sma_20"),
+            query(
+                warehouse,
+                "select rsi_14, beta_spy_252, sma_20 from marts.indicators_daily"
+                " join marts.risk_daily using (symbol, date)"
+                " where symbol = 'AAPL' and date = '2007-01-31'",
+            )[0],
+            strict=True,
+        )
+    )
+    assert {key: aapl[1][key] for key in latest} == latest
+    assert "macd_fast_ema_12" not in aapl[1] and "bar_loaded_at" not in aapl[1]
+    assert aapl[1]["bollinger_lower_20"] <= aapl[1]["bollinger_upper_20"]
+
+    with psycopg2.connect(warehouse) as connection, connection.cursor() as cursor:
+        # The group marts are not built here: empty stand-ins, and the
+        # cache_entries rows as the model writes them.
+        cursor.execute(
+            "create table marts.group_memberships (group_type text, group_name text,"
+            " symbol text, weight numeric, member_rank integer);"
+            "create table marts.definition_groups (group_type text, name text);"
+            "create table marts.cache_entries as select 'indicators' as type,"
+            " symbol as name, 'latest' as key, payload as value"
+            " from intermediate.int_indicators_latest"
+        )
+    server = PrivateRedis()
+    server.start()
+    try:
+        client = redis.Redis.from_url(server.url)
+        publication = publish_relationships(warehouse, client)
+        cache = RelationshipCache(warehouse, client)
+        published = cache.get_indicators("AAPL")
+    finally:
+        server.stop()
+    assert publication.entries["indicators"] == 5
+    assert cache.last_source == "redis"
+    assert published is not None and published["rsi_14"] == latest["rsi_14"]
+    assert cache.get_indicators("NOPE") is None
+    fallback = RelationshipCache(warehouse, None)
+    assert fallback.get_indicators("AAPL") == published
+    assert fallback.last_source == "postgres"

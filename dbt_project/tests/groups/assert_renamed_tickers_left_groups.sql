@@ -34,6 +34,8 @@ cache_members as (
 
     cross join lateral jsonb_array_elements(cache_entries.value) as members (member)
 
+    where jsonb_typeof(cache_entries.value) = 'array'
+
 ),
 
 stale as (

@@ -5,7 +5,9 @@
     - etf_universe / <theme> / etfs: the ETFs of a theme;
     - etf_universe or stock_universe / <universe> / symbols: universe members
       (etf_ when every member is a fund);
-    - stock_universe / sector_<sector> / symbols: the stocks of a sector.
+    - stock_universe / sector_<sector> / symbols: the stocks of a sector;
+    - indicators / <symbol> / latest: the symbol's latest indicators and risk
+      figures, one JSON object (int_indicators_latest).
 -#}
 with
 
@@ -30,6 +32,17 @@ symbols as (
 history as (
 
     select * from {{ ref('group_memberships_snapshot') }}
+
+),
+
+latest_indicators as (
+
+    select * from {{ ref_or_empty('int_indicators_latest', {
+        'symbol': 'text',
+        'as_of_date': 'date',
+        'computed_at': 'timestamptz',
+        'payload': 'jsonb',
+    }) }} as latest_indicators
 
 ),
 
@@ -65,7 +78,7 @@ last_changes as (
 
 ),
 
-final as (
+group_entries as (
 
     select
         ---------- key (`type` and `key` are TickStock's column names)
@@ -117,6 +130,36 @@ final as (
 
     left join last_changes
         on groups.group_id = last_changes.group_id
+
+),
+
+indicator_entries as (
+
+    select
+        'indicators' as type,  -- noqa: RF04
+        symbol as name,
+        'latest' as key,  -- noqa: RF04
+        payload as value,  -- noqa: RF04
+        null::text as universe_category,
+        null::jsonb as liquidity_filter,
+        jsonb_build_object(
+            'as_of_date', as_of_date,
+            'source', 'marts.indicators_daily, marts.risk_daily'
+        ) as universe_metadata,
+        computed_at as last_universe_update,
+        '{{ target.name }}' as environment
+
+    from latest_indicators
+
+),
+
+final as (
+
+    select * from group_entries
+
+    union all
+
+    select * from indicator_entries
 
 )
 

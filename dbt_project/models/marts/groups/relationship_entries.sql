@@ -123,6 +123,25 @@ catalog as (
 
 ),
 
+indicator_entries as (
+
+    -- Each symbol's latest indicators and risk figures (one JSON object).
+    select
+        'indicators' as kind,
+        symbol as entry_key,
+        payload as entry_value,
+        null::text as group_id,
+        null::text as members_digest
+
+    from {{ ref_or_empty('int_indicators_latest', {
+        'symbol': 'text',
+        'as_of_date': 'date',
+        'computed_at': 'timestamptz',
+        'payload': 'jsonb',
+    }) }} as latest_indicators
+
+),
+
 unioned as (
 
     select * from group_entries
@@ -132,6 +151,8 @@ unioned as (
     select * from stock_sectors
     union all
     select * from catalog
+    union all
+    select * from indicator_entries
 
 ),
 
