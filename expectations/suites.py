@@ -176,6 +176,46 @@ def _daily_bar_flags() -> list:
     ]
 
 
+def _indicators_daily() -> list:
+    import great_expectations as gx
+
+    expect = gx.expectations
+
+    def ordered(above: str, below: str):
+        # Warm-up rows are null on both sides: nothing to compare.
+        return expect.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A=above, column_B=below, or_equal=True, ignore_row_if="either_value_is_missing"
+        )
+
+    return [
+        expect.ExpectColumnValuesToBeBetween(column="rsi_14", min_value=0, max_value=100),
+        expect.ExpectColumnValuesToBeBetween(column="atr_14", min_value=0),
+        ordered("bollinger_upper_20", "bollinger_middle_20"),
+        ordered("bollinger_middle_20", "bollinger_lower_20"),
+        ordered("high_252", "low_252"),
+    ]
+
+
+def _risk_daily() -> list:
+    import great_expectations as gx
+
+    expect = gx.expectations
+    # A correlation is computed in exact numeric and rounded once, but the
+    # bound keeps a hair of slack for that rounding.
+    slack = 1e-12
+    return [
+        expect.ExpectColumnValuesToBeBetween(column="volatility_20", min_value=0),
+        expect.ExpectColumnValuesToBeBetween(column="volatility_60", min_value=0),
+        *(
+            expect.ExpectColumnValuesToBeBetween(
+                column=column, min_value=-1 - slack, max_value=1 + slack
+            )
+            for column in ("correlation_spy_252", "correlation_sector_252")
+        ),
+        expect.ExpectColumnValuesToBeBetween(column="max_drawdown_252", min_value=0, max_value=1),
+    ]
+
+
 OHLCV_DAILY = SuiteSpec(
     suite="ohlcv_daily__suite",
     schema="marts",
@@ -210,6 +250,25 @@ SUITES: tuple[SuiteSpec, ...] = (
         table="cache_entries",
         expectations=_cache_entries,
         columns=("type", "name", "key", "value"),
+    ),
+    # A session's rows; a warehouse whose analytics were never built skips them.
+    SuiteSpec(
+        suite="indicators_daily__suite",
+        schema="marts",
+        table="indicators_daily",
+        expectations=_indicators_daily,
+        session_column="date",
+        columns=("rsi_14", "atr_14", "bollinger_upper_20", "high_252"),
+        rows_required=False,
+    ),
+    SuiteSpec(
+        suite="risk_daily__suite",
+        schema="marts",
+        table="risk_daily",
+        expectations=_risk_daily,
+        session_column="date",
+        columns=("volatility_20", "correlation_spy_252", "max_drawdown_252"),
+        rows_required=False,
     ),
     SuiteSpec(
         suite="session_completeness__suite",

@@ -343,3 +343,33 @@ def test_latest_row_per_symbol_is_published(warehouse: str) -> None:
     fallback = RelationshipCache(warehouse, None)
     assert fallback.get_indicators("AAPL") == published
     assert fallback.last_source == "postgres"
+
+
+def test_gx_checks_the_ranges(warehouse: str) -> None:
+    from expectations.context import gx_context, run_checkpoint
+    from expectations.suites import SUITES
+
+    context = gx_context()
+    specs = {spec.table: spec for spec in SUITES}
+    session = date(2007, 1, 31)
+    for table in ("indicators_daily", "risk_daily"):
+        outcome = run_checkpoint(context, specs[table], session)
+        assert outcome is not None and outcome.success, outcome
+    with psycopg2.connect(warehouse) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "update marts.indicators_daily set rsi_14 = rsi_14 + 100,"
+            " bollinger_lower_20 = bollinger_upper_20 + 1 where date = %s",
+            (session,),
+        )
+    try:
+        failed = run_checkpoint(context, specs["indicators_daily"], session)
+    finally:
+        with psycopg2.connect(warehouse) as connection, connection.cursor() as cursor:
+            cursor.execute(
+                "update marts.indicators_daily set rsi_14 = rsi_14 - 100,"
+                " bollinger_lower_20 = 2 * bollinger_middle_20 - bollinger_upper_20"
+                " where date = %s",
+                (session,),
+            )
+    assert failed is not None and not failed.success
+    assert len(failed.failed) == 2, failed.failed

@@ -23,6 +23,10 @@
     252 bars (van Herk / Gil-Werman): the max over [t - 251, t] is the
     greater of the block suffix from t - 251 and the block prefix up to t.
     Postgres would otherwise rescan 252 rows per row (14 s for 1M rows).
+
+    Indexes: `date` for the latest session (factor check), year, month and
+    day of it for GX's daily batches (as ohlcv_daily), `bar_loaded_at` and
+    `computed_at` for the watermarks, `session_index` for the first rows.
 -#}
 {{
     config(
@@ -33,6 +37,11 @@
         indexes=[
             {'columns': ['symbol', 'date'], 'unique': true},
             {'columns': ['date']},
+            {'columns': [
+                '(extract(year from date))',
+                '(extract(month from date))',
+                '(extract(day from date))',
+            ]},
             {'columns': ['bar_loaded_at']},
             {'columns': ['computed_at']},
             {'columns': ['session_index']},

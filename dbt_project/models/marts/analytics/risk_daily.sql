@@ -29,6 +29,11 @@
         indexes=[
             {'columns': ['symbol', 'date'], 'unique': true},
             {'columns': ['date']},
+            {'columns': [
+                '(extract(year from date))',
+                '(extract(month from date))',
+                '(extract(day from date))',
+            ]},
             {'columns': ['indicators_computed_at']},
         ],
         post_hook='analyze {{ this }}',
