@@ -8,6 +8,7 @@ from the dbt vars in `dbt_project.yml`, so there is one place to change them.
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from expectations.context import SuiteSpec
 from kernel.settings import DBT_PROJECT_DIR
@@ -176,12 +177,12 @@ def _daily_bar_flags() -> list:
     ]
 
 
-def _indicators_daily() -> list:
+def _indicators_daily() -> list[Any]:
     import great_expectations as gx
 
     expect = gx.expectations
 
-    def ordered(above: str, below: str):
+    def ordered(above: str, below: str) -> Any:
         # Warm-up rows are null on both sides: nothing to compare.
         return expect.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A=above, column_B=below, or_equal=True, ignore_row_if="either_value_is_missing"
@@ -196,7 +197,7 @@ def _indicators_daily() -> list:
     ]
 
 
-def _risk_daily() -> list:
+def _risk_daily() -> list[Any]:
     import great_expectations as gx
 
     expect = gx.expectations

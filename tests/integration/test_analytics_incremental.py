@@ -160,19 +160,18 @@ def test_changed_factors_rebuild_just_that_symbol(
     # measured against it (MSFT's sessions predate SPY's: untouched).
     assert computed["spy_dividend"] == computed["since_spy"]
     assert set(computed["since_spy"]) == {"AAPL", "SPY", "XLK"}
-    assert query(url, "select count(*) from marts.indicators_daily where symbol = 'IBM'") == [
-        (42,)
-    ]
+    assert query(url, "select count(*) from marts.indicators_daily where symbol = 'IBM'") == [(42,)]
 
 
 def test_ipo_and_delisting(built: tuple[str, dict[str, dict[str, int]]]) -> None:
     url, _ = built
-    first, last = query(
-        url,
-        "select min(session_index), max(date) from marts.indicators_daily where symbol = %s",
-        ("IBM",),
-    )[0], query(
-        url, "select max(date) from marts.indicators_daily where symbol = 'MSFT'"
-    )[0][0]
+    first, last = (
+        query(
+            url,
+            "select min(session_index), max(date) from marts.indicators_daily where symbol = %s",
+            ("IBM",),
+        )[0],
+        query(url, "select max(date) from marts.indicators_daily where symbol = 'MSFT'")[0][0],
+    )
     assert first == (1, date(2012, 11, 30))
     assert last == date(2001, 10, 31)

@@ -16,6 +16,7 @@ TA-Lib has none (the warm-up).
 from __future__ import annotations
 
 import csv
+import itertools
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -73,7 +74,7 @@ def benchmark_bars(bars: list[analytics.Bar]) -> list[analytics.Bar]:
     generator = np.random.default_rng(19)
     spy, xlk = 100.0, 50.0
     made: list[analytics.Bar] = []
-    for previous, bar in zip(aapl, aapl[1:], strict=False):
+    for previous, bar in itertools.pairwise(aapl):
         spy *= 1 + generator.normal(0.0003, 0.01)
         xlk *= 1 + 0.5 * (bar[5] / previous[5] - 1) + generator.normal(0, 0.008)
         for symbol, close in (("SPY", spy), ("XLK", xlk)):

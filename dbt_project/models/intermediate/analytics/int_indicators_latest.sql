@@ -30,7 +30,7 @@ latest as (
     from symbols
 
     cross join lateral (
-        select * from indicators
+        select indicators.* from indicators
         where indicators.symbol = symbols.symbol
         order by indicators.date desc
         limit 1

@@ -28,6 +28,8 @@
     day of it for GX's daily batches (as ohlcv_daily), `bar_loaded_at` and
     `computed_at` for the watermarks, `session_index` for the first rows.
 -#}
+-- Jinja blocks here wrap whole CTEs and select items: no indent of their own.
+-- sqlfluff:indentation:template_blocks_indent:False
 {{
     config(
         materialized='incremental',
@@ -237,7 +239,7 @@ sequenced as (
 
     select
         *,
-        row_number() over by_date as position,
+        row_number() over by_date as work_position,
         lag(close) over by_date as previous_close,
         lag(tr_close) over by_date as previous_tr_close,
         lag(prior_obv) over by_date as previous_prior_obv
@@ -253,8 +255,8 @@ indexed as (
     -- The symbol's bar count: continued from the stored rows, else from 1.
     select
         *,
-        position + coalesce(
-            max(prior_session_index - position) over (partition by symbol), 0
+        work_position + coalesce(
+            max(prior_session_index - work_position) over (partition by symbol), 0
         ) as session_index
 
     from sequenced
@@ -433,7 +435,8 @@ final as (
             when signalled.rsi_avg_gain_raw + signalled.rsi_avg_loss_raw is null then null
             -- TA-Lib's zero test: no movement at all reads 0.
             when abs(signalled.rsi_avg_gain_raw + signalled.rsi_avg_loss_raw) < 1e-14 then 0
-            else 100 * signalled.rsi_avg_gain_raw
+            else
+                100 * signalled.rsi_avg_gain_raw
                 / (signalled.rsi_avg_gain_raw + signalled.rsi_avg_loss_raw)
         end::double precision as rsi_14,
         signalled.rsi_avg_gain_raw as rsi_avg_gain_14,

@@ -20,6 +20,8 @@
     part (a suffix of its block), within the second (a prefix of its block),
     and from the first part's peak to the second part's trough.
 -#}
+-- Jinja blocks here wrap whole CTEs and select items: no indent of their own.
+-- sqlfluff:indentation:template_blocks_indent:False
 {{
     config(
         materialized='incremental',
@@ -177,8 +179,8 @@ work_rows as (
 work_rows as (
 
     select
-        '-infinity'::date as from_date,
-        indicators.*
+        indicators.*,
+        '-infinity'::date as from_date
 
     from indicators
 
@@ -319,22 +321,32 @@ final as (
             when
                 session_index > {{ window }}
                 and {{ benchmark }}_pairs >= {{ var('risk_min_benchmark_pairs') }}
-                then ({{ benchmark }}_pairs * {{ benchmark }}_sum_xy
-                    - {{ benchmark }}_sum_x * {{ benchmark }}_sum_y)
-                / nullif({{ benchmark }}_pairs * {{ benchmark }}_sum_yy
-                    - {{ benchmark }}_sum_y * {{ benchmark }}_sum_y, 0)
+                then (
+                    {{ benchmark }}_pairs * {{ benchmark }}_sum_xy
+                    - {{ benchmark }}_sum_x * {{ benchmark }}_sum_y
+                )
+                / nullif(
+                    {{ benchmark }}_pairs * {{ benchmark }}_sum_yy
+                    - {{ benchmark }}_sum_y * {{ benchmark }}_sum_y, 0
+                )
         end::double precision as beta_{{ label }}_252,
         case
             when
                 session_index > {{ window }}
                 and {{ benchmark }}_pairs >= {{ var('risk_min_benchmark_pairs') }}
-                then ({{ benchmark }}_pairs * {{ benchmark }}_sum_xy
-                    - {{ benchmark }}_sum_x * {{ benchmark }}_sum_y)
+                then (
+                    {{ benchmark }}_pairs * {{ benchmark }}_sum_xy
+                    - {{ benchmark }}_sum_x * {{ benchmark }}_sum_y
+                )
                 / nullif(sqrt(
-                    ({{ benchmark }}_pairs * {{ benchmark }}_sum_xx
-                        - {{ benchmark }}_sum_x * {{ benchmark }}_sum_x)
-                    * ({{ benchmark }}_pairs * {{ benchmark }}_sum_yy
-                        - {{ benchmark }}_sum_y * {{ benchmark }}_sum_y)
+                    (
+                        {{ benchmark }}_pairs * {{ benchmark }}_sum_xx
+                        - {{ benchmark }}_sum_x * {{ benchmark }}_sum_x
+                    )
+                    * (
+                        {{ benchmark }}_pairs * {{ benchmark }}_sum_yy
+                        - {{ benchmark }}_sum_y * {{ benchmark }}_sum_y
+                    )
                 ), 0)
         end::double precision as correlation_{{ label }}_252,
         {%- endfor %}
@@ -343,8 +355,9 @@ final as (
         ---------- return per unit of risk, and the worst fall
         case
             when session_index > {{ window }}
-                then (mean_return_252 - {{ var('risk_free_rate') }}::numeric / 252)
-                / nullif(return_stddev_252, 0) * sqrt(252::numeric)
+                then
+                    (mean_return_252 - {{ var('risk_free_rate') }}::numeric / 252)
+                    / nullif(return_stddev_252, 0) * sqrt(252::numeric)
         end::double precision as sharpe_252,
         case
             when session_index >= {{ window }} then drawdown_raw
