@@ -27,6 +27,10 @@
     Indexes: `date` for the latest session (factor check), year, month and
     day of it for GX's daily batches (as ohlcv_daily), `bar_loaded_at` and
     `computed_at` for the watermarks, `session_index` for the first rows.
+
+    JIT is off for the build: LLVM spent 15 s compiling the hundreds of
+    window expressions of one run (52 symbols x 2 years), longer than the
+    run itself takes without it.
 -#}
 -- Jinja blocks here wrap whole CTEs and select items: no indent of their own.
 -- sqlfluff:indentation:template_blocks_indent:False
@@ -48,6 +52,7 @@
             {'columns': ['computed_at']},
             {'columns': ['session_index']},
         ],
+        pre_hook='set local jit = off',
         post_hook='analyze {{ this }}',
     )
 }}

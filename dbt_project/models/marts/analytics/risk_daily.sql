@@ -19,6 +19,10 @@
     next, and its drawdown is the largest of the drawdown within the first
     part (a suffix of its block), within the second (a prefix of its block),
     and from the first part's peak to the second part's trough.
+
+    JIT is off for the build: LLVM spent 15 s compiling the hundreds of
+    window expressions of one run (52 symbols x 2 years), longer than the
+    run itself takes without it.
 -#}
 -- Jinja blocks here wrap whole CTEs and select items: no indent of their own.
 -- sqlfluff:indentation:template_blocks_indent:False
@@ -38,6 +42,7 @@
             ]},
             {'columns': ['indicators_computed_at']},
         ],
+        pre_hook='set local jit = off',
         post_hook='analyze {{ this }}',
     )
 }}
