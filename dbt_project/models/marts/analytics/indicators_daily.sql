@@ -473,18 +473,18 @@ final as (
         end::double precision as low_252,
         case
             when signalled.session_index >= 252
-                then signalled.close / nullif(signalled.high_252_raw, 0) - 1
+                then signalled.close::double precision / nullif(signalled.high_252_raw, 0)::double precision - 1
         end::double precision as pct_from_high_252,
         case
             when signalled.session_index >= 252
-                then signalled.close / nullif(signalled.low_252_raw, 0) - 1
+                then signalled.close::double precision / nullif(signalled.low_252_raw, 0)::double precision - 1
         end::double precision as pct_from_low_252,
 
         ---------- returns on total-return closes
         {%- for sessions in [1, 5, 21, 63, 252] %}
             {%- set base = 'signalled.previous_tr_close' if sessions == 1
                 else 'signalled.tr_close_' ~ sessions %}
-        (signalled.tr_close / nullif({{ base }}, 0) - 1)::double precision
+        signalled.tr_close::double precision / nullif({{ base }}, 0)::double precision - 1
             as return_{{ sessions }}d,
         ln(signalled.tr_close::double precision / nullif({{ base }}, 0)::double precision)
             as log_return_{{ sessions }}d,
