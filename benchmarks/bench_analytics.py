@@ -18,13 +18,12 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
-import psycopg2
 from rich.console import Console
 
 from benchmarks import timed
 from kernel.market_calendar import TradingCalendar
 from kernel.settings import read_settings
-from kernel.warehouse import export_connection_env, query
+from kernel.warehouse import connect, export_connection_env, query
 from orchestration.runtime.services import resolve_endpoints
 from tests.support import analytics
 from tests.support.databases import throwaway_database
@@ -94,7 +93,7 @@ def main() -> None:
         export_connection_env(url)
         analytics.create_inputs(url, sectors)
         rows = analytics.deliver(url, history, datetime(2025, 1, 1, tzinfo=UTC))
-        with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+        with connect(url) as connection, connection.cursor() as cursor:
             cursor.execute("analyze marts.ohlcv_daily; analyze marts.ohlcv_daily_adjusted")
         full_s, _ = timed(lambda: analytics.build(full_refresh=True))
         console.print(

@@ -22,12 +22,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
-import psycopg2
 import pytest
 import redis
 import talib
 
-from kernel.warehouse import export_connection_env, query
+from kernel.warehouse import connect, export_connection_env, query
 from orchestration.jobs.relationships import RelationshipCache, publish_relationships
 from orchestration.runtime.dbt_runner import run_dbt
 from orchestration.runtime.services import Endpoints
@@ -317,7 +316,7 @@ def test_latest_row_per_symbol_is_published(warehouse: str) -> None:
     assert "macd_fast_ema_12" not in aapl[1] and "bar_loaded_at" not in aapl[1]
     assert aapl[1]["bollinger_lower_20"] <= aapl[1]["bollinger_upper_20"]
 
-    with psycopg2.connect(warehouse) as connection, connection.cursor() as cursor:
+    with connect(warehouse) as connection, connection.cursor() as cursor:
         # The group marts are not built here: empty stand-ins, and the
         # cache_entries rows as the model writes them.
         cursor.execute(
@@ -356,7 +355,7 @@ def test_gx_checks_the_ranges(warehouse: str) -> None:
     for table in ("indicators_daily", "risk_daily"):
         outcome = run_checkpoint(context, specs[table], session)
         assert outcome is not None and outcome.success, outcome
-    with psycopg2.connect(warehouse) as connection, connection.cursor() as cursor:
+    with connect(warehouse) as connection, connection.cursor() as cursor:
         cursor.execute(
             "update marts.indicators_daily set rsi_14 = rsi_14 + 100,"
             " bollinger_lower_20 = bollinger_upper_20 + 1 where date = %s",
@@ -365,7 +364,7 @@ def test_gx_checks_the_ranges(warehouse: str) -> None:
     try:
         failed = run_checkpoint(context, specs["indicators_daily"], session)
     finally:
-        with psycopg2.connect(warehouse) as connection, connection.cursor() as cursor:
+        with connect(warehouse) as connection, connection.cursor() as cursor:
             cursor.execute(
                 "update marts.indicators_daily set rsi_14 = rsi_14 - 100,"
                 " bollinger_lower_20 = 2 * bollinger_middle_20 - bollinger_upper_20"

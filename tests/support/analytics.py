@@ -10,8 +10,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
-import psycopg2
-
+from kernel.warehouse import connect
 from orchestration.runtime.dbt_runner import run_dbt
 
 Bar = tuple[str, date, float, float, float, float, float]  # symbol, date, o, h, l, c, v
@@ -34,7 +33,7 @@ _TABLES = """
 
 def create_inputs(database_url: str, sectors: dict[str, str | None]) -> None:
     """The three input tables, empty but for the symbols and their sectors."""
-    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+    with connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute(_TABLES)
         cursor.executemany("insert into marts.symbols values (%s, %s)", list(sectors.items()))
     run_dbt("seed", "--select", "sector_etfs", target="dev")
@@ -47,7 +46,7 @@ def deliver(database_url: str, bars: Iterable[Bar], loaded_at: datetime) -> int:
     for symbol, day, open_, high, low, close, volume in bars:
         buffer.write(f"{symbol}\t{day}\t{open_}\t{high}\t{low}\t{close}\t{volume}\n")
         count += 1
-    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+    with connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute("create temporary table incoming (like marts.ohlcv_daily)")
         buffer.seek(0)
         cursor.copy_from(
@@ -69,7 +68,7 @@ def adjust(database_url: str, symbol: str, before: date, split: float, dividend:
     """A corporate action on `before`: the symbol's earlier bars are scaled by
     `split` (prices; volume by its inverse) and their total-return prices also
     by `dividend`, the factors multiplied alike."""
-    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+    with connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute(
             "update marts.ohlcv_daily_adjusted set"
             " open = open * %(s)s, high = high * %(s)s, low = low * %(s)s,"
