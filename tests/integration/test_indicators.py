@@ -373,3 +373,8 @@ def test_gx_checks_the_ranges(warehouse: str) -> None:
             )
     assert failed is not None and not failed.success
     assert len(failed.failed) == 2, failed.failed
+
+
+def test_dbt_unit_tests_of_the_warm_up_and_the_incremental_step(warehouse: str) -> None:
+    # They need the input relations (for the fixtures' column types): here.
+    run_dbt("test", "--select", "indicators_daily,test_type:unit", target="dev")
