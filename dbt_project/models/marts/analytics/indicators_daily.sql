@@ -473,11 +473,15 @@ final as (
         end::double precision as low_252,
         case
             when signalled.session_index >= 252
-                then signalled.close::double precision / nullif(signalled.high_252_raw, 0)::double precision - 1
+                then
+                    signalled.close::double precision
+                    / nullif(signalled.high_252_raw, 0)::double precision - 1
         end::double precision as pct_from_high_252,
         case
             when signalled.session_index >= 252
-                then signalled.close::double precision / nullif(signalled.low_252_raw, 0)::double precision - 1
+                then
+                    signalled.close::double precision
+                    / nullif(signalled.low_252_raw, 0)::double precision - 1
         end::double precision as pct_from_low_252,
 
         ---------- returns on total-return closes
