@@ -462,7 +462,8 @@ final as (
 
         ---------- ATR 14 (Wilder), OBV
         signalled.atr_raw as atr_14,
-        signalled.obv_raw::numeric as obv,
+        -- Trailing zeros of the volumes' scale dropped: 1500, not 1500.000000000.
+        trim_scale(signalled.obv_raw)::numeric as obv,
 
         ---------- 252-session range
         case
