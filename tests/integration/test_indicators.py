@@ -292,8 +292,8 @@ def test_funds_and_unknown_sectors_have_no_sector_figures(warehouse: str) -> Non
 
 
 def test_latest_row_per_symbol_is_published(warehouse: str) -> None:
-    """int_indicators_latest is what cache_entries carries as `indicators`
-    entries; the relationship cache publishes those to Redis."""
+    """int_indicators_latest is what cache_entries and relationship_entries
+    carry as `indicators` entries; the relationship cache publishes them to Redis."""
     run_dbt("run", "--select", "int_indicators_latest", target="dev")
     (aapl,) = query(
         warehouse,
@@ -317,15 +317,12 @@ def test_latest_row_per_symbol_is_published(warehouse: str) -> None:
     assert aapl[1]["bollinger_lower_20"] <= aapl[1]["bollinger_upper_20"]
 
     with connect(warehouse) as connection, connection.cursor() as cursor:
-        # The group marts are not built here: empty stand-ins, and the
-        # cache_entries rows as the model writes them.
+        # The group marts are not built here: the indicator rows of
+        # relationship_entries, as the model writes them.
         cursor.execute(
-            "create table marts.group_memberships (group_type text, group_name text,"
-            " symbol text, weight numeric, member_rank integer);"
-            "create table marts.definition_groups (group_type text, name text);"
-            "create table marts.cache_entries as select 'indicators' as type,"
-            " symbol as name, 'latest' as key, payload as value"
-            " from intermediate.int_indicators_latest"
+            "create table marts.relationship_entries as select 'indicators' as kind,"
+            " symbol as entry_key, payload as entry_value, null::text as group_id,"
+            " null::text as members_digest from intermediate.int_indicators_latest"
         )
     server = PrivateRedis()
     server.start()
