@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlencode
 
 import orjson
@@ -28,6 +28,13 @@ from sandbox.market import SandboxMarket
 from sandbox.params import NEW_YORK, ApiError, Body, NotFound
 from sandbox.poison import unquote_raw
 from sandbox.response_cache import ResponseCache
+
+
+class Headers(Protocol):
+    """A request's headers: http.server's message, or a plain dict in tests."""
+
+    def get(self, name: str, default: None = None, /) -> str | None: ...
+
 
 Handler = Callable[..., Any]
 
@@ -67,7 +74,7 @@ class Response:
     request_id: str
 
 
-def request_key(query: str, headers: Mapping[str, str]) -> str | None:
+def request_key(query: str, headers: Headers) -> str | None:
     """The API key of a request: ``apiKey`` query parameter or ``Authorization: Bearer``."""
     key = next((v for k, v in parse_qsl(query, keep_blank_values=True) if k == "apiKey"), None)
     return key or _bearer(headers)
@@ -94,7 +101,7 @@ class SandboxApi:
         self._past_bars = ResponseCache()
 
     def handle_json(
-        self, path: str, query: str, headers: Mapping[str, str], base_url: str
+        self, path: str, query: str, headers: Headers, base_url: str
     ) -> tuple[int, bytes, str]:
         """`handle`, with the body serialized: status, JSON bytes and request id.
 
@@ -125,7 +132,7 @@ class SandboxApi:
             return None
         return path, tuple(sorted(params.items())), base_url, api_key, today
 
-    def handle(self, path: str, query: str, headers: Mapping[str, str], base_url: str) -> Response:
+    def handle(self, path: str, query: str, headers: Headers, base_url: str) -> Response:
         """Answer one GET request.
 
         Args:
@@ -180,7 +187,7 @@ def _params(query: str) -> dict[str, str]:
     return params
 
 
-def _bearer(headers: Mapping[str, str]) -> str | None:
+def _bearer(headers: Headers) -> str | None:
     scheme, _, token = (headers.get("Authorization") or "").partition(" ")
     if scheme.lower() != "bearer":
         return None

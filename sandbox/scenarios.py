@@ -108,7 +108,8 @@ def _stairs(sessions: int, rng: np.random.Generator) -> tuple[np.ndarray, np.nda
     # Legs of 5 and 6 sessions: a 5.5 % jump, then a pullback that keeps 1.1 % of it.
     # Six legs up, then six down: every jump is a new 20-session high (or low),
     # and no pullback day is one.
-    returns, leg, direction = [], 0, 1.0
+    returns: list[float] = []
+    leg, direction = 0, 1.0
     while len(returns) < sessions:
         length = 5 + leg % 2
         if leg and leg % 6 == 0:

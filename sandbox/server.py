@@ -180,7 +180,7 @@ class SandboxServer:
         if self._httpd is None:
             raise RuntimeError("SandboxServer is not running; call start() first")
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> str:
         """Bind and serve in a daemon thread.

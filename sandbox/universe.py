@@ -152,16 +152,24 @@ _EXPOSURES: dict[str, tuple[str | None, float, float, float]] = {
 }
 # fmt: on
 
-_CORE = tuple(
-    Listing(
+
+def _core_listing(row: _Row) -> Listing:
+    list_date, sic_code, sic_description, shares = _PROFILES[row[0]]
+    sector, beta, size, sector_beta = _EXPOSURES[row[0]]
+    return Listing(
         *row,
-        date.fromisoformat(_PROFILES[row[0]][0]),
-        None,
-        *_PROFILES[row[0]][1:],
-        *_EXPOSURES[row[0]],
+        list_date=date.fromisoformat(list_date),
+        sic_code=sic_code,
+        sic_description=sic_description,
+        shares_outstanding=shares,
+        sector=sector,
+        beta=beta,
+        size=size,
+        sector_beta=sector_beta,
     )
-    for row in _ROWS
-)
+
+
+_CORE = tuple(_core_listing(row) for row in _ROWS)
 
 # Invented listings (names, tickers and figures are fictitious) that give the
 # type and ``active`` filters something to find. The two active ones list

@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from extract.holdings.settings import ETF_SYMBOL, MAX_FILE_BYTES, MISSING_TICKERS
 
@@ -232,7 +233,7 @@ def _match_header(cells: list[str], layouts: tuple[_Layout, ...]):
 def _add_row(
     parsed: ParsedFile, path: Path, line: int, cells: list[str], columns, header: list[str]
 ) -> None:
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for field_name, index in columns.items():
         raw = cells[index]
         if field_name in _NUMERIC:

@@ -65,7 +65,7 @@ def validate(parsed: ParsedFile, known_symbols: set[str] | None) -> Findings:
         missing = next((row for row in parsed.rows if row.weight_pct is None), None)
         if missing is not None:
             raise HoldingsFileError(path, missing.line, "weight", "missing")
-        total = sum(weights)
+        total = sum(weight for weight in weights if weight is not None)
         low, high = WEIGHT_TOTAL_RANGE
         if not low <= total <= high:
             raise HoldingsFileError(

@@ -6,12 +6,11 @@ URL and the key differ. Business rules live in dbt, not here.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from tempfile import TemporaryDirectory
-from typing import Any
+from typing import Any, Final
 
 import dlt
 import pyarrow as pa
@@ -21,7 +20,13 @@ from extract.polygon.client import UNLIMITED, RequestPolicy, polygon_client
 from extract.polygon.fetching import FetchFailure, PageFetcher, PolygonAuthError
 from extract.polygon.load_files import csv_load_file
 from extract.polygon.rejects import RejectedRecord, checked_rows, typed_row
-from extract.polygon.settings import TICKER_COLUMNS, TICKERS_PAGE_LIMIT, TICKERS_PATH, bar_columns
+from extract.polygon.settings import (
+    TICKER_COLUMNS,
+    TICKERS_PAGE_LIMIT,
+    TICKERS_PATH,
+    bar_columns,
+    column_hints,
+)
 from extract.polygon.work import BarRange, GroupedSession
 
 __all__ = ["FetchFailure", "PolygonAuthError", "RejectedRecord", "polygon_source"]
@@ -31,7 +36,7 @@ __all__ = ["FetchFailure", "PolygonAuthError", "RejectedRecord", "polygon_source
 # (symbol, session). A dlt merge would repeat that work with a COPY to staging
 # plus a delete and an insert over the whole raw table, at a cost growing with
 # history.
-DAILY_BARS = "append"
+DAILY_BARS: Final = "append"
 
 LOAD_FILE_ROWS = 50_000
 UnitLanded = Callable[[BarUnit, pa.Table], None]
@@ -115,7 +120,7 @@ def polygon_source(
         name="tickers",
         primary_key="ticker",
         write_disposition="merge",
-        columns=copy.deepcopy(TICKER_COLUMNS),
+        columns=column_hints(TICKER_COLUMNS),
     )
     def tickers() -> Iterator[list[dict[str, Any]]]:
         params = {"market": "stocks", "limit": TICKERS_PAGE_LIMIT}
@@ -139,13 +144,15 @@ def polygon_source(
 
     def aggs_resource(name: str, timespan: str) -> Any:
         # Minute loads are merged on the key: ohlcv_1min takes a load's rows as they are.
-        merged = timespan == "minute"
+        if timespan == "minute":
+            merged: dict[str, Any] = {"primary_key": ("ticker", "t"), "write_disposition": "merge"}
+        else:
+            merged = {"write_disposition": DAILY_BARS}
         return dlt.resource(
             aggs,
             name=name,
-            primary_key=("ticker", "t") if merged else None,
-            write_disposition="merge" if merged else DAILY_BARS,
             columns=bar_columns(adjusted={"data_type": "bool", "nullable": False}),
+            **merged,
         )(timespan)
 
     return (

@@ -7,7 +7,6 @@ The lifecycle models in dbt compare these snapshots; this module only lands.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -16,7 +15,12 @@ import dlt
 
 from extract.polygon.client import UNLIMITED, RequestPolicy, json_pages, polygon_client
 from extract.polygon.rejects import RejectedRecord, checked_rows, typed_row
-from extract.polygon.settings import TICKER_COLUMNS, TICKERS_PAGE_LIMIT, TICKERS_PATH
+from extract.polygon.settings import (
+    TICKER_COLUMNS,
+    TICKERS_PAGE_LIMIT,
+    TICKERS_PATH,
+    column_hints,
+)
 
 LISTING_COLUMNS: dict[str, dict[str, Any]] = {
     **TICKER_COLUMNS,
@@ -48,7 +52,7 @@ def listings_source(
         name="ticker_listings",
         primary_key="ticker",
         write_disposition="merge",
-        columns=copy.deepcopy(LISTING_COLUMNS),
+        columns=column_hints(LISTING_COLUMNS),
     )
     def ticker_listings() -> Iterator[list[dict[str, Any]]]:
         for active in ("true", "false"):

@@ -14,7 +14,6 @@ would fold the quote's ask `P`/`S` onto the bid `p`/`s`.
 
 from __future__ import annotations
 
-import copy
 import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
@@ -26,6 +25,7 @@ import dlt
 from extract.polygon.client import UNLIMITED, RequestPolicy, polygon_client
 from extract.polygon.fetching import FetchFailure, PageFetcher
 from extract.polygon.rejects import Invalid, RejectedRecord, checked_rows, typed_row
+from extract.polygon.settings import column_hints
 
 TICKER_DETAILS_PATH = "/v3/reference/tickers/{ticker}"
 TICKER_TYPES_PATH = "/v3/reference/tickers/types"
@@ -237,12 +237,12 @@ def _event_row(queried_id: str, results: dict[str, Any], event: Any) -> dict[str
 
 
 def _resource(name: str, primary_key: Any, columns: dict[str, dict[str, Any]]) -> Any:
-    """A merged resource with fresh column hints (dlt fills hint dicts in place)."""
+    """A merged resource with fresh column hints."""
     return dlt.resource(
         name=name,
         primary_key=primary_key,
         write_disposition="merge",
-        columns=copy.deepcopy(columns),
+        columns=column_hints(columns),
     )
 
 

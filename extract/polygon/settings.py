@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+from typing import Any, cast
+
+from dlt.common.schema.typing import TTableSchemaColumns
 
 TICKERS_PATH = "/v3/reference/tickers"
 GROUPED_DAILY_PATH = "/v2/aggs/grouped/locale/us/market/stocks/{date}"
@@ -12,7 +15,12 @@ TICKERS_PAGE_LIMIT = 1000
 AGGS_PAGE_LIMIT = 50_000
 
 
-def bar_columns(**extra: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def column_hints(columns: dict[str, dict[str, Any]]) -> TTableSchemaColumns:
+    """A fresh copy of `columns` as dlt's column hints (dlt fills hint dicts in place)."""
+    return cast("TTableSchemaColumns", copy.deepcopy(columns))
+
+
+def bar_columns(**extra: dict[str, Any]) -> TTableSchemaColumns:
     """Column hints for bars, fresh on each call (dlt fills hint dicts in place).
 
     Polygon's one-letter names are kept, except `T`, which would collide with
@@ -23,16 +31,18 @@ def bar_columns(**extra: dict[str, Any]) -> dict[str, dict[str, Any]]:
         name: {"data_type": "decimal", "precision": 38, "scale": 18, "nullable": True}
         for name in ("o", "h", "l", "c", "v", "vw")
     }
-    return {
-        "ticker": {"data_type": "text", "nullable": False},
-        "t": {"data_type": "bigint", "nullable": False},
-        **exact,
-        "n": {"data_type": "bigint", "nullable": True},
-        "otc": {"data_type": "bool", "nullable": True},
-        **extra,
-        # Written into the load files by `load_files`, as dlt adds it to other rows.
-        "_dlt_load_id": {"data_type": "text", "nullable": False},
-    }
+    return column_hints(
+        {
+            "ticker": {"data_type": "text", "nullable": False},
+            "t": {"data_type": "bigint", "nullable": False},
+            **exact,
+            "n": {"data_type": "bigint", "nullable": True},
+            "otc": {"data_type": "bool", "nullable": True},
+            **extra,
+            # Written into the load files by `load_files`, as dlt adds it to other rows.
+            "_dlt_load_id": {"data_type": "text", "nullable": False},
+        }
+    )
 
 
 TICKER_COLUMNS: dict[str, dict[str, Any]] = {

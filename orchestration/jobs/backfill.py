@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from extract.polygon import FetchFailure
 from extract.polygon.endpoint import PolygonEndpoint
@@ -54,7 +55,7 @@ class BackfillPlan:
     def missing_bars(self) -> int:
         return sum(len(sessions) for sessions in self.gaps.values())
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "grouped_sessions": [s.isoformat() for s in self.grouped_sessions],
             "ranges": [

@@ -9,7 +9,7 @@ skipped unless forced.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import Any
 import redis
 from rich.console import Console
 
+from extract.polygon import FetchFailure
 from extract.polygon.endpoint import PolygonEndpoint
 from kernel.market_calendar import Session, TradingCalendar
 from kernel.settings import STATE_DIR, Settings
@@ -264,7 +265,8 @@ class EodJob:
     def _needs_bootstrap(self) -> bool:
         if not relation_exists(self.database_url, "marts.ohlcv_daily"):
             return True
-        return query(self.database_url, "select not exists (select from marts.ohlcv_daily)")[0][0]
+        sql = "select not exists (select from marts.ohlcv_daily)"
+        return bool(query(self.database_url, sql)[0][0])
 
     def _reference(self, run: _Run, record: StepRecord) -> None:
         """Seeds, calendar, the ticker reference as of the session, ticker changes."""
@@ -596,7 +598,7 @@ def read_compliance(database_url: str, session: date) -> SessionCompliance:
     )
 
 
-def _note_failures(record: StepRecord, failures: list) -> None:
+def _note_failures(record: StepRecord, failures: Sequence[FetchFailure]) -> None:
     if failures:
         record.detail.setdefault("failures", []).extend(
             f"{f.subject}: {f.reason}" for f in failures

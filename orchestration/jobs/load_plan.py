@@ -67,7 +67,7 @@ def plan_load(
     first, last = sessions[0].date, sessions[-1].date
     if timespan == "minute":
         chunks = _month_chunks(sessions)
-        units = tuple(
+        units: tuple[BarRange | GroupedSession, ...] = tuple(
             BarRange(symbol, "minute", chunk[0].date, chunk[-1].date)
             for symbol in symbols
             for chunk in chunks

@@ -43,9 +43,11 @@ class LoadProgress:
             market = max(sum(shares.values()), 1)
             totals = {row: per_unit * len(units) * shares[row] / market for row in self.tasks}
         else:
-            totals = Counter()
+            totals = {}
             for unit in units:
-                totals[asset_row(self.funds.get(unit.ticker))] += per_unit
+                ticker = unit.ticker if isinstance(unit, BarRange) else ""
+                row = asset_row(self.funds.get(ticker))
+                totals[row] = totals.get(row, 0.0) + per_unit
         for row, task in self.tasks.items():
             self.progress.update(task, total=round(totals.get(row, 0)))
 

@@ -89,7 +89,7 @@ def test_a_malformed_grouped_bar_is_set_aside_and_the_market_lands(
     )
     assert (endpoint, session, run_id) == (GROUPED_DAILY_PATH, glitch.session, "r1")
     assert reason.startswith(BAR_REASONS[kind]), reason
-    assert request.endswith(f"/stocks/{glitch.session}?adjusted=true") and "key" not in request
+    assert request.endswith(f"/stocks/{glitch.session}?adjusted=false") and "key" not in request
     if kind != "missing_ticker":
         assert f'"T":"{glitch.ticker}"' in raw
     # Every other bar of the page landed; the malformed one did not.

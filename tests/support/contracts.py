@@ -11,9 +11,12 @@ from jsonschema import Draft202012Validator
 
 from orchestration.contracts.notice import (
     Compliance,
+    CorporateActions,
+    Dividend,
     EodNotice,
     LifecycleEvents,
     NoticeReports,
+    Split,
 )
 from orchestration.contracts.quality import Anomaly, Gap
 from orchestration.contracts.schemas import SCHEMA_DIR
@@ -48,10 +51,15 @@ def sample_notice(run_id: str, session: date, **changes: Any) -> EodNotice:
         gaps=[Gap(symbol="MSFT", missing_sessions=[date(2026, 11, 18)])],
         anomalies=[Anomaly(symbol="AAPL", date=session, kind="volume_spike", value=12.5)],
         quality_passed=True,
+        rejected_records=1,
         duration_s=12.5,
         data_source="sandbox",
         lifecycle=LifecycleEvents.model_validate(
             {"listed": ["NEWCO"], "delisted": [], "renamed": [{"from": "FB", "to": "META"}]}
+        ),
+        corporate_actions=CorporateActions(
+            splits=[Split(symbol="NVDA", split_from=1, split_to=10)],
+            dividends=[Dividend(symbol="SPY", cash_amount=1.76)],
         ),
         compliance=Compliance(
             eod_symbols=2,

@@ -137,6 +137,7 @@ def _quality_report() -> QualityReport:
         issues=Issues(
             found=1, auto_resolved=0, flagged=1, duplicates_resolved=0, resolved_or_flagged_pct=100
         ),
+        rejected_records=2,
         backfill=Backfill(missing_bars=1, confirmed_absent=0, resolved_bars=0),
         data_docs="/tmp/data_docs/index.html",
     )
