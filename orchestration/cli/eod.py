@@ -113,12 +113,9 @@ def _print_summary(outcome) -> None:
         f"lifecycle: listed {lifecycle.listed or '-'}, delisted {lifecycle.delisted or '-'}, "
         f"renamed {renamed or '-'}"
     )
-    actions = message.get("corporate_actions") or {}
-    splits = [
-        f"{a['symbol']} {a['split_to']:g}-for-{a['split_from']:g}"
-        for a in actions.get("splits", [])
-    ]
-    cash = [f"{a['symbol']} {a['cash_amount']:g}" for a in actions.get("dividends", [])]
+    actions = message.corporate_actions
+    splits = [f"{a.symbol} {a.split_to:g}-for-{a.split_from:g}" for a in actions.splits]
+    cash = [f"{a.symbol} {a.cash_amount:g}" for a in actions.dividends]
     if splits or cash:
         console.print(f"corporate actions: splits {splits or '-'}, dividends {cash or '-'}")
     for step in outcome.steps:
