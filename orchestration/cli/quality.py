@@ -1,8 +1,8 @@
-"""`tickstock quality --date D`: the daily quality run on its own."""
+"""`tickstock quality --date D`: the daily quality run on its own, or a history audit."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -23,11 +23,35 @@ def quality_command(
             help="Session to check. Default: the latest completed session.",
         ),
     ] = None,
+    since: Annotated[
+        datetime | None,
+        date_option(
+            "--since",
+            help="Audit the loaded history from this day on: every gap and anomaly"
+            " up to --date, not only the daily windows (a quarter for gaps, 30"
+            " sessions for anomalies).",
+        ),
+    ] = None,
+    all_history: Annotated[
+        bool,
+        typer.Option(
+            "--all-history", help="Audit from the oldest loaded bar (as --since that day)."
+        ),
+    ] = False,
     backfill: Annotated[
-        bool, typer.Option(help="Re-fetch missing sessions before reporting.")
-    ] = True,
+        bool | None,
+        typer.Option(
+            help="Re-fetch missing sessions before reporting."
+            " Default: on for the daily run, off for an audit (--since, --all-history).",
+        ),
+    ] = None,
 ) -> None:
-    """Check a session: gaps (auto-backfilled), anomalies, GX suites; write the report."""
+    """Check a session: gaps (auto-backfilled), anomalies, GX suites; write the report.
+
+    With --since or --all-history, audit the whole loaded history instead:
+    every session each symbol owed between its first bar (or listing) and its
+    delisting, with the same rules and exclusions, in the same report.
+    """
     from extract.polygon import PolygonAuthError
     from kernel.market_calendar import TradingCalendar
     from kernel.warehouse import export_connection_env, relation_exists
@@ -44,14 +68,19 @@ def quality_command(
     export_connection_env(endpoints.database_url)
     if not relation_exists(endpoints.database_url, "marts.ohlcv_daily"):
         raise fail("the warehouse is empty: run `tickstock eod` (or `make eod`) first", 2)
+    first = _audit_start(endpoints.database_url, as_date(since), all_history, day)
+    if first is not None:
+        console.print(f"auditing the history from {first} to {day}")
     try:
-        if backfill:
+        if backfill if backfill is not None else first is None:
             with polygon_endpoint(settings, announce) as api:
                 report = run_quality(
-                    endpoints.database_url, day, settings.dbt_target, api, console.print
+                    endpoints.database_url, day, settings.dbt_target, api, console.print, first
                 )
         else:
-            report = run_quality(endpoints.database_url, day, settings.dbt_target, None)
+            report = run_quality(
+                endpoints.database_url, day, settings.dbt_target, None, console.print, first
+            )
     except PolygonAuthError as refused:
         raise fail(f"{refused}: check POLYGON_API_KEY") from None
     _print_report(report)
@@ -59,10 +88,28 @@ def quality_command(
         raise typer.Exit(1)
 
 
+def _audit_start(
+    database_url: str, since: date | None, all_history: bool, day: date
+) -> date | None:
+    """The first day an audit looks at, or None for the daily run."""
+    from kernel.warehouse import query
+
+    if since is not None and all_history:
+        raise fail("give --since or --all-history, not both", 2)
+    if all_history:
+        ((since,),) = query(database_url, "select min(date) from marts.ohlcv_daily")
+        if since is None:
+            raise fail("no daily bars are loaded yet: nothing to audit", 2)
+    if since is not None and since > day:
+        raise fail(f"--since {since} is after the session checked ({day})", 2)
+    return since
+
+
 def _print_report(checked: QualityRun) -> None:
     report, issues = checked.report, checked.report.issues
+    audited = f"{report.since} to " if report.since else ""
     console.print(
-        f"Quality {report.session_date}: completeness {report.completeness_pct}% "
+        f"Quality {audited}{report.session_date}: completeness {report.completeness_pct}% "
         f"({report.symbols_present}/{report.symbols_expected}), "
         f"issues {issues.found}: auto-resolved {issues.auto_resolved}, "
         f"flagged {issues.flagged} ({issues.resolved_or_flagged_pct}%)"
@@ -79,7 +126,9 @@ def _print_report(checked: QualityRun) -> None:
         sessions = ", ".join(day.isoformat() for day in gap.missing_sessions)
         console.print(f"[red]gap[/] {gap.symbol}: {sessions}")
     for anomaly in report.anomalies:
-        console.print(f"[yellow]{anomaly.kind}[/] {anomaly.symbol} {anomaly.value:g}")
+        console.print(
+            f"[yellow]{anomaly.kind}[/] {anomaly.symbol} {anomaly.date} {anomaly.value:g}"
+        )
     console.print(f"Quality report: {checked.paths.quality_html}")
     console.print(f"  JSON:         {checked.paths.quality_json}")
     console.print(f"  Markdown:     {checked.paths.quality_markdown}")

@@ -71,9 +71,15 @@ class Backfill(Contract):
 
 
 class QualityReport(Contract):
-    """Everything the quality run found for one session."""
+    """Everything the quality run found for one session (or, in a history audit,
+    for every session from `since` up to it)."""
 
     session_date: dt.date
+    since: dt.date | None = Field(
+        default=None,
+        description="first session of a history audit (`quality --since`/`--all-history`);"
+        " null for the daily run, which looks at the last quarter",
+    )
     completeness_pct: float
     symbols_expected: int
     symbols_present: int

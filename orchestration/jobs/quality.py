@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from extract.polygon.endpoint import PolygonEndpoint
+from kernel.market_calendar import TradingCalendar
 from kernel.settings import STATE_DIR
 from kernel.warehouse import query, tested_bars_vars
 from orchestration.contracts.quality import (
@@ -55,11 +56,29 @@ class QualityRun:
 
 
 def _build_quality_models(
-    database_url: str, session: date, target: str, selector: str = "quality"
+    database_url: str,
+    session: date,
+    target: str,
+    window: dict[str, int],
+    selector: str = "quality",
 ) -> None:
     """Build a selector of dbt_project/selectors.yml for the session."""
-    variables = {"quality_session": str(session)} | tested_bars_vars(database_url)
+    variables = {"quality_session": str(session)} | window | tested_bars_vars(database_url)
     run_dbt("build", "--selector", selector, target=target, variables=variables)
+
+
+def audit_window(session: date, since: date | None) -> dict[str, int]:
+    """The dbt vars that widen the gap and flag windows back to `since`.
+
+    The daily run keeps the project's defaults (a quarter for gaps, 30
+    sessions for flags); an audit looks at every session from `since` on,
+    with the same rules and the same calendar (special closures such as the
+    9/11 week are not sessions, so nothing is owed for them).
+    """
+    if since is None:
+        return {}
+    sessions = len(TradingCalendar().sessions_between(since, session))
+    return {"quality_gap_sessions": sessions, "quality_flag_sessions": sessions}
 
 
 def _grouped(gaps: dict[str, list[tuple[date, int]]]) -> list[Gap]:
@@ -104,12 +123,12 @@ def _completeness(database_url: str, session: date) -> tuple[float, int, int]:
     return float(pct), expected, present
 
 
-def _anomalies(database_url: str, session: date) -> list[Anomaly]:
+def _anomalies(database_url: str, since: date, session: date) -> list[Anomaly]:
     rows = query(
         database_url,
         "select symbol, date, kind, measured_value from quality.daily_bar_flags"
-        " where date = %s order by symbol, kind",
-        (session,),
+        " where date between %s and %s order by date, symbol, kind",
+        (since, session),
     )
     return [
         Anomaly(symbol=symbol, date=day, kind=kind, value=float(value))
@@ -123,6 +142,7 @@ def run_quality(
     target: str,
     endpoint: PolygonEndpoint | None = None,
     say: Callable[[str], None] = print,
+    since: date | None = None,
 ) -> QualityRun:
     """Check one session; backfill gaps when an endpoint is given; write the report.
 
@@ -132,10 +152,13 @@ def run_quality(
         target: dbt target.
         endpoint: where to re-fetch missing bars; None only reports gaps.
         say: progress output.
+        since: audit the history from this session on (gaps and anomalies of
+            every session up to `session`), not only the daily windows.
     """
     from expectations.ohlcv_daily import validate_all
 
-    _build_quality_models(database_url, session, target)
+    window = audit_window(session, since)
+    _build_quality_models(database_url, session, target, window)
     found = read_gaps(database_url)
     missing_bars = sum(len(s) for s in found.values())
     remaining = found
@@ -154,7 +177,7 @@ def run_quality(
         result = run_backfill(database_url, endpoint, plan)
         if any(result.rows.values()):
             # Rebuild what the new raw bars feed: the bar models, then the quality models.
-            _build_quality_models(database_url, session, target, "bars_and_quality")
+            _build_quality_models(database_url, session, target, window, "bars_and_quality")
             remaining = read_gaps(database_url)
         backfill.plan = BackfillPlanSummary.model_validate(plan.as_dict())
         backfill.rows_landed = result.rows
@@ -170,7 +193,7 @@ def run_quality(
         )
         for name, outcome in suites.outcomes.items()
     }
-    anomalies = _anomalies(database_url, session)
+    anomalies = _anomalies(database_url, since or session, session)
     duplicates = _duplicates_resolved(database_url, session)
     pct, expected, present = _completeness(database_url, session)
 
@@ -190,6 +213,7 @@ def run_quality(
     )
     report = QualityReport(
         session_date=session,
+        since=since,
         completeness_pct=pct,
         symbols_expected=expected,
         symbols_present=present,
@@ -203,7 +227,8 @@ def run_quality(
         backfill=backfill,
         data_docs=str(suites.data_docs_index),
     )
-    return QualityRun(report, write_report(report, REPORTS_DIR / session.isoformat()))
+    folder = session.isoformat() if since is None else f"audit-{since}-{session}"
+    return QualityRun(report, write_report(report, REPORTS_DIR / folder))
 
 
 def write_report(report: QualityReport, folder: Path) -> QualityReportPaths:
@@ -219,8 +244,12 @@ def write_report(report: QualityReport, folder: Path) -> QualityReportPaths:
 def _document(report: QualityReport) -> Document:
     """The report's tables, for the shared renderer."""
     issues = report.issues
+    audited = f"{report.since} to " if report.since else ""
     summary = [
-        ["session", report.session_date.isoformat()],
+        [
+            "session" if report.since is None else "sessions audited",
+            f"{audited}{report.session_date}",
+        ],
         ["completeness", f"{report.completeness_pct}%"],
         ["symbols expected / present", f"{report.symbols_expected} / {report.symbols_present}"],
         ["quality passed", str(report.quality_passed)],
@@ -239,7 +268,7 @@ def _document(report: QualityReport) -> Document:
     ]
     anomalies = [[a.symbol, a.date.isoformat(), a.kind, f"{a.value:g}"] for a in report.anomalies]
     return Document(
-        title=f"Data quality — {report.session_date}",
+        title=f"Data quality — {audited}{report.session_date}",
         tables=[
             Table("Summary", ["measure", "value"], summary),
             Table("Expectation suites", ["suite", "passed", "failed", "failures"], suites),
