@@ -175,16 +175,20 @@ def test_decades_of_history_and_a_failing_node_without_traceback(lived) -> None:
     ((oldest,),) = _rows(database_url, "select min(session_date) from quality.trading_sessions")
     assert oldest <= date(1980, 1, 2)
     assert "Traceback" not in loaded.stderr
-    # A mart whose table lost a column (by hand): its model fails the build.
-    _rows(database_url, "alter table marts.ohlcv_daily rename volume to volume_by_hand; select 1")
-    try:
-        failed = run_cli("load", "--symbols", "MSFT", "--from", "2024-06-10", "--to",
-                         "2024-06-12", env=env)  # fmt: skip
-    finally:
-        _rows(
-            database_url,
-            "alter table marts.ohlcv_daily rename volume_by_hand to volume; select 1",
-        )
+    # A Saturday bar in a raw load (one that committed late): the sessions test
+    # over the bars the next build adds fails it.
+    _rows(
+        database_url,
+        "create temp table saturday as select * from raw_polygon.aggs_daily"
+        " where ticker = 'MSFT' limit 1;"
+        " update saturday set _dlt_load_id = 'by-hand',"
+        " t = extract(epoch from timestamptz '2024-06-08 00:00 America/New_York') * 1000;"
+        " insert into raw_polygon._dlt_loads (load_id, schema_name, status, inserted_at)"
+        " values ('by-hand', 'polygon', 0, now());"
+        " insert into raw_polygon.aggs_daily select * from saturday; select 1",
+    )
+    failed = run_cli("load", "--symbols", "MSFT", "--from", "2024-06-10", "--to", "2024-06-12",
+                     env=env)  # fmt: skip
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "Traceback" not in failed.stdout + failed.stderr
-    assert "model ohlcv_daily" in failed.stderr, failed.stderr
+    assert "assert_ohlcv_daily_dates_are_sessions" in failed.stderr, failed.stderr

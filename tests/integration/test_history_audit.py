@@ -96,7 +96,7 @@ def test_the_audit_reports_every_old_gap_and_anomaly(warehouse: str) -> None:
 def test_the_cli_audits_all_history_without_fetching(warehouse: str, servers: Endpoints) -> None:
     env = cli_env(warehouse, servers.redis_url)
     # An API nobody listens on: the audit must not need it.
-    env["TICKSTOCK_POLYGON_BASE_URL"] = "http://127.0.0.1:9"
+    env["POLYGON_BASE_URL"] = "http://127.0.0.1:9"
     env["POLYGON_API_KEY"] = "not-used"
     done = run_cli("quality", "--date", SESSION.isoformat(), "--all-history", env=env)
     assert f"auditing the history from {SESSIONS[0]} to {SESSION}" in done.stdout
