@@ -48,7 +48,10 @@ def _common_stocks(base_url: str, count: int) -> list[str]:
 
 def _pandas_script(base_url: str, database_url: str, symbols: list[str]) -> int:
     """Fetch each symbol's range and append it with `to_sql`: what a quick script does."""
-    engine = sqlalchemy.create_engine(database_url)
+    # psycopg2, the driver the project ships (SQLAlchemy 2.1 defaults to psycopg 3).
+    engine = sqlalchemy.create_engine(
+        database_url.replace("postgresql://", "postgresql+psycopg2://", 1)
+    )
     first = SESSION - timedelta(days=round(365.25 * YEARS))
     rows = 0
     with requests.Session() as http:
