@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from orchestration.cli.common import announce, as_date, console, date_option, fail, state
+from orchestration.cli.common import (
+    WAIT_DEFAULT_SECONDS,
+    WaitOption,
+    announce,
+    as_date,
+    console,
+    date_option,
+    fail,
+    state,
+    writing,
+)
 
 if TYPE_CHECKING:
     from orchestration.jobs.quality import QualityRun
@@ -26,6 +36,7 @@ def quality_command(
     backfill: Annotated[
         bool, typer.Option(help="Re-fetch missing sessions before reporting.")
     ] = True,
+    wait: WaitOption = WAIT_DEFAULT_SECONDS,
 ) -> None:
     """Check a session: gaps (auto-backfilled), anomalies, GX suites; write the report."""
     from extract.polygon import PolygonAuthError
@@ -45,13 +56,14 @@ def quality_command(
     if not relation_exists(endpoints.database_url, "marts.ohlcv_daily"):
         raise fail("the warehouse is empty: run `tickstock eod` (or `make eod`) first", 2)
     try:
-        if backfill:
-            with polygon_endpoint(settings, announce) as api:
-                report = run_quality(
-                    endpoints.database_url, day, settings.dbt_target, api, console.print
-                )
-        else:
-            report = run_quality(endpoints.database_url, day, settings.dbt_target, None)
+        with writing(ctx, endpoints.database_url, wait):
+            if backfill:
+                with polygon_endpoint(settings, announce) as api:
+                    report = run_quality(
+                        endpoints.database_url, day, settings.dbt_target, api, console.print
+                    )
+            else:
+                report = run_quality(endpoints.database_url, day, settings.dbt_target, None)
     except PolygonAuthError as refused:
         raise fail(f"{refused}: check POLYGON_API_KEY") from None
     _print_report(report)
