@@ -18,7 +18,7 @@ import psycopg2
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from kernel.settings import STATE_DIR, redact_url
-from kernel.warehouse import query, relation_exists
+from kernel.warehouse import query
 
 # Failures a later run may get past (the server was away); anything else a
 # package meets (a value its column refuses, a schema dlt cannot apply) fails
@@ -33,20 +33,21 @@ class LoadAborted(RuntimeError):
 def warehouse_identity(database_url: str) -> str:
     """A name for the database behind `database_url` that a new database never shares.
 
-    The URL (password hidden), the database's oid and, once the `ops` schema
-    has it, the random id `ops.warehouse` drew when the database was first
-    migrated: drop the database and create it again under the same URL, and
-    its identity is new, so no dlt state of the old one is ever read for it.
+    The URL (password hidden), the database's oid and the cluster's system
+    identifier (when the role may read it): drop the database and create it
+    again under the same URL, or restore a dump into a new one, and its
+    identity is new, so no dlt state of the old one is ever read for it.
     """
     parts = [redact_url(database_url)]
     parts += [str(value) for (value,) in query(database_url, _DATABASE_OID)]
-    if relation_exists(database_url, "ops.warehouse"):
-        parts += [str(value) for (value,) in query(database_url, _WAREHOUSE_ID)]
+    # Not granted to every role: the oid is enough on one cluster.
+    with contextlib.suppress(psycopg2.Error):
+        parts += [str(value) for (value,) in query(database_url, _CLUSTER_ID)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
 _DATABASE_OID = "select oid from pg_database where datname = current_database()"
-_WAREHOUSE_ID = "select warehouse_id from ops.warehouse"
+_CLUSTER_ID = "select system_identifier from pg_control_system()"
 # Per database URL: the working folder of the run in progress in this process.
 _run_dirs: dict[str, Path] = {}
 # Per warehouse identity: the folder of pipelines made outside a run.
@@ -75,6 +76,8 @@ def run_directory(database_url: str) -> Iterator[Path]:
     finally:
         _run_dirs.pop(database_url, None)
         shutil.rmtree(folder, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            base.rmdir()  # when no other run's folder is left in it
 
 
 def pipelines_dir(database_url: str) -> Path:

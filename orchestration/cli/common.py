@@ -75,19 +75,30 @@ class CliState:
 
 
 @contextlib.contextmanager
-def writing(ctx: typer.Context, database_url: str, wait: float) -> Iterator[None]:
+def writing(
+    ctx: typer.Context, database_url: str, wait: float, extracts: bool = False
+) -> Iterator[None]:
     """Hold the warehouse's writer lock for the block, as `tickstock <command>`.
 
-    A refusal (still held after `wait` seconds) ends the command with exit
-    code 2, before it has written anything.
+    With `extracts` (the command lands data from the API or the sandbox), the
+    warehouse's recorded data source is checked first, or recorded by this
+    first run (`orchestration.jobs.provenance`). A refusal (still held after
+    `wait` seconds, or another data source) ends the command with exit code 2,
+    before it has written anything.
     """
+    from orchestration.jobs.provenance import SourceMismatch, claim_source
     from orchestration.jobs.writer import WriterBusy, writer_lock
+    from orchestration.runtime.endpoints import data_source
 
     with contextlib.ExitStack() as held:
         try:
             held.enter_context(writer_lock(database_url, ctx.command_path, wait, say=announce))
-        except WriterBusy as busy:
-            raise fail(str(busy), 2) from None
+            if extracts:
+                note = claim_source(database_url, *data_source(state(ctx).settings))
+                if note:
+                    announce(note)
+        except (WriterBusy, SourceMismatch) as refused:
+            raise fail(str(refused), 2) from None
         yield
 
 

@@ -62,7 +62,7 @@ def refresh_command(ctx: typer.Context, wait: WaitOption = WAIT_DEFAULT_SECONDS)
     session = calendar.latest_completed_session(utc_now())
     try:
         with (
-            writing(ctx, endpoints.database_url, wait),
+            writing(ctx, endpoints.database_url, wait, extracts=True),
             polygon_endpoint(settings, announce) as api,
         ):
             concurrency = settings.polygon_concurrency or (

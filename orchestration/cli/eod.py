@@ -56,6 +56,7 @@ def eod_command(
     from extract.polygon import PolygonAuthError
     from orchestration.jobs.eod import MarketClosed, SessionNotFinal, calendar_for, utc_now
     from orchestration.jobs.ledger import RunInProgress
+    from orchestration.jobs.provenance import SourceMismatch
     from orchestration.jobs.writer import WriterBusy
 
     shared = state(ctx)
@@ -71,7 +72,7 @@ def eod_command(
     except MarketClosed as closed:
         console.print(f"Market closed: {closed}. Nothing processed, nothing published.")
         return
-    except (SessionNotFinal, RunInProgress, WriterBusy) as early:
+    except (SessionNotFinal, RunInProgress, WriterBusy, SourceMismatch) as early:
         raise fail(str(early), 2) from None
     if outcome.message:
         _print_summary(outcome)

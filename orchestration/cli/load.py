@@ -187,7 +187,7 @@ def load_command(
         raise fail("--scenario needs the sandbox market: unset POLYGON_API_KEY", 2)
     database_url = shared.endpoints().database_url
     # A dry run writes nothing: it takes no writer lock.
-    with contextlib.nullcontext() if dry_run else writing(ctx, database_url, wait):
+    with contextlib.nullcontext() if dry_run else writing(ctx, database_url, wait, extracts=True):
         export_connection_env(database_url)
         if not relation_exists(database_url, "marts.definition_groups"):
             if dry_run:

@@ -56,7 +56,7 @@ def quality_command(
     if not relation_exists(endpoints.database_url, "marts.ohlcv_daily"):
         raise fail("the warehouse is empty: run `tickstock eod` (or `make eod`) first", 2)
     try:
-        with writing(ctx, endpoints.database_url, wait):
+        with writing(ctx, endpoints.database_url, wait, extracts=backfill):
             if backfill:
                 with polygon_endpoint(settings, announce) as api:
                     report = run_quality(

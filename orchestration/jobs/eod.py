@@ -43,11 +43,12 @@ from orchestration.contracts.steps import STEP_ENTRY, QualityDetail, ReferenceDe
 from orchestration.jobs import loads
 from orchestration.jobs.ledger import RunLedger, StepRecord
 from orchestration.jobs.notifier import RedisNotifier
+from orchestration.jobs.provenance import claim_source
 from orchestration.jobs.rejections import rejected_count
 from orchestration.jobs.relationships import publish_after_build
 from orchestration.jobs.writer import DEFAULT_WAIT_SECONDS, writer_lock
 from orchestration.runtime.dbt_runner import run_dbt, summarise
-from orchestration.runtime.endpoints import polygon_endpoint
+from orchestration.runtime.endpoints import data_source, polygon_endpoint
 from orchestration.runtime.services import Endpoints
 
 BOOTSTRAP_HISTORY = timedelta(days=183)  # the dev profile's six months of daily bars
@@ -197,6 +198,10 @@ class EodJob:
             ),
             contextlib.ExitStack() as endpoints,
         ):
+            # Before anything is written: the run's data source is the warehouse's.
+            note = claim_source(self.database_url, *data_source(self.settings))
+            if note:
+                self._announce(note)
             resumable = ledger.unfinished_run(session)
             finished = ledger.completed_run(session)
             if finished and not resumable and not force:
