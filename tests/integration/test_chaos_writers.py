@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
-from kernel.warehouse import query
+from kernel.settings import STATE_DIR
+from kernel.warehouse import connect, query
 from orchestration.jobs.writer import WriterBusy, current_holder, writer_lock
 from orchestration.runtime.services import Endpoints
-from tests.support.cli import cli_env, run_cli
+from tests.support.cli import cli_env, run_cli, sandbox_process
+from tests.support.databases import throwaway_database
 
 
 def _schemas(database_url: str) -> set[str]:
@@ -74,3 +78,113 @@ def test_a_waiting_writer_says_whom_it_waits_for_and_gives_up_after_wait(
 def _other_connection_url(database_url: str) -> str:
     """The same database under a URL the process does not hold the lock by (a second writer)."""
     return database_url + ("&" if "?" in database_url else "?") + "application_name=second"
+
+
+# ------------------------------------------------------------------ provenance
+
+
+def test_the_embedded_defaults_keep_sandbox_and_real_data_apart() -> None:
+    from kernel.settings import Settings
+    from orchestration.runtime.services import embedded_database
+
+    for env in ("dev", "test", "prod"):
+        sandbox = Settings(None, None, None, "https://api.polygon.io", env)
+        real = Settings(None, None, "a-key", "https://api.polygon.io", env)
+        assert embedded_database(real) == f"tickstock_{env}"
+        assert embedded_database(sandbox) == f"tickstock_{env}_sandbox"
+
+
+def _counts(database_url: str) -> dict[str, int]:
+    tables = (
+        "raw_polygon._dlt_loads",
+        "raw_polygon.grouped_daily",
+        "raw_polygon.tickers",
+        "marts.ohlcv_daily",
+        "ops.eod_runs",
+        "ops.load_sequence",
+    )
+    return {table: query(database_url, f"select count(*) from {table}")[0][0] for table in tables}
+
+
+def _eod(database_url: str, servers: Endpoints, *args: str, **env: str):
+    return run_cli(
+        "eod", *args, env=cli_env(database_url, servers.redis_url, TICKSTOCK_ENV="test", **env)
+    )
+
+
+def test_a_run_against_another_source_is_refused_naming_both_and_writes_nothing(
+    fresh_database: str, servers: Endpoints, tmp_path: Path
+) -> None:
+    first = _eod(fresh_database, servers)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    assert "data source of this warehouse recorded: sandbox:seed=42:size=dev" in first.stdout
+    ((label, detail),) = query(
+        fresh_database, "select data_source, source_detail from ops.warehouse"
+    )
+    assert label == "sandbox:seed=42:size=dev"
+    assert detail == {"kind": "sandbox", "seed": 42, "size": "dev"}
+    # Every raw bar and every mart row carries it.
+    for table in ("raw_polygon.grouped_daily", "raw_polygon.aggs_daily", "marts.ohlcv_daily"):
+        sources = query(fresh_database, f"select distinct data_source from {table}")
+        assert sources == [(label,)], table
+    before = _counts(fresh_database)
+
+    # Another market (another seed) behind another base URL, with a key.
+    with sandbox_process(tmp_path / "access.log", "--seed", "7") as other:
+        refused = _eod(
+            fresh_database,
+            servers,
+            "--force",
+            POLYGON_API_KEY="some-key",
+            POLYGON_BASE_URL=other,
+            POLYGON_REQUESTS_PER_MINUTE="6000",
+        )
+        loaded = run_cli(
+            "load",
+            "--symbols",
+            "SPY",
+            "--months",
+            "1",
+            env=cli_env(
+                fresh_database,
+                servers.redis_url,
+                TICKSTOCK_ENV="test",
+                POLYGON_API_KEY="some-key",
+                POLYGON_BASE_URL=other,
+            ),
+        )
+        requests = (tmp_path / "access.log").read_text()
+    for run in (refused, loaded):
+        assert run.returncode == 2, run.stdout[-3000:] + run.stderr[-3000:]
+        message = " ".join(run.stderr.split())
+        assert "this warehouse holds data from sandbox:seed=42:size=dev" in message
+        assert f"this run's source is api:{other}" in message
+        assert "nothing was written" in message and "drop and create the database" in message
+        assert "some-key" not in run.stdout + run.stderr
+    assert "GET /" not in requests  # refused before a single request
+    assert _counts(fresh_database) == before
+
+
+# ------------------------------------------------------------------ resets
+
+
+def test_eod_bootstraps_again_after_the_database_is_dropped_and_created_again(
+    servers: Endpoints,
+) -> None:
+    with throwaway_database(servers.database_url) as database_url:
+        first = _eod(database_url, servers)
+        assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+        bars = query(database_url, "select count(*) from marts.ohlcv_daily")[0][0]
+        assert bars > 0
+        name = urlsplit(database_url).path.lstrip("/")
+        with connect(servers.database_url, autocommit=True) as admin, admin.cursor() as cursor:
+            cursor.execute(f'drop database "{name}" with (force)')
+            cursor.execute(f'create database "{name}"')
+        # Same URL, new database: no dlt state of the old one is read for it.
+        again = _eod(database_url, servers)
+        assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+        assert "bootstrapped=True" in again.stdout
+        assert query(database_url, "select count(*) from marts.ohlcv_daily")[0][0] == bars
+        assert query(database_url, "select count(*) from raw_polygon.aggs_daily")[0][0] > 0
+    # No run leaves a dlt working folder behind.
+    assert not list((STATE_DIR / "dlt").glob("*/run-*"))
