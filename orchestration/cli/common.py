@@ -81,25 +81,37 @@ def writing(
     """Hold the warehouse's writer lock for the block, as `tickstock <command>`.
 
     With `extracts` (the command lands data from the API or the sandbox), the
-    warehouse's recorded data source is checked first, or recorded by this
-    first run (`orchestration.jobs.provenance`). A refusal (still held after
-    `wait` seconds, or another data source) ends the command with exit code 2,
-    before it has written anything.
+    data source is checked too (`claim_data_source`). A refusal (still held
+    after `wait` seconds) ends the command with exit code 2, before it has
+    written anything.
     """
-    from orchestration.jobs.provenance import SourceMismatch, claim_source
     from orchestration.jobs.writer import WriterBusy, writer_lock
-    from orchestration.runtime.endpoints import data_source
 
     with contextlib.ExitStack() as held:
         try:
             held.enter_context(writer_lock(database_url, ctx.command_path, wait, say=announce))
-            if extracts:
-                note = claim_source(database_url, *data_source(state(ctx).settings))
-                if note:
-                    announce(note)
-        except (WriterBusy, SourceMismatch) as refused:
+        except WriterBusy as refused:
             raise fail(str(refused), 2) from None
+        if extracts:
+            claim_data_source(ctx, database_url)
         yield
+
+
+def claim_data_source(ctx: typer.Context, database_url: str) -> None:
+    """Check the settings' data source against the warehouse's, or record it (first run).
+
+    Call it under the writer lock, before writing. Another source ends the
+    command with exit code 2 (`orchestration.jobs.provenance`).
+    """
+    from orchestration.jobs.provenance import SourceMismatch, claim_source
+    from orchestration.runtime.endpoints import data_source
+
+    try:
+        note = claim_source(database_url, *data_source(state(ctx).settings))
+    except SourceMismatch as refused:
+        raise fail(str(refused), 2) from None
+    if note:
+        announce(note)
 
 
 def state(ctx: typer.Context) -> CliState:
@@ -122,6 +134,7 @@ __all__ = [
     "Endpoints",
     "WaitOption",
     "announce",
+    "claim_data_source",
     "console",
     "errors",
     "fail",

@@ -13,6 +13,7 @@ from orchestration.cli.common import (
     WaitOption,
     announce,
     as_date,
+    claim_data_source,
     console,
     date_option,
     fail,
@@ -53,11 +54,13 @@ def quality_command(
     shared = state(ctx)
     settings, endpoints = shared.settings, shared.endpoints()
     export_connection_env(endpoints.database_url)
-    if not relation_exists(endpoints.database_url, "marts.ohlcv_daily"):
-        raise fail("the warehouse is empty: run `tickstock eod` (or `make eod`) first", 2)
     try:
-        with writing(ctx, endpoints.database_url, wait, extracts=backfill):
+        with writing(ctx, endpoints.database_url, wait):
+            # Under the lock: a load that bootstraps the warehouse has finished.
+            if not relation_exists(endpoints.database_url, "marts.ohlcv_daily"):
+                raise fail("the warehouse is empty: run `tickstock eod` (or `make eod`) first", 2)
             if backfill:
+                claim_data_source(ctx, endpoints.database_url)
                 with polygon_endpoint(settings, announce) as api:
                     report = run_quality(
                         endpoints.database_url, day, settings.dbt_target, api, console.print

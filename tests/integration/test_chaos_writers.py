@@ -4,17 +4,18 @@ a database reset. Real Postgres and Redis; the sandbox market."""
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from kernel.settings import STATE_DIR
+from kernel.settings import REPO_ROOT, STATE_DIR
 from kernel.warehouse import connect, query
-from orchestration.jobs.writer import WriterBusy, current_holder, writer_lock
+from orchestration.jobs.writer import WRITER_LOCK_KEY, WriterBusy, current_holder, writer_lock
 from orchestration.runtime.services import Endpoints
-from tests.support.cli import cli_env, run_cli, sandbox_process
+from tests.support.cli import TICKSTOCK, cli_env, run_cli, sandbox_process
 from tests.support.databases import throwaway_database
 
 
@@ -188,3 +189,99 @@ def test_eod_bootstraps_again_after_the_database_is_dropped_and_created_again(
         assert query(database_url, "select count(*) from raw_polygon.aggs_daily")[0][0] > 0
     # No run leaves a dlt working folder behind.
     assert not list((STATE_DIR / "dlt").glob("*/run-*"))
+
+
+# ------------------------------------------------------------------ concurrent commands
+
+HOLDINGS = REPO_ROOT / "tests/data/shared/holdings_real/curtisbw_spy-satellite__spy_holdings.csv"
+
+
+def _waiting_writers(database_url: str) -> int:
+    sql = (
+        "select count(*) from pg_locks where locktype = 'advisory' and not granted"
+        " and objid::bigint = %(key)s & 4294967295 and objsubid = 1"
+    )
+    return int(query(database_url, sql, {"key": WRITER_LOCK_KEY})[0][0])
+
+
+def _until(condition, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
+def _marts(database_url: str) -> dict[str, list[tuple]]:
+    bars = (
+        "select symbol, date, open, high, low, close, volume, vwap, transactions,"
+        " split_factor, total_factor, source, data_source from marts.ohlcv_daily order by 1, 2"
+    )
+    return {
+        "ohlcv_daily": query(database_url, bars),
+        "symbols": query(database_url, "select * from marts.symbols order by symbol"),
+        "holdings": query(
+            database_url, "select count(*) from marts.definition_groups where group_type = 'ETF'"
+        ),
+    }
+
+
+@pytest.mark.e2e
+def test_commands_started_during_a_load_wait_their_turn_and_build_what_a_serial_run_builds(
+    servers: Endpoints, tmp_path: Path
+) -> None:
+    holdings = tmp_path / "SPY_holdings.csv"
+    holdings.write_bytes(HOLDINGS.read_bytes())
+    later = [("eod", "--force"), ("quality",), ("holdings", "load", str(holdings), "--etf", "SPY")]
+    with (
+        throwaway_database(servers.database_url) as concurrent,
+        throwaway_database(servers.database_url) as serial,
+    ):
+        env = cli_env(concurrent, servers.redis_url, TICKSTOCK_ENV="test")
+        started = [_start(("load", "--years", "1"), env, tmp_path / "load.log")]
+        _until(
+            lambda: (
+                (holder := current_holder(concurrent)) is not None
+                and holder.command == "tickstock load"
+            ),
+            120,
+            "the load to take the writer lock",
+        )
+        # Started one by one while the load holds the lock, each queued behind the last.
+        for number, command in enumerate(later, start=1):
+            started.append(_start(command, env, tmp_path / f"{command[0]}.log"))
+            _until(lambda n=number: _waiting_writers(concurrent) >= n, 120, f"{command} to wait")
+        outputs = [_finish(process, log) for process, log in started]
+        for command, output in zip(later, outputs[1:], strict=True):
+            assert "waiting for tickstock load (pid" in output, (command, output[-2000:])
+
+        serial_env = cli_env(serial, servers.redis_url, TICKSTOCK_ENV="test")
+        for command in [("load", "--years", "1"), *later]:
+            done = run_cli(*command, env=serial_env)
+            assert done.returncode == 0, (command, done.stdout[-3000:], done.stderr[-3000:])
+
+        concurrent_marts, serial_marts = _marts(concurrent), _marts(serial)
+        assert len(concurrent_marts["ohlcv_daily"]) > 200  # 5 ETFs, a year
+        assert concurrent_marts == serial_marts
+        # Every load was numbered once, in the order the warehouse saw them commit.
+        numbered = query(concurrent, "select count(*) from ops.load_sequence")[0][0]
+        assert (
+            numbered
+            == query(concurrent, "select count(*) from raw_polygon._dlt_loads where status = 0")[0][
+                0
+            ]
+        )
+
+
+def _start(command: tuple[str, ...], env: dict[str, str], log: Path):
+    handle = log.open("w")
+    process = subprocess.Popen(
+        [TICKSTOCK, *command], cwd=REPO_ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT
+    )
+    return process, log
+
+
+def _finish(process: subprocess.Popen, log: Path) -> str:
+    code = process.wait(timeout=900)
+    output = log.read_text()
+    assert code == 0, f"{process.args[1:]} exited {code}:\n{output[-4000:]}"
+    return output
