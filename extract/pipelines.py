@@ -184,7 +184,9 @@ def run_and_count(
         # Only when failed jobs are configured not to raise: the package is
         # complete (never replayed), and what failed is reported.
         raise LoadAborted(f"load of pipeline {pipeline.pipeline_name!r} had failed jobs: {info}")
-    counts = dict(pipeline.last_trace.last_normalize_info.row_counts)
+    trace = pipeline.last_trace
+    normalized = trace.last_normalize_info if trace is not None else None
+    counts = dict(normalized.row_counts) if normalized is not None else {}
     # dlt's normalize counts the rows of the files it writes, not of load files
     # handed to it whole (the bars): those were counted when they were imported.
     for table, rows in _extracted_rows(pipeline).items():
@@ -195,7 +197,11 @@ def run_and_count(
 
 def _extracted_rows(pipeline: dlt.Pipeline) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for steps in pipeline.last_trace.last_extract_info.metrics.values():
+    trace = pipeline.last_trace
+    extracted = trace.last_extract_info if trace is not None else None
+    if extracted is None:
+        return counts
+    for steps in extracted.metrics.values():
         for step in steps:
             for table, metrics in step["table_metrics"].items():
                 counts[table] = counts.get(table, 0) + metrics.items_count
