@@ -41,6 +41,12 @@ _TAG = "tickstock writer"
 # Postgres keeps the first 63 bytes of an application_name.
 _NAME_BYTES = 63
 
+_NO_TIMEOUTS = """
+    select set_config(name, '0', false) from pg_settings
+    where name in (
+        'statement_timeout', 'idle_session_timeout', 'idle_in_transaction_session_timeout'
+    )
+"""
 # Per database URL, how many `writer_lock` blocks of this process hold it.
 _held: dict[str, int] = {}
 
@@ -125,6 +131,9 @@ def writer_lock(
     with connect(database_url, autocommit=True) as connection:
         with connection.cursor() as cursor:
             cursor.execute("set application_name = %s", (_application_name(command, started),))
+            # The lock lives as long as this idle connection: no server-side
+            # timeout configured for ordinary connections may end it.
+            cursor.execute(_NO_TIMEOUTS)
             cursor.execute("select pg_try_advisory_lock(%s)", (WRITER_LOCK_KEY,))
             if not cursor.fetchone()[0]:
                 _wait(database_url, cursor, command, wait_seconds, say)

@@ -76,6 +76,24 @@ def test_a_waiting_writer_says_whom_it_waits_for_and_gives_up_after_wait(
     assert current_holder(fresh_database) is None
 
 
+def test_server_timeouts_never_end_the_lock_or_cut_the_wait_short(fresh_database: str) -> None:
+    name = urlsplit(fresh_database).path.lstrip("/")
+    with connect(fresh_database, autocommit=True) as admin, admin.cursor() as cursor:
+        # What a cautious administrator (or the platform's own defaults) may set.
+        cursor.execute(f'alter database "{name}" set statement_timeout = 200')
+        cursor.execute(f'alter database "{name}" set idle_session_timeout = 200')
+    with writer_lock(fresh_database, "tickstock load", say=lambda _: None):
+        time.sleep(0.5)  # idle past idle_session_timeout: still held
+        assert current_holder(fresh_database).command == "tickstock load"
+        started = time.monotonic()
+        with (
+            pytest.raises(WriterBusy, match=r"gave up after waiting 1\.5s"),
+            writer_lock(_other_connection_url(fresh_database), "tickstock eod", 1.5, print),
+        ):
+            pass
+        assert time.monotonic() - started > 1.4
+
+
 def _other_connection_url(database_url: str) -> str:
     """The same database under a URL the process does not hold the lock by (a second writer)."""
     return database_url + ("&" if "?" in database_url else "?") + "application_name=second"
