@@ -7,7 +7,7 @@ first 8 bytes of SHA-256 of `WRITER_LOCK_NAME`, as a signed bigint: the same
 for every TickStock version, scoped by Postgres to the warehouse's database.
 
 The holder names itself in its connection's `application_name`
-(`tickstock writer|<command>|<pid>|<started, UTC>`), which any session can
+(`writer|<command>|<pid>|<started, UTC>`), which any session can
 read from `pg_stat_activity`: a second writer says whom it waits for, and
 nothing is left to clean up after a crash.
 
@@ -37,7 +37,7 @@ WRITER_LOCK_KEY = int.from_bytes(
     hashlib.sha256(WRITER_LOCK_NAME.encode()).digest()[:8], "big", signed=True
 )
 DEFAULT_WAIT_SECONDS = 600.0
-_TAG = "tickstock writer"
+_TAG = "writer"
 # Postgres keeps the first 63 bytes of an application_name.
 _NAME_BYTES = 63
 

@@ -57,6 +57,26 @@ def test_wait_0_refuses_at_once_naming_the_holder_and_writes_nothing(
     assert current_holder(fresh_database) is None
 
 
+def test_eod_with_wait_0_refuses_naming_the_holder_and_starts_no_run(
+    fresh_database: str, servers: Endpoints
+) -> None:
+    with writer_lock(fresh_database, "tickstock holdings load", say=lambda _: None):
+        refused = run_cli(
+            "eod",
+            "--date",
+            "2025-06-13",
+            "--wait",
+            "0",
+            env=cli_env(fresh_database, servers.redis_url, TICKSTOCK_ENV="test"),
+        )
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    message = " ".join(refused.stderr.split())
+    assert f"being written by tickstock holdings load (pid {os.getpid()}, since" in message
+    # Only the ops bookkeeping exists (the run ledger is opened first); no run, no data.
+    assert _schemas(fresh_database) - {"public"} <= {"ops"}
+    assert query(fresh_database, "select count(*) from ops.eod_runs") == [(0,)]
+
+
 def test_a_waiting_writer_says_whom_it_waits_for_and_gives_up_after_wait(
     fresh_database: str,
 ) -> None:
