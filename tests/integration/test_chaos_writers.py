@@ -323,3 +323,33 @@ def _finish(process: subprocess.Popen, log: Path) -> str:
     output = log.read_text()
     assert code == 0, f"{process.args[1:]} exited {code}:\n{output[-4000:]}"
     return output
+
+
+def test_an_upgraded_warehouse_numbers_its_loads_at_their_old_load_times(
+    fresh_database: str,
+) -> None:
+    from orchestration.runtime.ops_schema import migrate
+
+    with connect(fresh_database) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "create schema raw_polygon;"
+            " create table raw_polygon._dlt_loads (load_id text, schema_name text, status int,"
+            " inserted_at timestamptz, schema_version_hash text);"
+            " insert into raw_polygon._dlt_loads values"
+            " ('2', 'polygon', 0, '2026-01-02 22:00+00', 'h'),"
+            " ('1', 'polygon', 0, '2026-01-01 22:00+00', 'h'),"
+            " ('3', 'polygon', 1, '2026-01-03 22:00+00', 'h')"
+        )
+    migrate(fresh_database)
+    numbered = query(
+        fresh_database,
+        "select load_sequence, load_id, (numbered_at at time zone 'UTC')::text"
+        " from ops.load_sequence order by 1",
+    )
+    # Completed loads only, in their old order and at their old load times: the
+    # marts built from them keep their watermarks.
+    assert [(load_id, at) for _, load_id, at in numbered] == [
+        ("1", "2026-01-01 22:00:00"),
+        ("2", "2026-01-02 22:00:00"),
+    ]
+    assert numbered[0][0] < numbered[1][0]
