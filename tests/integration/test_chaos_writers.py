@@ -353,3 +353,47 @@ def test_an_upgraded_warehouse_numbers_its_loads_at_their_old_load_times(
         ("2", "2026-01-02 22:00:00"),
     ]
     assert numbered[0][0] < numbered[1][0]
+
+
+def test_a_load_stamped_before_the_marts_watermark_still_reaches_them(
+    fresh_database: str,
+) -> None:
+    """dlt's `inserted_at` is a client clock taken before commit; the marts never go by it."""
+    from datetime import date
+
+    from extract.polygon.endpoint import PolygonEndpoint
+    from kernel.market_calendar import TradingCalendar
+    from kernel.warehouse import export_connection_env
+    from orchestration.jobs.loads import land_polygon
+    from orchestration.runtime.dbt_runner import run_dbt
+    from orchestration.runtime.endpoints import SANDBOX_API_KEY
+    from sandbox.market import SandboxMarket
+    from sandbox.server import SandboxServer
+
+    sessions = TradingCalendar().session_dates(date(2025, 5, 1), date(2025, 5, 9))
+    export_connection_env(fresh_database)
+    with SandboxServer(SandboxMarket(seed=42)) as sandbox:
+        api = PolygonEndpoint(sandbox.base_url, SANDBOX_API_KEY, True)
+        # ohlcv_daily reads both raw bar tables: one AAPL bar creates the other.
+        land_polygon(
+            fresh_database,
+            api,
+            ("aggs_daily",),
+            symbols=["AAPL"],
+            start=sessions[0],
+            end=sessions[0],
+        )
+        land_polygon(fresh_database, api, ("grouped_daily",), sessions=sessions[:2])
+        run_dbt("run", "--select", "+ohlcv_daily", target="dev")
+        late = land_polygon(fresh_database, api, ("grouped_daily",), sessions=sessions[2:3])
+    assert late.rows.get("grouped_daily")
+    # The late load's client stamp is older than every load the marts hold (it
+    # committed after a build had moved the watermark past that time).
+    with connect(fresh_database) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "update raw_polygon._dlt_loads set inserted_at = '2000-01-01'"
+            " where load_id = (select max(load_id) from raw_polygon._dlt_loads)"
+        )
+    run_dbt("run", "--select", "+ohlcv_daily", target="dev")
+    dates = query(fresh_database, "select distinct date from marts.ohlcv_daily order by 1")
+    assert [day for (day,) in dates] == list(sessions[:3])
