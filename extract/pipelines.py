@@ -69,6 +69,9 @@ def run_directory(database_url: str) -> Iterator[Path]:
     base.mkdir(parents=True, exist_ok=True)
     for stale in base.glob("run-*"):
         shutil.rmtree(stale, ignore_errors=True)
+    # The one folder per URL that versions before per-run folders kept.
+    legacy = hashlib.sha256(redact_url(database_url).encode()).hexdigest()[:12]
+    shutil.rmtree(STATE_DIR / "dlt" / legacy, ignore_errors=True)
     folder = Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=base))
     _run_dirs[database_url] = folder
     try:
