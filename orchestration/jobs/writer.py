@@ -114,7 +114,7 @@ def writer_lock(
         command: What holds it, as the waiting side should read it
             (`tickstock load`).
         wait_seconds: How long to wait for another holder; 0 refuses at once.
-        say: Told once, when the lock is taken, whom this run waits for.
+        say: Told once, when another command holds the lock, whom this run waits for.
 
     Raises:
         WriterBusy: The lock was still held after `wait_seconds`; nothing
@@ -156,6 +156,11 @@ def _wait(
 ) -> None:
     """Block on the lock for up to `wait_seconds` (Postgres' lock_timeout), or refuse."""
     holder = current_holder(database_url)
+    if holder is None:
+        # Released since the first try: take it now if nobody else did.
+        cursor.execute("select pg_try_advisory_lock(%s)", (WRITER_LOCK_KEY,))
+        if cursor.fetchone()[0]:
+            return
     who = str(holder) if holder else "another command"
     if wait_seconds <= 0:
         raise WriterBusy(
