@@ -18,6 +18,8 @@ from orchestration.runtime.services import Endpoints
 from tests.support.cli import TICKSTOCK, cli_env, run_cli, sandbox_process
 from tests.support.databases import throwaway_database
 
+pytestmark = pytest.mark.integration
+
 
 def _schemas(database_url: str) -> set[str]:
     rows = query(
