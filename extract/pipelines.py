@@ -78,9 +78,14 @@ def run_directory(database_url: str) -> Iterator[Path]:
         yield folder
     finally:
         _run_dirs.pop(database_url, None)
-        shutil.rmtree(folder, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            base.rmdir()  # when no other run's folder is left in it
+        _remove(folder)
+
+
+def _remove(folder: Path) -> None:
+    """Remove a working folder, and its warehouse's folder once nothing else is in it."""
+    shutil.rmtree(folder, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        folder.parent.rmdir()
 
 
 def pipelines_dir(database_url: str) -> Path:
@@ -96,7 +101,7 @@ def pipelines_dir(database_url: str) -> Path:
     if base not in _process_dirs:
         base.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix=f"process-{os.getpid()}-", dir=base))
-        atexit.register(shutil.rmtree, folder, True)
+        atexit.register(_remove, folder)
         _process_dirs[base] = folder
     return _process_dirs[base]
 
