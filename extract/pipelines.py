@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import hashlib
 import logging
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +18,7 @@ import psycopg2
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from kernel.settings import STATE_DIR, redact_url
+from kernel.warehouse import query
 
 # Failures a later run may get past (the server was away); anything else a
 # package meets (a value its column refuses, a schema dlt cannot apply) fails
@@ -24,17 +30,88 @@ class LoadAborted(RuntimeError):
     """A load package failed terminally and was dropped: none of it landed, nothing replays it."""
 
 
+def warehouse_identity(database_url: str) -> str:
+    """A name for the database behind `database_url` that a new database never shares.
+
+    The URL (password hidden), the database's oid and the cluster's system
+    identifier (when the role may read it): drop the database and create it
+    again under the same URL, or restore a dump into a new one, and its
+    identity is new, so no dlt state of the old one is ever read for it.
+    """
+    parts = [redact_url(database_url)]
+    parts += [str(value) for (value,) in query(database_url, _DATABASE_OID)]
+    # Not granted to every role: the oid is enough on one cluster.
+    with contextlib.suppress(psycopg2.Error):
+        parts += [str(value) for (value,) in query(database_url, _CLUSTER_ID)]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+_DATABASE_OID = "select oid from pg_database where datname = current_database()"
+_CLUSTER_ID = "select system_identifier from pg_control_system()"
+# Per database URL: the working folder of the run in progress in this process.
+_run_dirs: dict[str, Path] = {}
+# Per warehouse identity: the folder of pipelines made outside a run.
+_process_dirs: dict[Path, Path] = {}
+
+
+@contextlib.contextmanager
+def run_directory(database_url: str) -> Iterator[Path]:
+    """A dlt working folder for one run, removed when the run ends.
+
+    `.tickstock/dlt/<warehouse identity>/run-<pid>-<random>/`: packages one
+    command leaves (it was killed) are never loaded by another; dlt takes its
+    state and schemas from the destination at the first `run` of each
+    pipeline (`restore_from_destination`, on by default). Enter it only under
+    the writer lock (`orchestration.jobs.writer`): folders of earlier runs of
+    the warehouse are then stale, and removed.
+    """
+    base = STATE_DIR / "dlt" / warehouse_identity(database_url)
+    base.mkdir(parents=True, exist_ok=True)
+    for stale in base.glob("run-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    # The one folder per URL that versions before per-run folders kept.
+    legacy = hashlib.sha256(redact_url(database_url).encode()).hexdigest()[:12]
+    shutil.rmtree(STATE_DIR / "dlt" / legacy, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=base))
+    _run_dirs[database_url] = folder
+    try:
+        yield folder
+    finally:
+        _run_dirs.pop(database_url, None)
+        _remove(folder)
+
+
+def _remove(folder: Path) -> None:
+    """Remove a working folder, and its warehouse's folder once nothing else is in it."""
+    shutil.rmtree(folder, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        folder.parent.rmdir()
+
+
 def pipelines_dir(database_url: str) -> Path:
-    """The folder of one warehouse's local dlt state (working files, pending packages)."""
-    warehouse = hashlib.sha256(redact_url(database_url).encode()).hexdigest()[:12]
-    return STATE_DIR / "dlt" / warehouse
+    """The dlt working folder for `database_url`: the run's, or one for this process.
+
+    Outside a run (`run_directory`), e.g. a test building a pipeline itself,
+    the process gets a folder of its own under the warehouse's, removed when
+    it exits.
+    """
+    if database_url in _run_dirs:
+        return _run_dirs[database_url]
+    base = STATE_DIR / "dlt" / warehouse_identity(database_url)
+    if base not in _process_dirs:
+        base.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix=f"process-{os.getpid()}-", dir=base))
+        atexit.register(_remove, folder)
+        _process_dirs[base] = folder
+    return _process_dirs[base]
 
 
 def make_pipeline(name: str, dataset: str, database_url: str) -> dlt.Pipeline:
-    """A pipeline whose local state is kept per warehouse, under `.tickstock/dlt/`.
+    """A pipeline whose local working state belongs to this run and this database.
 
-    Keying the working folder by warehouse keeps two databases (say a test one
-    and the dev one) from sharing, and confusing, one pipeline state.
+    See `run_directory`: two commands, or two databases (say a test one and
+    the dev one, or a database and the one that replaced it under the same
+    URL), never share or confuse one pipeline state.
     """
     # Load files live for seconds on local disk: gzip would cost most of normalize.
     os.environ.setdefault("NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION", "true")
@@ -115,7 +192,9 @@ def run_and_count(
         # Only when failed jobs are configured not to raise: the package is
         # complete (never replayed), and what failed is reported.
         raise LoadAborted(f"load of pipeline {pipeline.pipeline_name!r} had failed jobs: {info}")
-    counts = dict(pipeline.last_trace.last_normalize_info.row_counts)
+    trace = pipeline.last_trace
+    normalized = trace.last_normalize_info if trace is not None else None
+    counts = dict(normalized.row_counts) if normalized is not None else {}
     # dlt's normalize counts the rows of the files it writes, not of load files
     # handed to it whole (the bars): those were counted when they were imported.
     for table, rows in _extracted_rows(pipeline).items():
@@ -126,7 +205,11 @@ def run_and_count(
 
 def _extracted_rows(pipeline: dlt.Pipeline) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for steps in pipeline.last_trace.last_extract_info.metrics.values():
+    trace = pipeline.last_trace
+    extracted = trace.last_extract_info if trace is not None else None
+    if extracted is None:
+        return counts
+    for steps in extracted.metrics.values():
         for step in steps:
             for table, metrics in step["table_metrics"].items():
                 counts[table] = counts.get(table, 0) + metrics.items_count

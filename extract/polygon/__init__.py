@@ -26,6 +26,7 @@ from extract.polygon.settings import (
     TICKERS_PATH,
     bar_columns,
     column_hints,
+    with_data_source,
 )
 from extract.polygon.work import BarRange, GroupedSession
 
@@ -58,6 +59,7 @@ def polygon_source(
     concurrency: int = 1,
     prefetched: Sequence[Fetched] | None = None,
     rejected: list[RejectedRecord] | None = None,
+    data_source: str | None = None,
 ) -> Iterable[Any]:
     """Tickers, grouped daily bars for `sessions` and per-ticker bar `ranges`.
 
@@ -80,6 +82,7 @@ def polygon_source(
             instead of fetching `sessions` and `ranges` (a backfill fetches
             its next batch while dlt lands this one).
         rejected: collects malformed bars, left out of their page.
+        data_source: recorded in every row's `data_source` (settings.DATA_SOURCE_COLUMN).
     """
     failed = failures if failures is not None else []
     client = polygon_client(base_url, api_key, policy)
@@ -111,10 +114,10 @@ def polygon_source(
                     chunk.append(table)
                     chunk_rows += table.num_rows
                 if chunk_rows >= LOAD_FILE_ROWS:
-                    yield csv_load_file(chunk, Path(directory))
+                    yield csv_load_file(chunk, Path(directory), data_source)
                     chunk, chunk_rows = [], 0
             if chunk:
-                yield csv_load_file(chunk, Path(directory))
+                yield csv_load_file(chunk, Path(directory), data_source)
 
     @dlt.resource(
         name="tickers",
@@ -155,6 +158,7 @@ def polygon_source(
             **merged,
         )(timespan)
 
+    with_data_source(data_source, tickers)
     return (
         tickers,
         grouped_daily,

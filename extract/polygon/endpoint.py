@@ -15,3 +15,10 @@ class PolygonEndpoint:
     api_key: str
     synthetic: bool
     policy: RequestPolicy = UNLIMITED
+    # What every landed row records as its `data_source` (never the key).
+    source: str = ""
+
+    @property
+    def data_source(self) -> str:
+        """The source label: the one given, else the sandbox or the API's base URL."""
+        return self.source or ("sandbox" if self.synthetic else f"api:{self.base_url}")

@@ -20,6 +20,7 @@ from extract.polygon.settings import (
     TICKERS_PAGE_LIMIT,
     TICKERS_PATH,
     column_hints,
+    with_data_source,
 )
 
 LISTING_COLUMNS: dict[str, dict[str, Any]] = {
@@ -35,6 +36,7 @@ def listings_source(
     session: date,
     policy: RequestPolicy = UNLIMITED,
     rejected: list[RejectedRecord] | None = None,
+    data_source: str | None = None,
 ) -> Any:
     """Every stocks ticker, active or not, as listed on `session`.
 
@@ -44,6 +46,7 @@ def listings_source(
         session: the point in time to list the market at.
         policy: request rate and retry policy.
         rejected: collects malformed records, left out of their page.
+        data_source: recorded in every row's `data_source` (settings.DATA_SOURCE_COLUMN).
     """
     set_aside = rejected if rejected is not None else []
     client = polygon_client(base_url, api_key, policy)
@@ -71,4 +74,5 @@ def listings_source(
                     set_aside,
                 )
 
+    with_data_source(data_source, ticker_listings)
     return ticker_listings

@@ -20,15 +20,22 @@ import pyarrow.csv as pa_csv
 _CSV = pa_csv.WriteOptions(quoting_style="needed")
 
 
-def csv_load_file(tables: list[pa.Table], directory: Path) -> Any:
+def csv_load_file(tables: list[pa.Table], directory: Path, data_source: str | None = None) -> Any:
     """`tables` as one CSV load file in `directory`, marked for dlt to import.
 
     Call it inside a resource while dlt extracts: the rows get the load id of
     the package being extracted, and dlt links the file into that package
-    before the resource's generator resumes.
+    before the resource's generator resumes. Every row records `data_source`
+    (NULL when None).
     """
     bars = pa.concat_tables(tables)
     load_id = dlt.current.load_package_state()["load_id"]
+    sources = (
+        pa.repeat(data_source, bars.num_rows)
+        if data_source
+        else pa.nulls(bars.num_rows, pa.string())
+    )
+    bars = bars.append_column(pa.field("data_source", pa.string(), True), sources)
     bars = bars.append_column(
         pa.field("_dlt_load_id", pa.string(), False), pa.repeat(load_id, bars.num_rows)
     )

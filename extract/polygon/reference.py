@@ -25,7 +25,7 @@ import dlt
 from extract.polygon.client import UNLIMITED, RequestPolicy, polygon_client
 from extract.polygon.fetching import FetchFailure, PageFetcher
 from extract.polygon.rejects import Invalid, RejectedRecord, checked_rows, typed_row
-from extract.polygon.settings import column_hints
+from extract.polygon.settings import column_hints, with_data_source
 
 TICKER_DETAILS_PATH = "/v3/reference/tickers/{ticker}"
 TICKER_TYPES_PATH = "/v3/reference/tickers/types"
@@ -257,6 +257,7 @@ def polygon_reference_source(
     action_symbols: Sequence[str] | None = None,
     rejected: list[RejectedRecord] | None = None,
     action_date: date | None = None,
+    data_source: str | None = None,
 ) -> Iterable[Any]:
     """Polygon reference data: per-symbol details and events, types, actions, market state.
 
@@ -276,6 +277,7 @@ def polygon_reference_source(
         action_date: also fetch the whole market's splits executed and
             dividends going ex on this day (what the EOD lands every session).
         rejected: collects malformed records, left out of their page.
+        data_source: recorded in every row's `data_source` (settings.DATA_SOURCE_COLUMN).
     """
     failed = failures if failures is not None else []
     fetch_all = PageFetcher(polygon_client(base_url, api_key, policy), failed).all_pages
@@ -365,7 +367,7 @@ def polygon_reference_source(
         for page in fetch_all(path, "upcoming", path, data_selector=WHOLE_BODY_SELECTOR) or []:
             yield checked(path, page, page, lambda row: typed_row(row, MARKET_HOLIDAY_COLUMNS))
 
-    return (
+    resources = (
         ticker_details,
         ticker_types,
         ticker_events,
@@ -375,3 +377,5 @@ def polygon_reference_source(
         market_status,
         market_holidays,
     )
+    with_data_source(data_source, *resources)
+    return resources

@@ -15,6 +15,19 @@ TICKERS_PAGE_LIMIT = 1000
 AGGS_PAGE_LIMIT = 50_000
 
 
+# Every raw row of the Polygon sources records its data source in this column
+# (`PolygonEndpoint.data_source`: the sandbox by seed and size, or the API's
+# base URL; never a key). Rows landed before it existed hold NULL.
+DATA_SOURCE_COLUMN = "data_source"
+
+
+def with_data_source(data_source: str | None, *resources: Any) -> None:
+    """Every row `resources` yield gets `data_source` in DATA_SOURCE_COLUMN (None: no column)."""
+    if data_source:
+        for resource in resources:
+            resource.add_map(lambda row: {**row, DATA_SOURCE_COLUMN: data_source})
+
+
 def column_hints(columns: dict[str, dict[str, Any]]) -> TTableSchemaColumns:
     """A fresh copy of `columns` as dlt's column hints (dlt fills hint dicts in place)."""
     return cast("TTableSchemaColumns", copy.deepcopy(columns))
@@ -39,7 +52,9 @@ def bar_columns(**extra: dict[str, Any]) -> TTableSchemaColumns:
             "n": {"data_type": "bigint", "nullable": True},
             "otc": {"data_type": "bool", "nullable": True},
             **extra,
-            # Written into the load files by `load_files`, as dlt adds it to other rows.
+            # Written into the load files by `load_files`: where the bars came from,
+            # and the load id dlt adds to other rows.
+            DATA_SOURCE_COLUMN: {"data_type": "text", "nullable": True},
             "_dlt_load_id": {"data_type": "text", "nullable": False},
         }
     )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,6 +25,20 @@ DATE_FORMATS = ["%Y-%m-%d"]
 def date_option(*names: str, help: str) -> Any:
     """A `datetime` option given as YYYY-MM-DD."""
     return typer.Option(*names, formats=DATE_FORMATS, metavar="YYYY-MM-DD", help=help)
+
+
+# Shared by every command that lands or builds (`orchestration.jobs.writer`).
+WAIT_DEFAULT_SECONDS = 600.0
+WaitOption = Annotated[
+    float,
+    typer.Option(
+        "--wait",
+        min=0,
+        metavar="SECONDS",
+        help="Another command is writing the warehouse (one writer at a time): wait this "
+        "long for it, saying whom, then refuse with exit code 2. 0 refuses at once.",
+    ),
+]
 
 
 def as_date(moment: datetime | None) -> date | None:
@@ -58,6 +74,46 @@ class CliState:
         return self.resolved_endpoints
 
 
+@contextlib.contextmanager
+def writing(
+    ctx: typer.Context, database_url: str, wait: float, extracts: bool = False
+) -> Iterator[None]:
+    """Hold the warehouse's writer lock for the block, as `tickstock <command>`.
+
+    With `extracts` (the command lands data from the API or the sandbox), the
+    data source is checked too (`claim_data_source`). A refusal (still held
+    after `wait` seconds) ends the command with exit code 2, before it has
+    written anything.
+    """
+    from orchestration.jobs.writer import WriterBusy, writer_lock
+
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(writer_lock(database_url, ctx.command_path, wait, say=announce))
+        except WriterBusy as refused:
+            raise fail(str(refused), 2) from None
+        if extracts:
+            claim_data_source(ctx, database_url)
+        yield
+
+
+def claim_data_source(ctx: typer.Context, database_url: str) -> None:
+    """Check the settings' data source against the warehouse's, or record it (first run).
+
+    Call it under the writer lock, before writing. Another source ends the
+    command with exit code 2 (`orchestration.jobs.provenance`).
+    """
+    from orchestration.jobs.provenance import SourceMismatch, claim_source
+    from orchestration.runtime.endpoints import data_source
+
+    try:
+        note = claim_source(database_url, *data_source(state(ctx).settings))
+    except SourceMismatch as refused:
+        raise fail(str(refused), 2) from None
+    if note:
+        announce(note)
+
+
 def state(ctx: typer.Context) -> CliState:
     """The invocation's state, which the root app's callback put in `ctx.obj`."""
     return ctx.ensure_object(CliState)
@@ -73,4 +129,15 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-__all__ = ["CliState", "Endpoints", "announce", "console", "errors", "fail", "state"]
+__all__ = [
+    "CliState",
+    "Endpoints",
+    "WaitOption",
+    "announce",
+    "claim_data_source",
+    "console",
+    "errors",
+    "fail",
+    "state",
+    "writing",
+]

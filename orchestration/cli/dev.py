@@ -8,7 +8,17 @@ import typer
 from rich.table import Table
 
 from kernel.settings import Settings
-from orchestration.cli.common import Endpoints, announce, console, errors, fail, state
+from orchestration.cli.common import (
+    WAIT_DEFAULT_SECONDS,
+    Endpoints,
+    WaitOption,
+    announce,
+    console,
+    errors,
+    fail,
+    state,
+    writing,
+)
 
 dev_app = typer.Typer(
     help="The developer's loop on a dev warehouse: refresh to the latest session, "
@@ -37,7 +47,7 @@ def _size(size_bytes: int) -> str:
 
 
 @dev_app.command("refresh")
-def refresh_command(ctx: typer.Context) -> None:
+def refresh_command(ctx: typer.Context, wait: WaitOption = WAIT_DEFAULT_SECONDS) -> None:
     """Fetch the sessions the warehouse's symbols miss up to the latest completed one."""
     from extract.polygon import PolygonAuthError
     from kernel.warehouse import export_connection_env
@@ -51,7 +61,10 @@ def refresh_command(ctx: typer.Context) -> None:
     calendar = calendar_for(settings)
     session = calendar.latest_completed_session(utc_now())
     try:
-        with polygon_endpoint(settings, announce) as api:
+        with (
+            writing(ctx, endpoints.database_url, wait, extracts=True),
+            polygon_endpoint(settings, announce) as api,
+        ):
             concurrency = settings.polygon_concurrency or (
                 1 if api.policy.per_minute else PAID_CONCURRENCY
             )
@@ -91,6 +104,7 @@ def snapshot_command(
         bool, typer.Option("--list", help="List this warehouse's snapshots instead.")
     ] = False,
     drop: Annotated[bool, typer.Option("--drop", help="Delete snapshot NAME instead.")] = False,
+    wait: WaitOption = WAIT_DEFAULT_SECONDS,
 ) -> None:
     """Save the warehouse as snapshot NAME (a Postgres template database)."""
     from orchestration.jobs.dev import DevRefused, drop_snapshot, list_snapshots, take_snapshot
@@ -110,7 +124,9 @@ def snapshot_command(
             gone = drop_snapshot(database_url, name)
             console.print(f"snapshot {name}: {'dropped' if gone else 'there was none'}")
             return
-        done = take_snapshot(database_url, name)
+        # Under the writer lock: the copy is never of a half-written warehouse.
+        with writing(ctx, database_url, wait):
+            done = take_snapshot(database_url, name)
     except DevRefused as refused:
         raise fail(str(refused), 2) from None
     console.print(
@@ -121,16 +137,21 @@ def snapshot_command(
 
 
 @dev_app.command("reset")
-def reset_command(ctx: typer.Context, name: SnapshotName = "baseline") -> None:
+def reset_command(
+    ctx: typer.Context, name: SnapshotName = "baseline", wait: WaitOption = WAIT_DEFAULT_SECONDS
+) -> None:
     """Replace the warehouse by snapshot NAME; other connections to it are ended."""
     from orchestration.jobs.dev import DevRefused, reset_to_snapshot
 
     _, endpoints = _dev_endpoints(ctx)
     try:
-        done = reset_to_snapshot(endpoints.database_url, name)
+        # The reset ends every connection, the lock's too: it waits for a writer first.
+        with writing(ctx, endpoints.database_url, wait):
+            done = reset_to_snapshot(endpoints.database_url, name)
     except DevRefused as refused:
         raise fail(str(refused), 2) from None
     console.print(
         f"Reset {done.database} to snapshot {done.snapshot!r} "
-        f"({_size(done.size_bytes)}) in {done.seconds:.1f}s; local dlt state cleared"
+        f"({_size(done.size_bytes)}) in {done.seconds:.1f}s; "
+        "dlt takes its state from the restored database"
     )

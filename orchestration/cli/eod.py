@@ -11,20 +11,29 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from orchestration.cli.common import as_date, console, date_option, errors, fail, state
+from orchestration.cli.common import (
+    WAIT_DEFAULT_SECONDS,
+    WaitOption,
+    as_date,
+    console,
+    date_option,
+    errors,
+    fail,
+    state,
+)
 
 db_app = typer.Typer(help="Warehouse administration.")
 _NEW_YORK = ZoneInfo("America/New_York")
 
 
-def _job(settings, endpoints):
+def _job(settings, endpoints, wait: float, command: str):
     import redis
 
     from orchestration.jobs.eod import EodJob
     from orchestration.jobs.notifier import RedisNotifier
 
     notifier = RedisNotifier(redis.Redis.from_url(endpoints.redis_url))
-    return EodJob(settings, endpoints, notifier, console=console)
+    return EodJob(settings, endpoints, notifier, console=console, writer_wait=wait, command=command)
 
 
 def eod_command(
@@ -41,11 +50,14 @@ def eod_command(
     plan: Annotated[
         bool, typer.Option("--plan", help="Only print the session, its close and run time.")
     ] = False,
+    wait: WaitOption = WAIT_DEFAULT_SECONDS,
 ) -> None:
     """Run the end-of-day job; bootstraps an empty warehouse first, resumes a failed run."""
     from extract.polygon import PolygonAuthError
     from orchestration.jobs.eod import MarketClosed, SessionNotFinal, calendar_for, utc_now
     from orchestration.jobs.ledger import RunInProgress
+    from orchestration.jobs.provenance import SourceMismatch
+    from orchestration.jobs.writer import WriterBusy
 
     shared = state(ctx)
     requested = as_date(session)
@@ -53,13 +65,14 @@ def eod_command(
         _print_plan(calendar_for(shared.settings), requested or utc_now().date())
         return
     try:
-        outcome = _job(shared.settings, shared.endpoints()).run(requested, force=force)
+        job = _job(shared.settings, shared.endpoints(), wait, ctx.command_path)
+        outcome = job.run(requested, force=force)
     except PolygonAuthError as refused:
         raise fail(f"{refused}: check POLYGON_API_KEY") from None
     except MarketClosed as closed:
         console.print(f"Market closed: {closed}. Nothing processed, nothing published.")
         return
-    except (SessionNotFinal, RunInProgress) as early:
+    except (SessionNotFinal, RunInProgress, WriterBusy, SourceMismatch) as early:
         raise fail(str(early), 2) from None
     if outcome.message:
         _print_summary(outcome)
@@ -135,6 +148,7 @@ def schedule_command(
     cron: Annotated[
         bool, typer.Option("--cron", help="Print a crontab line instead of scheduling.")
     ] = False,
+    wait: WaitOption = WAIT_DEFAULT_SECONDS,
 ) -> None:
     """Run the EOD at every session's run time; catch up sessions missed while down."""
     from kernel.warehouse import export_connection_env
@@ -148,7 +162,7 @@ def schedule_command(
     shared = state(ctx)
     settings, endpoints = shared.settings, shared.endpoints()
     export_connection_env(endpoints.database_url)
-    job = _job(settings, endpoints)
+    job = _job(settings, endpoints, wait, ctx.command_path)
     scheduler = EodScheduler(
         calendar=calendar_for(settings),
         last_finished=RunLedger(endpoints.database_url).last_finished_session,

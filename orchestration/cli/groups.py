@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -9,7 +10,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from orchestration.cli.common import CliState, console, errors, fail, state
+from orchestration.cli.common import (
+    WAIT_DEFAULT_SECONDS,
+    CliState,
+    WaitOption,
+    console,
+    errors,
+    fail,
+    state,
+    writing,
+)
 
 holdings_app = typer.Typer(help="ETF holdings files (iShares, SSGA, plain CSV): load, roll back.")
 universes_app = typer.Typer(
@@ -60,9 +70,10 @@ def holdings_load(
     ] = None,
     rollback: Rollback = False,
     build: Build = True,
+    wait: WaitOption = WAIT_DEFAULT_SECONDS,
 ) -> None:
     """Load ETF holdings files (or --rollback an ETF to its previous load)."""
-    _load_or_rollback(state(ctx), "ETF", paths or [], mode, etf, rollback, build)
+    _load_or_rollback(ctx, "ETF", paths or [], mode, etf, rollback, build, wait)
 
 
 @universes_app.command("load")
@@ -75,9 +86,10 @@ def universes_load(
     ] = None,
     rollback: Rollback = False,
     build: Build = True,
+    wait: WaitOption = WAIT_DEFAULT_SECONDS,
 ) -> None:
     """Load universe lists into definition_groups of type UNIVERSE (or --rollback one)."""
-    _load_or_rollback(state(ctx), "UNIVERSE", paths or [], mode, name, rollback, build)
+    _load_or_rollback(ctx, "UNIVERSE", paths or [], mode, name, rollback, build, wait)
 
 
 @universes_app.command("list")
@@ -115,6 +127,24 @@ def universes_list(
 
 
 def _load_or_rollback(
+    ctx: typer.Context,
+    group_type: str,
+    paths: list[Path],
+    mode: LoadMode,
+    name: str | None,
+    rollback: bool,
+    build: bool,
+    wait: float,
+) -> None:
+    shared = state(ctx)
+    endpoints = shared.endpoints()
+    # A dry run writes nothing: it takes no writer lock.
+    dry_run = mode == LoadMode.DRY_RUN and not rollback
+    with contextlib.nullcontext() if dry_run else writing(ctx, endpoints.database_url, wait):
+        _land_and_build(shared, group_type, paths, mode, name, rollback, build)
+
+
+def _land_and_build(
     shared: CliState,
     group_type: str,
     paths: list[Path],

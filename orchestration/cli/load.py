@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
@@ -11,7 +12,18 @@ from rich.table import Table
 
 from extract.polygon.work import Timespan
 from kernel.settings import Profile, Settings
-from orchestration.cli.common import announce, as_date, console, date_option, errors, fail, state
+from orchestration.cli.common import (
+    WAIT_DEFAULT_SECONDS,
+    WaitOption,
+    announce,
+    as_date,
+    console,
+    date_option,
+    errors,
+    fail,
+    state,
+    writing,
+)
 
 
 class BarSize(StrEnum):
@@ -142,6 +154,7 @@ def load_command(
             "to the default universe. See docs/sandbox.md."
         ),
     ] = None,
+    wait: WaitOption = WAIT_DEFAULT_SECONDS,
 ) -> None:
     """Backfill bars for symbols or a universe, then rebuild what they feed.
 
@@ -173,48 +186,52 @@ def load_command(
     if scenario is not None and not settings.uses_sandbox:
         raise fail("--scenario needs the sandbox market: unset POLYGON_API_KEY", 2)
     database_url = shared.endpoints().database_url
-    export_connection_env(database_url)
-    if not relation_exists(database_url, "marts.definition_groups"):
-        if dry_run:
-            raise fail(
-                "the warehouse is empty: a dry run writes nothing, so it cannot bootstrap; "
-                "run the load without --dry-run (it bootstraps the warehouse first)",
-                2,
+    # A dry run writes nothing: it takes no writer lock.
+    with contextlib.nullcontext() if dry_run else writing(ctx, database_url, wait, extracts=True):
+        export_connection_env(database_url)
+        if not relation_exists(database_url, "marts.definition_groups"):
+            if dry_run:
+                raise fail(
+                    "the warehouse is empty: a dry run writes nothing, so it cannot bootstrap; "
+                    "run the load without --dry-run (it bootstraps the warehouse first)",
+                    2,
+                )
+            _bootstrap(settings, database_url)
+        tickers = named or _universe_symbols(database_url, universe, settings.profile)
+        if not dry_run:
+            _extend_calendar(database_url, TradingCalendar(), first, last)
+        (market_size,) = query(
+            database_url, "select count(*) from raw_polygon.tickers where active"
+        )[0]
+        plan = plan_load(tickers, sessions, TIMESPANS[timespan], market_size=market_size)
+        # The bar tests then read only the bars this load brings (macros/get_where_subquery.sql).
+        tested = tested_bars_vars(database_url) if timespan == BarSize.DAY else {}
+
+        with polygon_endpoint(settings, announce, scenario=scenario) as api:
+            from orchestration.jobs.bulk_load import pending_units
+            from orchestration.jobs.loads import PAID_CONCURRENCY
+
+            concurrency = settings.polygon_concurrency or (
+                1 if api.policy.per_minute else PAID_CONCURRENCY
             )
-        _bootstrap(settings, database_url)
-    tickers = named or _universe_symbols(database_url, universe, settings.profile)
-    if not dry_run:
-        _extend_calendar(database_url, TradingCalendar(), first, last)
-    (market_size,) = query(database_url, "select count(*) from raw_polygon.tickers where active")[0]
-    plan = plan_load(tickers, sessions, TIMESPANS[timespan], market_size=market_size)
-    # The bar tests then read only the bars this load brings (macros/get_where_subquery.sql).
-    tested = tested_bars_vars(database_url) if timespan == BarSize.DAY else {}
+            scope = f"scenario={scenario}" if scenario else ""
+            todo = pending_units(database_url, plan, scope)
+            console.print(
+                f"Loading {timespan} bars {first} → {last} ({len(sessions)} sessions) "
+                f"for {len(tickers)} symbols"
+            )
+            for line in describe(plan, api.policy, concurrency, len(plan.units) - len(todo)):
+                console.print(f"  {line}")
+            if dry_run:
+                console.print("Dry run: nothing fetched, nothing written.")
+                return
+            load = _run(database_url, api, plan, todo, concurrency, settings.load_batch_rows, scope)
 
-    with polygon_endpoint(settings, announce, scenario=scenario) as api:
-        from orchestration.jobs.bulk_load import pending_units
-        from orchestration.jobs.loads import PAID_CONCURRENCY
-
-        concurrency = settings.polygon_concurrency or (
-            1 if api.policy.per_minute else PAID_CONCURRENCY
-        )
-        scope = f"scenario={scenario}" if scenario else ""
-        todo = pending_units(database_url, plan, scope)
         console.print(
-            f"Loading {timespan} bars {first} → {last} ({len(sessions)} sessions) "
-            f"for {len(tickers)} symbols"
+            f"Landed {load.units_landed} units ({load.units_skipped} already there): {load.rows}"
         )
-        for line in describe(plan, api.policy, concurrency, len(plan.units) - len(todo)):
-            console.print(f"  {line}")
-        if dry_run:
-            console.print("Dry run: nothing fetched, nothing written.")
-            return
-        load = _run(database_url, api, plan, todo, concurrency, settings.load_batch_rows, scope)
-
-    console.print(
-        f"Landed {load.units_landed} units ({load.units_skipped} already there): {load.rows}"
-    )
-    _build(settings, timespan, tested)
-    _report(database_url, load, tickers, plan)
+        _build(settings, timespan, tested)
+        _report(database_url, load, tickers, plan)
 
 
 def _extend_calendar(database_url: str, calendar, first: date, last: date) -> None:

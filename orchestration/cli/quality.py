@@ -8,7 +8,18 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from orchestration.cli.common import announce, as_date, console, date_option, fail, state
+from orchestration.cli.common import (
+    WAIT_DEFAULT_SECONDS,
+    WaitOption,
+    announce,
+    as_date,
+    claim_data_source,
+    console,
+    date_option,
+    fail,
+    state,
+    writing,
+)
 
 if TYPE_CHECKING:
     from orchestration.jobs.quality import QualityRun
@@ -45,6 +56,7 @@ def quality_command(
             " Default: on for the daily run, off for an audit (--since, --all-history).",
         ),
     ] = None,
+    wait: WaitOption = WAIT_DEFAULT_SECONDS,
 ) -> None:
     """Check a session: gaps (auto-backfilled), anomalies, GX suites; write the report.
 
@@ -66,21 +78,24 @@ def quality_command(
     shared = state(ctx)
     settings, endpoints = shared.settings, shared.endpoints()
     export_connection_env(endpoints.database_url)
-    if not relation_exists(endpoints.database_url, "marts.ohlcv_daily"):
-        raise fail("the warehouse is empty: run `tickstock eod` (or `make eod`) first", 2)
-    first = _audit_start(endpoints.database_url, as_date(since), all_history, day)
-    if first is not None:
-        console.print(f"auditing the history from {first} to {day}")
     try:
-        if backfill if backfill is not None else first is None:
-            with polygon_endpoint(settings, announce) as api:
+        with writing(ctx, endpoints.database_url, wait):
+            # Under the lock: a load that bootstraps the warehouse has finished.
+            if not relation_exists(endpoints.database_url, "marts.ohlcv_daily"):
+                raise fail("the warehouse is empty: run `tickstock eod` (or `make eod`) first", 2)
+            first = _audit_start(endpoints.database_url, as_date(since), all_history, day)
+            if first is not None:
+                console.print(f"auditing the history from {first} to {day}")
+            if backfill if backfill is not None else first is None:
+                claim_data_source(ctx, endpoints.database_url)
+                with polygon_endpoint(settings, announce) as api:
+                    report = run_quality(
+                        endpoints.database_url, day, settings.dbt_target, api, console.print, first
+                    )
+            else:
                 report = run_quality(
-                    endpoints.database_url, day, settings.dbt_target, api, console.print, first
+                    endpoints.database_url, day, settings.dbt_target, None, console.print, first
                 )
-        else:
-            report = run_quality(
-                endpoints.database_url, day, settings.dbt_target, None, console.print, first
-            )
     except PolygonAuthError as refused:
         raise fail(f"{refused}: check POLYGON_API_KEY") from None
     _print_report(report)

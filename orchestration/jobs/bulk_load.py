@@ -151,6 +151,7 @@ def _land(
         prefetched=fetched,
         failures=result.failures,
         on_landed=landed,
+        data_source=endpoint.data_source,
     ).with_resources(_resource(plan))
     for table, rows in run_and_count(pipeline, source).items():
         result.rows[table] = result.rows.get(table, 0) + rows

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,7 +21,6 @@ import psycopg2
 import psycopg2.extensions
 from psycopg2 import sql
 
-from extract.pipelines import pipelines_dir
 from extract.polygon import FetchFailure
 from extract.polygon.endpoint import PolygonEndpoint
 from extract.polygon.work import BarRange
@@ -143,11 +141,11 @@ def take_snapshot(database_url: str, name: str = DEFAULT_SNAPSHOT) -> DevAction:
 
 
 def reset_to_snapshot(database_url: str, name: str = DEFAULT_SNAPSHOT) -> DevAction:
-    """Replace the warehouse by a copy of snapshot `name`; forget its local dlt state.
+    """Replace the warehouse by a copy of snapshot `name`.
 
-    The dlt working folder of this warehouse describes loads the snapshot
-    may not have: it is removed, and dlt takes its state from the restored
-    database on the next load.
+    No local dlt state outlives a run, and the copy is a new database (a new
+    identity, see `extract.pipelines.warehouse_identity`): the next load
+    takes dlt's state from the restored database.
     """
     started = time.monotonic()
     target, source = _database_name(database_url), snapshot_database(database_url, name)
@@ -161,7 +159,6 @@ def reset_to_snapshot(database_url: str, name: str = DEFAULT_SNAPSHOT) -> DevAct
         )
         _copy(cursor, source, target)
         size = _size(cursor, target)
-    shutil.rmtree(pipelines_dir(database_url), ignore_errors=True)
     return DevAction("reset", target, name, time.monotonic() - started, size)
 
 

@@ -43,10 +43,12 @@ from orchestration.contracts.steps import STEP_ENTRY, QualityDetail, ReferenceDe
 from orchestration.jobs import loads
 from orchestration.jobs.ledger import RunLedger, StepRecord
 from orchestration.jobs.notifier import RedisNotifier
+from orchestration.jobs.provenance import claim_source
 from orchestration.jobs.rejections import rejected_count
 from orchestration.jobs.relationships import publish_after_build
+from orchestration.jobs.writer import DEFAULT_WAIT_SECONDS, writer_lock
 from orchestration.runtime.dbt_runner import run_dbt, summarise
-from orchestration.runtime.endpoints import polygon_endpoint
+from orchestration.runtime.endpoints import data_source, polygon_endpoint
 from orchestration.runtime.services import Endpoints
 
 BOOTSTRAP_HISTORY = timedelta(days=183)  # the dev profile's six months of daily bars
@@ -148,8 +150,14 @@ class EodJob:
         calendar: TradingCalendar | None = None,
         console: Console | None = None,
         clock: Callable[[], datetime] = utc_now,
+        writer_wait: float = DEFAULT_WAIT_SECONDS,
+        command: str = "tickstock eod",
     ) -> None:
         self.settings = settings
+        # Each session's run holds the warehouse's writer lock (after its
+        # session lock, which refuses a second run of the session at once).
+        self.writer_wait = writer_wait
+        self.command = command
         self.database_url = endpoints.database_url
         self.notifier = notifier
         self.calendar = calendar or calendar_for(settings)
@@ -180,7 +188,20 @@ class EodJob:
         outcome = EodOutcome(session_date=session)
         export_connection_env(self.database_url)
         ledger = RunLedger(self.database_url)
-        with ledger.session_lock(session), contextlib.ExitStack() as endpoints:
+        with (
+            ledger.session_lock(session),
+            writer_lock(
+                self.database_url,
+                f"{self.command} {session}",
+                self.writer_wait,
+                say=self._announce,
+            ),
+            contextlib.ExitStack() as endpoints,
+        ):
+            # Before anything is written: the run's data source is the warehouse's.
+            note = claim_source(self.database_url, *data_source(self.settings))
+            if note:
+                self._announce(note)
             resumable = ledger.unfinished_run(session)
             finished = ledger.completed_run(session)
             if finished and not resumable and not force:

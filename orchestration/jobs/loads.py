@@ -94,7 +94,12 @@ def land_listings(
     pipeline = make_pipeline("polygon_listings", "raw_polygon", database_url)
     rejected: list[RejectedRecord] = []
     source = listings_source(
-        endpoint.base_url, endpoint.api_key, session, endpoint.policy, rejected
+        endpoint.base_url,
+        endpoint.api_key,
+        session,
+        endpoint.policy,
+        rejected,
+        data_source=endpoint.data_source,
     )
     try:
         return run_and_count(pipeline, source)
@@ -348,6 +353,7 @@ def land_polygon(
         failures=landing.failures,
         concurrency=1 if endpoint.policy.per_minute else PAID_CONCURRENCY,
         rejected=landing.rejected,
+        data_source=endpoint.data_source,
     ).with_resources(*resources)
     aborted: list[str] = []
     try:

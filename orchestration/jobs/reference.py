@@ -58,6 +58,7 @@ def land_reference(
         action_symbols=action_symbols,
         rejected=landing.rejected,
         action_date=action_date,
+        data_source=endpoint.data_source,
     ).with_resources(*resources)
     aborted: list[str] = []
     try:

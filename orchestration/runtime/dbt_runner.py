@@ -15,6 +15,7 @@ import os
 from typing import Any
 
 from kernel.settings import DBT_PROJECT_DIR, PROFILES, STATE_DIR
+from orchestration.runtime.ops_schema import ensure_ops_schema
 
 
 class DbtError(RuntimeError):
@@ -58,6 +59,10 @@ def run_dbt(
     keep the results, and writing them (the manifest twice) slows every
     command (docs/performance.md). A `dbt` typed in a shell still writes them.
     """
+    warehouse = os.environ.get("TICKSTOCK_WAREHOUSE_URL")
+    if warehouse:
+        # The models read ops tables (ops.load_sequence numbers the loads they take).
+        ensure_ops_schema(warehouse)
     command = dbt_command(*args, target=target, variables=variables, artifacts=artifacts)
     outcome = _runner(target).invoke(command)
     if not outcome.success:

@@ -23,6 +23,21 @@ SANDBOX_API_KEY = "sandbox-key"
 SANDBOX_SEED = 42
 
 
+def data_source(settings: Settings) -> tuple[str, dict[str, str | int]]:
+    """The data source these settings extract from: its label and its details.
+
+    The sandbox is named by its seed and size (its port changes every run), the
+    real API by its base URL; a key is never part of either.
+    """
+    if settings.polygon_api_key:
+        return f"api:{settings.polygon_base_url}", {
+            "kind": "api",
+            "base_url": settings.polygon_base_url,
+        }
+    label = f"sandbox:seed={SANDBOX_SEED}:size={settings.sandbox_size}"
+    return label, {"kind": "sandbox", "seed": SANDBOX_SEED, "size": settings.sandbox_size}
+
+
 @contextlib.contextmanager
 def polygon_endpoint(
     settings: Settings,
@@ -53,7 +68,13 @@ def polygon_endpoint(
                 "scenarios and glitches exist only in the sandbox market; unset POLYGON_API_KEY"
             )
         policy = request_policy(settings.polygon_plan, settings.polygon_requests_per_minute)
-        yield PolygonEndpoint(settings.polygon_base_url, settings.polygon_api_key, False, policy)
+        yield PolygonEndpoint(
+            settings.polygon_base_url,
+            settings.polygon_api_key,
+            False,
+            policy,
+            data_source(settings)[0],
+        )
         return
     from sandbox.market import SandboxMarket
     from sandbox.server import SandboxServer
@@ -64,4 +85,6 @@ def polygon_endpoint(
     announce(SANDBOX_NOTICE)
     clock = (lambda: as_of) if as_of is not None else None
     with SandboxServer(market, clock=clock) as server:
-        yield PolygonEndpoint(server.base_url, SANDBOX_API_KEY, True)
+        yield PolygonEndpoint(
+            server.base_url, SANDBOX_API_KEY, True, source=data_source(settings)[0]
+        )

@@ -1,5 +1,5 @@
-"""The `ops` schema (run ledger, outbox, backfill ledger, rejected records), created and
-migrated here only.
+"""The `ops` schema (run ledger, outbox, backfill ledger, rejected records, data source,
+load order), created and migrated here only.
 
 Each migration is numbered and recorded in `ops.schema_migrations` once it
 has run; `migrate` applies the missing ones in order, in one transaction,
@@ -110,6 +110,50 @@ MIGRATIONS: tuple[Migration, ...] = (
             on ops.rejected_records (run_id, endpoint, request, md5(raw_record));
         create index if not exists rejected_records_session_idx
             on ops.rejected_records (session_date);
+        """,
+    ),
+    Migration(
+        5,
+        "provenance and commit order: warehouse (its data source), load_sequence",
+        """
+        -- One row: the data source every row of this warehouse comes from,
+        -- recorded by the first run that lands (orchestration/jobs/provenance.py).
+        create table if not exists ops.warehouse (
+            singleton boolean primary key default true check (singleton),
+            data_source text,
+            source_detail jsonb,
+            recorded_at timestamptz,
+            created_at timestamptz not null default now()
+        );
+        insert into ops.warehouse (singleton) values (true) on conflict do nothing;
+        comment on table ops.warehouse is
+            'The warehouse''s data source (sandbox seed and size, or the API base URL; never '
+            'a key), recorded at bootstrap: a run against another source is refused.';
+        -- The order the database gives dlt loads once they have committed
+        -- (dbt's on-run-start, macros/number_new_loads.sql): incremental
+        -- models take loads numbered after the newest they hold, never by
+        -- dlt's client-side `inserted_at`.
+        create table if not exists ops.load_sequence (
+            load_sequence bigint generated always as identity primary key,
+            load_id text not null unique,
+            numbered_at timestamptz not null default clock_timestamp()
+        );
+        comment on table ops.load_sequence is
+            'Completed dlt loads of raw_polygon in the order the warehouse numbered them '
+            'after they committed; incremental models pick new loads by it.';
+        -- Loads already there keep the load time the marts were built with.
+        do $$
+        begin
+            if to_regclass('raw_polygon._dlt_loads') is not null then
+                insert into ops.load_sequence (load_id, numbered_at)
+                select load_id, inserted_at
+                from raw_polygon._dlt_loads
+                where status = 0
+                order by inserted_at, load_id
+                on conflict (load_id) do nothing;
+            end if;
+        end
+        $$;
         """,
     ),
 )

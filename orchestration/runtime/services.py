@@ -83,6 +83,17 @@ class Endpoints:
     embedded_redis: bool
 
 
+def embedded_database(settings: Settings) -> str:
+    """The embedded Postgres database of these settings: sandbox and real data apart.
+
+    The profile's database holds real data; the sandbox market's synthetic
+    prices go to `<that name>_sandbox`, so setting or unsetting
+    POLYGON_API_KEY never mixes the two.
+    """
+    database = settings.profile.database
+    return f"{database}_sandbox" if settings.uses_sandbox else database
+
+
 def resolve_endpoints(settings: Settings) -> Endpoints:
     """Use the configured servers, or start the embedded ones for what is missing."""
     database_url, redis_url = settings.database_url, settings.redis_url
@@ -90,7 +101,7 @@ def resolve_endpoints(settings: Settings) -> Endpoints:
     if database_url is None or redis_url is None:
         with _locked():
             if database_url is None:
-                database_url = EmbeddedPostgres().ensure_running(settings.profile.database)
+                database_url = EmbeddedPostgres().ensure_running(embedded_database(settings))
             if redis_url is None:
                 redis_url = EmbeddedRedis().ensure_running()
     return Endpoints(

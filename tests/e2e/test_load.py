@@ -56,49 +56,62 @@ def _bars_served(base_url: str, unit_key: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def warehouse(servers):
+def market(tmp_path_factory):
+    """The sandbox market as a separate API (latency lets the load be killed midway)."""
+    log = tmp_path_factory.mktemp("sandbox") / "access.log"
+    with sandbox_process(log, "--latency-ms", "40") as base_url:
+        yield base_url, log
+
+
+@pytest.fixture(scope="module")
+def warehouse(servers, market):
+    base_url, _ = market
     with throwaway_database(servers.database_url) as database_url:
-        env = cli_env(database_url, servers.redis_url)
+        # One data source for the whole warehouse (another would be refused):
+        # the bootstrap and the backfill both talk to the sandbox process.
+        env = cli_env(
+            database_url,
+            servers.redis_url,
+            POLYGON_API_KEY=KEY,
+            POLYGON_BASE_URL=base_url,
+            POLYGON_PLAN="paid",
+        )
         bootstrap = run_cli("eod", "--date", SESSION.isoformat(), env=env)
         assert bootstrap.returncode == 0, bootstrap.stdout + bootstrap.stderr
         yield database_url, env
 
 
 @pytest.fixture(scope="module")
-def resumed(warehouse, tmp_path_factory):
+def resumed(warehouse, market):
     """A minute backfill killed (SIGKILL) after a few units, then run again to the end."""
     database_url, env = warehouse
-    log = tmp_path_factory.mktemp("sandbox") / "access.log"
-    with sandbox_process(log, "--latency-ms", "40") as base_url:
-        load_env = {
-            **env,
-            "POLYGON_API_KEY": KEY,
-            "POLYGON_BASE_URL": base_url,
-            "POLYGON_PLAN": "paid",
-            "POLYGON_CONCURRENCY": "2",
-            "TICKSTOCK_LOAD_BATCH_ROWS": "1",  # one unit per dlt load
-        }
-        args = ["load", "--symbols", ",".join(SYMBOLS), "--timespan", "minute"]
-        args += ["--from", MINUTES_FROM, "--to", MINUTES_TO]
-        first = subprocess.Popen(
-            [TICKSTOCK, *args],
-            env=load_env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 300
-        while len(_landed_units(database_url)) < 3 and time.monotonic() < deadline:
-            assert first.poll() is None, "the load ended before it could be killed"
-            time.sleep(0.2)
-        os.killpg(first.pid, signal.SIGKILL)
-        first.wait()
-        landed_before = _landed_units(database_url)
-        requests_before = len(log.read_text().splitlines())
+    base_url, log = market
+    load_env = {
+        **env,
+        "POLYGON_CONCURRENCY": "2",
+        "TICKSTOCK_LOAD_BATCH_ROWS": "1",  # one unit per dlt load
+    }
+    args = ["load", "--symbols", ",".join(SYMBOLS), "--timespan", "minute"]
+    args += ["--from", MINUTES_FROM, "--to", MINUTES_TO]
+    first = subprocess.Popen(
+        [TICKSTOCK, *args],
+        env=load_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 300
+    while len(_landed_units(database_url)) < 3 and time.monotonic() < deadline:
+        assert first.poll() is None, "the load ended before it could be killed"
+        time.sleep(0.2)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    landed_before = _landed_units(database_url)
+    requests_before = len(log.read_text().splitlines())
 
-        second = run_cli(*args, env=load_env)
-        requests_after = log.read_text().splitlines()[requests_before:]
-        served = {key: _bars_served(base_url, key) for key in _landed_units(database_url)}
+    second = run_cli(*args, env=load_env)
+    requests_after = log.read_text().splitlines()[requests_before:]
+    served = {key: _bars_served(base_url, key) for key in _landed_units(database_url)}
     return database_url, landed_before, second, requests_after, served
 
 
@@ -193,8 +206,13 @@ def test_a_sessions_minutes_aggregate_to_its_daily_bar_in_the_marts(resumed) -> 
     assert mismatched == 0
 
 
-def test_a_scenario_loads_through_the_extract_path_into_the_marts(warehouse) -> None:
-    database_url, env = warehouse
+def test_a_scenario_loads_through_the_extract_path_into_the_marts(servers) -> None:
+    # Scenarios are the built-in sandbox's: a warehouse of its own (load bootstraps it).
+    with throwaway_database(servers.database_url) as database_url:
+        _scenario_loads(database_url, cli_env(database_url, servers.redis_url))
+
+
+def _scenario_loads(database_url: str, env: dict[str, str]) -> None:
     loaded = run_cli("load", "--scenario", "crash_2020", "--symbols", "SPY", env=env)
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr
     [(sessions, drawdown)] = _rows(

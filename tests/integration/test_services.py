@@ -33,7 +33,8 @@ def test_embedded_servers_start_once_and_are_reused() -> None:
     assert EmbeddedRedis().running_port() is not None
     with connect(first.database_url) as connection, connection.cursor() as cursor:
         cursor.execute("select current_database()")
-        assert cursor.fetchone() == ("tickstock_dev",)
+        # No POLYGON_API_KEY: the sandbox's database, apart from real data.
+        assert cursor.fetchone() == ("tickstock_dev_sandbox",)
     assert redis.Redis.from_url(first.redis_url).ping()
 
 

@@ -1,6 +1,7 @@
 {#-
     Incremental like ohlcv_daily: each run reads only the minute bars of dlt
-    loads completed after the newest `loaded_at` already here, and
+    loads numbered after the newest `loaded_at` already here (the time the
+    warehouse numbered a load after it committed, ops.load_sequence), and
     delete+insert on (symbol, ts) (strategy `replace_by_key`) replaces
     older versions of those bars.
     dlt merges raw minute bars on (ticker, t), so a load holds each key once.

@@ -3,8 +3,9 @@
     cumulative adjustment factors of int_adjustment_factors (see the
     "Adjustment convention" in the README); ohlcv_daily_adjusted applies them.
 
-    Incremental: each run reads only the bars of dlt loads completed after
-    the newest `loaded_at` already here, keeps the newest delivery of each
+    Incremental: each run reads only the bars of dlt loads numbered after
+    the newest `loaded_at` already here (the time the warehouse numbered a
+    load after it committed, ops.load_sequence: never dlt's client clock), keeps the newest delivery of each
     (symbol, session) among them, and delete+insert on (symbol, date)
     (strategy `replace_by_key`) replaces older versions. Loads are processed
     in completion order, so "newest among the new loads" is also "newest
@@ -124,6 +125,7 @@ bars_unioned as (
         vwap,
         transactions,
         load_id,
+        data_source,
         'polygon.grouped_daily' as source,
         -- Tie-break inside one load: the per-ticker endpoint was asked for
         -- this symbol explicitly, so it wins over the whole-market file.
@@ -144,6 +146,7 @@ bars_unioned as (
         vwap,
         transactions,
         load_id,
+        data_source,
         'polygon.aggs' as source,
         1 as source_priority
 
@@ -191,7 +194,8 @@ final as (
         1::numeric(38, 18) as split_factor,
         1::numeric(38, 18) as total_factor,
         source::text as source,
-        loaded_at::timestamptz as loaded_at
+        loaded_at::timestamptz as loaded_at,
+        data_source::text as data_source
 
     from bars_ranked
 

@@ -17,6 +17,7 @@ source as (
         'n': 'bigint',
         'otc': 'boolean',
         'adjusted': 'boolean',
+        'data_source': 'text',
         '_dlt_load_id': 'text',
     }) }}
 
@@ -44,6 +45,7 @@ renamed as (
         adjusted as is_adjusted,
 
         ---------- lineage
+        data_source,
         _dlt_load_id as load_id,
 
         ---------- derived dates: daily bars start at midnight New York time

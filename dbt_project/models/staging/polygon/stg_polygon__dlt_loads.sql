@@ -6,24 +6,44 @@ source as (
 
 ),
 
+numbered as (
+
+    -- The order the warehouse gave the loads after they committed
+    -- (macros/number_new_loads.sql); empty before the ops migration.
+    select *
+    from {{ source_or_empty('ops', 'load_sequence', {
+        'load_sequence': 'bigint',
+        'load_id': 'text',
+        'numbered_at': 'timestamptz',
+    }) }}
+
+),
+
 renamed as (
 
     select
         ---------- ids
-        load_id,
-        schema_name,
-        schema_version_hash,
+        source.load_id,
+        source.schema_name,
+        source.schema_version_hash,
 
         ---------- status
-        status as load_status,
+        source.status as load_status,
+
+        ---------- order: assigned by the database after the load committed
+        numbered.load_sequence,
 
         ---------- timestamps
-        inserted_at as loaded_at,
+        numbered.numbered_at as loaded_at,
+        source.inserted_at as dlt_inserted_at,
 
         ---------- derived
-        status = 0 as is_completed
+        source.status = 0 and numbered.load_sequence is not null as is_completed
 
     from source
+
+    left join numbered
+        on source.load_id = numbered.load_id
 
 )
 

@@ -17,6 +17,7 @@ source as (
         'n': 'bigint',
         'otc': 'boolean',
         'request_date': 'date',
+        'data_source': 'text',
         '_dlt_load_id': 'text',
     }) }}
 
@@ -46,6 +47,7 @@ renamed as (
         request_date,
 
         ---------- lineage
+        data_source,
         _dlt_load_id as load_id,
 
         ---------- derived dates: daily bars start at midnight New York time

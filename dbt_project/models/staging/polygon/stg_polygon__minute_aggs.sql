@@ -15,6 +15,7 @@ source as (
         'n': 'bigint',
         'otc': 'boolean',
         'adjusted': 'boolean',
+        'data_source': 'text',
         '_dlt_load_id': 'text',
     }) }}
 
@@ -42,6 +43,7 @@ renamed as (
         adjusted as is_adjusted,
 
         ---------- lineage
+        data_source,
         _dlt_load_id as load_id,
 
         ---------- derived: the minute's UTC start and the New York date it trades on
