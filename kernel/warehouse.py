@@ -6,10 +6,36 @@ import contextlib
 import os
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlencode, urlsplit
 
 import psycopg2
 import psycopg2.extensions
+
+from kernel.settings import Bounds, current_bounds
+
+# TCP keepalives: a server whose host or network is gone is noticed in about a
+# minute (idle 30 s, then 3 probes 10 s apart), not after the kernel's two hours.
+KEEPALIVES = {"keepalives": "1", "keepalives_idle": "30", "keepalives_interval": "10"}
+KEEPALIVES |= {"keepalives_count": "3"}
+
+
+def bounded_url(database_url: str, bounds: Bounds | None = None) -> str:
+    """`database_url` with libpq's connect timeout, keepalives and a statement timeout.
+
+    Parameters already in the URL win; `options` keeps what it had after
+    the statement timeout. The one form every client takes: psycopg2 here,
+    dlt's destination credentials (it keeps `connect_timeout` and `options`).
+    """
+    bounds = bounds or current_bounds()
+    parts = urlsplit(database_url)
+    query = dict(parse_qsl(parts.query))
+    wanted = {"connect_timeout": str(bounds.pg_connect_timeout_s), **KEEPALIVES}
+    for name, value in wanted.items():
+        query.setdefault(name, value)
+    timeout = f"-c statement_timeout={bounds.pg_statement_timeout_s * 1000}"
+    if "statement_timeout" not in query.get("options", ""):
+        query["options"] = f"{timeout} {query.get('options', '')}".strip()
+    return parts._replace(query=urlencode(query, quote_via=quote)).geturl()
 
 
 @contextlib.contextmanager
@@ -22,7 +48,7 @@ def connect(
     with `autocommit`, every statement on its own (`create database`, or
     session-level advisory locks held while other work commits).
     """
-    connection = psycopg2.connect(database_url)
+    connection = psycopg2.connect(bounded_url(database_url))
     try:
         if autocommit:
             connection.autocommit = True
@@ -56,6 +82,7 @@ def export_connection_env(database_url: str) -> None:
     parts = urlsplit(database_url)
     # `?host=/socket/dir` (a unix socket) wins over the URL's host name.
     host = parse_qs(parts.query).get("host", [parts.hostname or "localhost"])[0]
+    bounds = current_bounds()
     os.environ.update(
         {
             "TICKSTOCK_PG_HOST": host,
@@ -63,7 +90,13 @@ def export_connection_env(database_url: str) -> None:
             "TICKSTOCK_PG_USER": unquote(parts.username or ""),
             "TICKSTOCK_PG_PASSWORD": unquote(parts.password or ""),
             "TICKSTOCK_PG_DBNAME": parts.path.lstrip("/"),
-            "TICKSTOCK_WAREHOUSE_URL": database_url,
+            "TICKSTOCK_WAREHOUSE_URL": bounded_url(database_url, bounds),
+            # profiles.yml: dbt-postgres takes these two as profile fields...
+            "TICKSTOCK_PG_CONNECT_TIMEOUT": str(bounds.pg_connect_timeout_s),
+            "TICKSTOCK_PG_KEEPALIVES_IDLE": KEEPALIVES["keepalives_idle"],
+            # ...and the statement timeout through libpq's own variable (dbt
+            # passes no `options` of its own unless a profile sets search_path).
+            "PGOPTIONS": f"-c statement_timeout={bounds.pg_statement_timeout_s * 1000}",
         }
     )
 

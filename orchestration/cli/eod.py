@@ -18,12 +18,11 @@ _NEW_YORK = ZoneInfo("America/New_York")
 
 
 def _job(settings, endpoints):
-    import redis
-
     from orchestration.jobs.eod import EodJob
     from orchestration.jobs.notifier import RedisNotifier
+    from orchestration.runtime.redis_client import redis_client
 
-    notifier = RedisNotifier(redis.Redis.from_url(endpoints.redis_url))
+    notifier = RedisNotifier(redis_client(endpoints.redis_url), settings.bounds.notice_max_bytes)
     return EodJob(settings, endpoints, notifier, console=console)
 
 
@@ -149,9 +148,11 @@ def schedule_command(
     settings, endpoints = shared.settings, shared.endpoints()
     export_connection_env(endpoints.database_url)
     job = _job(settings, endpoints)
+    # The ledger is opened at each wake-up: a database that is down then is retried.
     scheduler = EodScheduler(
         calendar=calendar_for(settings),
-        last_finished=RunLedger(endpoints.database_url).last_finished_session,
+        first_finished=lambda: RunLedger(endpoints.database_url).first_finished_session(),
+        finished_sessions=lambda since: RunLedger(endpoints.database_url).finished_sessions(since),
         run_session=lambda session: job.run(session),
         clock=utc_now,
         sleep=time.sleep,
@@ -171,17 +172,19 @@ def publish_command(
     ] = False,
 ) -> None:
     """Deliver completion notices waiting in the outbox (each exactly once)."""
-    import redis
-
     from orchestration.jobs.eod import deliver_pending
     from orchestration.jobs.ledger import RunLedger
     from orchestration.jobs.notifier import RedisNotifier
+    from orchestration.runtime.redis_client import redis_client
 
     if not pending:
         raise fail("nothing to do: give --pending", 2)
-    endpoints = state(ctx).endpoints()
+    shared = state(ctx)
+    endpoints = shared.endpoints()
     ledger = RunLedger(endpoints.database_url)
-    notifier = RedisNotifier(redis.Redis.from_url(endpoints.redis_url))
+    notifier = RedisNotifier(
+        redis_client(endpoints.redis_url), shared.settings.bounds.notice_max_bytes
+    )
     delivered, left = deliver_pending(ledger, notifier)
     console.print(f"delivered {delivered} notice(s); {left} still pending")
     if left:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
 
-from extract.polygon.client import request_policy
+from extract.polygon.client import UNLIMITED, request_policy
 from extract.polygon.endpoint import PolygonEndpoint
 from kernel.settings import Settings
 
@@ -53,6 +54,7 @@ def polygon_endpoint(
                 "scenarios and glitches exist only in the sandbox market; unset POLYGON_API_KEY"
             )
         policy = request_policy(settings.polygon_plan, settings.polygon_requests_per_minute)
+        policy = replace(policy, max_pages=settings.bounds.polygon_max_pages)
         yield PolygonEndpoint(settings.polygon_base_url, settings.polygon_api_key, False, policy)
         return
     from sandbox.market import SandboxMarket
@@ -64,4 +66,5 @@ def polygon_endpoint(
     announce(SANDBOX_NOTICE)
     clock = (lambda: as_of) if as_of is not None else None
     with SandboxServer(market, clock=clock) as server:
-        yield PolygonEndpoint(server.base_url, SANDBOX_API_KEY, True)
+        policy = replace(UNLIMITED, max_pages=settings.bounds.polygon_max_pages)
+        yield PolygonEndpoint(server.base_url, SANDBOX_API_KEY, True, policy)

@@ -111,7 +111,9 @@ def test_the_reader_is_bounded_and_reads_marts_unqualified(warehouse: str) -> No
     # Databases this warehouse does not own are named, not silently left open.
     # (template1 accepts PUBLIC connections on every cluster; the embedded one revokes
     # them on `postgres`, a shared server may not.)
-    assert "template1" in grant.public_connect and parts.path.lstrip("/") not in grant.public_connect
+    assert (
+        "template1" in grant.public_connect and parts.path.lstrip("/") not in grant.public_connect
+    )
 
 
 def test_the_owner_and_superusers_are_refused_and_keep_their_password(warehouse: str) -> None:
