@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -155,7 +156,7 @@ def test_a_failing_sessions_retry_delay_doubles_and_caps() -> None:
     scheduler = world.scheduler()
     scheduler.run_forever(cycles=7)
     attempts = [t for s, t in world.ran if s == date(2026, 11, 20)]
-    gaps = [b - a for a, b in zip(attempts, attempts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(attempts)]
     # Each gap is the backoff plus the failed run's minute.
     assert gaps[:5] == [
         timedelta(minutes=16),
