@@ -19,12 +19,15 @@ KEEPALIVES = {"keepalives": "1", "keepalives_idle": "30", "keepalives_interval":
 KEEPALIVES |= {"keepalives_count": "3"}
 
 
-def bounded_url(database_url: str, bounds: Bounds | None = None) -> str:
+def bounded_url(
+    database_url: str, bounds: Bounds | None = None, *, statement_timeout: bool = True
+) -> str:
     """`database_url` with libpq's connect timeout, keepalives and a statement timeout.
 
     Parameters already in the URL win; `options` keeps what it had after
-    the statement timeout. The one form every client takes: psycopg2 here,
-    dlt's destination credentials (it keeps `connect_timeout` and `options`).
+    the statement timeout. The form dlt's destination credentials take (dlt
+    keeps `connect_timeout` and `options`) and GX's connection string.
+    `statement_timeout=False` leaves the timeout out (see `connect`).
     """
     bounds = bounds or current_bounds()
     parts = urlsplit(database_url)
@@ -33,23 +36,40 @@ def bounded_url(database_url: str, bounds: Bounds | None = None) -> str:
     for name, value in wanted.items():
         query.setdefault(name, value)
     timeout = f"-c statement_timeout={bounds.pg_statement_timeout_s * 1000}"
-    if "statement_timeout" not in query.get("options", ""):
+    if statement_timeout and "statement_timeout" not in query.get("options", ""):
         query["options"] = f"{timeout} {query.get('options', '')}".strip()
     return parts._replace(query=urlencode(query, quote_via=quote)).geturl()
+
+
+def _bound_statements(connection: psycopg2.extensions.connection) -> None:
+    """The statement timeout of the bounds, unless the server, database or role sets one.
+
+    A startup option would override the role's own setting (a reader made
+    by `db grant-reader` has a tighter one), so it is set after connecting,
+    and only where nothing else bounds statements.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "select set_config('statement_timeout', %s, false)"
+            " where current_setting('statement_timeout') = '0'",
+            (f"{current_bounds().pg_statement_timeout_s}s",),
+        )
+    connection.commit()  # a session setting, kept whatever the caller's transactions do
 
 
 @contextlib.contextmanager
 def connect(
     database_url: str, *, autocommit: bool = False
 ) -> Iterator[psycopg2.extensions.connection]:
-    """A connection, always closed on exit.
+    """A connection, always closed on exit, its waits bounded (`bounded_url`).
 
     In one transaction, committed on success and rolled back on error; or,
     with `autocommit`, every statement on its own (`create database`, or
     session-level advisory locks held while other work commits).
     """
-    connection = psycopg2.connect(bounded_url(database_url))
+    connection = psycopg2.connect(bounded_url(database_url, statement_timeout=False))
     try:
+        _bound_statements(connection)
         if autocommit:
             connection.autocommit = True
             yield connection
