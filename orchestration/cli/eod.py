@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from datetime import date, datetime
 from typing import Annotated
@@ -45,14 +46,17 @@ def eod_command(
     from extract.polygon import PolygonAuthError
     from orchestration.jobs.eod import MarketClosed, SessionNotFinal, calendar_for, utc_now
     from orchestration.jobs.ledger import RunInProgress
+    from orchestration.runtime.watchdog import postgres_watchdog
 
     shared = state(ctx)
     requested = as_date(session)
     if plan:
         _print_plan(calendar_for(shared.settings), requested or utc_now().date())
         return
+    endpoints = shared.endpoints()
     try:
-        outcome = _job(shared.settings, shared.endpoints()).run(requested, force=force)
+        with postgres_watchdog(endpoints.database_url, _stalled):
+            outcome = _job(shared.settings, endpoints).run(requested, force=force)
     except PolygonAuthError as refused:
         raise fail(f"{refused}: check POLYGON_API_KEY") from None
     except MarketClosed as closed:
@@ -64,6 +68,22 @@ def eod_command(
         _print_summary(outcome)
         if outcome.message.status != "complete":
             raise typer.Exit(1)
+
+
+def _stalled(reason: str) -> None:
+    """The watchdog found Postgres stalled mid-run: end the process now, as a kill would.
+
+    A query waiting on a stalled server cannot be interrupted; what was
+    committed stays, the run keeps its ledger row and the next `eod` resumes it.
+    """
+    errors.print(
+        f"[bold red]error:[/] Postgres did not answer: {reason}. Nothing committed is lost;"
+        " run the command again once the server is back (the EOD resumes at the step that"
+        " did not finish)."
+    )
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(1)
 
 
 def _print_plan(calendar, day: date) -> None:

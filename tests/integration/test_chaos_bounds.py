@@ -41,6 +41,7 @@ from orchestration.jobs.notifier import DELIVERED_KEY, RedisNotifier, bounded_no
 from orchestration.jobs.scheduler import LEDGER_RETRY_AFTER, EodScheduler
 from orchestration.runtime.redis_client import redis_client
 from orchestration.runtime.services import EmbeddedPostgres, redis_config
+from orchestration.runtime.watchdog import answers, postgres_watchdog
 from sandbox.market import SandboxMarket
 from sandbox.server import SandboxServer
 from tests.support.contracts import sample_notice, schema_errors
@@ -72,12 +73,14 @@ def deadline(seconds: int) -> Iterator[None]:
 def stopped(*pids: int) -> Iterator[None]:
     """The processes SIGSTOPped for the block (their ports still accept), then continued."""
     for pid in pids:
-        os.kill(pid, signal.SIGSTOP)
+        with contextlib.suppress(ProcessLookupError):  # a backend that just ended
+            os.kill(pid, signal.SIGSTOP)
     try:
         yield
     finally:
         for pid in pids:
-            os.kill(pid, signal.SIGCONT)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
 
 
 @pytest.fixture
@@ -348,11 +351,50 @@ def _cluster_pids(postmaster: int) -> list[int]:
     return [postmaster, *map(int, children)]
 
 
-def test_a_stalled_postgres_fails_the_eod_within_a_minute_and_a_rerun_succeeds(
+def test_the_watchdog_tells_a_stalled_server_from_a_busy_one(
+    private_postgres: tuple[str, list[int]],
+) -> None:
+    url, (postmaster,) = private_postgres
+    assert answers(url, timeout_s=5)
+    assert answers("postgresql://postgres@127.0.0.1:1/nothing", timeout_s=5)  # refused: there
+    verdicts: list[str] = []
+    with stopped(*_cluster_pids(postmaster)):
+        started = time.monotonic()
+        assert not answers(url, timeout_s=1)
+        assert time.monotonic() - started < 2
+        with postgres_watchdog(url, verdicts.append, interval_s=0.5, timeout_s=1), deadline(30):
+            while not verdicts:
+                time.sleep(0.1)
+        assert time.monotonic() - started < 6
+    assert verdicts == ["no answer to 2 probes in a row within 1 s each (the server is stalled)"]
+    with postgres_watchdog(url, verdicts.append, interval_s=0.2, timeout_s=2):
+        time.sleep(1)  # a server that answers is left alone
+    assert len(verdicts) == 1
+
+
+def _running_step(url: str) -> str | None:
+    if not relation_exists(url, "ops.eod_steps"):
+        return None
+    rows = query(url, "select step from ops.eod_steps where status = 'running'")
+    return rows[0][0] if rows else None
+
+
+def _wait_for_no_advisory_lock(url: str) -> None:
+    """A killed run's session lock goes once its backend sees the closed connection."""
+    for _ in range(100):
+        if query(url, "select count(*) from pg_locks where locktype = 'advisory'") == [(0,)]:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the killed run's advisory lock was never released")
+
+
+def test_a_stalled_postgres_fails_the_eod_within_a_minute_and_the_next_run_resumes(
     private_postgres: tuple[str, list[int]],
 ) -> None:
     url, (postmaster,) = private_postgres
     env = {"TICKSTOCK_DATABASE_URL": url, "TICKSTOCK_ENV": "test"}
+
+    # Stalled before the run: no connection gets an answer (connect_timeout).
     with stopped(*_cluster_pids(postmaster)):
         result, took = _tickstock("eod", timeout=120, **env)
     assert took < 60, took
@@ -361,11 +403,44 @@ def test_a_stalled_postgres_fails_the_eod_within_a_minute_and_a_rerun_succeeds(
     assert "timeout expired" in result.stderr
     assert "Traceback" not in result.stderr
 
+    # Stalled in the middle of the run, with queries in flight: the watchdog ends it.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orchestration.cli.app", "eod"],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        with deadline(600):
+            while _running_step(url) not in ("lifecycle", "extract", "transform", "quality"):
+                assert process.poll() is None, process.communicate()
+                time.sleep(0.2)
+        interrupted = _running_step(url)
+        with stopped(*_cluster_pids(postmaster)):
+            started = time.monotonic()
+            out, err = process.communicate(timeout=120)
+            took = time.monotonic() - started
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert took < 60, took
+    assert process.returncode == 1, out[-2000:] + err[-2000:]
+    assert "Postgres did not answer" in err
+    assert "Traceback" not in err
+
+    # Back: the next run resumes the interrupted one and finishes it.
+    _wait_for_no_advisory_lock(url)
     result, _ = _tickstock("eod", timeout=900, **env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "complete" in result.stdout
-    finished = query(url, "select count(*) from ops.eod_runs where status = 'complete'")
-    assert finished == [(1,)]
+    assert "(resumed)" in result.stdout
+    runs = query(url, "select status, count(*) from ops.eod_runs group by status")
+    assert runs == [("complete", 1)]
+    ((attempts,),) = query(
+        url, "select attempts from ops.eod_steps where step = %s", (interrupted,)
+    )
+    assert attempts >= 2
 
 
 # --------------------------------------------------------------- pagination
