@@ -74,7 +74,7 @@ class RedisNotifier:
         self.client = client
         self.max_bytes = max_bytes
         self.unreachable = False
-        self._deliver: Script = client.register_script(_DELIVER_ONCE)
+        self.script: Script = client.register_script(_DELIVER_ONCE)
 
     def step(self, entry: StepEntry) -> str | None:
         """Append one step's outcome to the runs stream; return the entry id.
@@ -118,7 +118,7 @@ class RedisNotifier:
             How many listeners received it, or None when this run's notice had
             already been delivered (nothing is sent again).
         """
-        listeners = self._deliver(
+        listeners = self.script(
             keys=[DELIVERED_KEY.format(run_id=notice.run_id), EOD_RUNS_STREAM],
             args=[
                 notice.run_id,
