@@ -191,7 +191,7 @@ def publish_command(
         bool, typer.Option("--pending", help="Deliver notices kept while Redis was down.")
     ] = False,
 ) -> None:
-    """Deliver completion notices waiting in the outbox (each exactly once)."""
+    """Deliver completion notices waiting in the outbox (once per run_id)."""
     from orchestration.jobs.eod import deliver_pending
     from orchestration.jobs.ledger import RunLedger
     from orchestration.jobs.notifier import RedisNotifier
