@@ -26,9 +26,9 @@ import psycopg2
 import pytest
 import redis
 
+from extract.pipelines import pipelines_dir
 from extract.polygon.client import RequestPolicy, polygon_client
 from extract.polygon.endpoint import PolygonEndpoint
-from extract.pipelines import pipelines_dir
 from extract.polygon.fetching import FetchFailure, PageFetcher
 from kernel.market_calendar import TradingCalendar
 from kernel.settings import REPO_ROOT, current_bounds
