@@ -111,12 +111,10 @@ def export_connection_env(database_url: str) -> None:
             "TICKSTOCK_PG_PASSWORD": unquote(parts.password or ""),
             "TICKSTOCK_PG_DBNAME": parts.path.lstrip("/"),
             "TICKSTOCK_WAREHOUSE_URL": bounded_url(database_url, bounds),
-            # profiles.yml: dbt-postgres takes these two as profile fields...
+            # profiles.yml: dbt-postgres takes these two as profile fields (its
+            # statement timeout: PGOPTIONS while dbt runs, runtime/dbt_runner.py).
             "TICKSTOCK_PG_CONNECT_TIMEOUT": str(bounds.pg_connect_timeout_s),
             "TICKSTOCK_PG_KEEPALIVES_IDLE": KEEPALIVES["keepalives_idle"],
-            # ...and the statement timeout through libpq's own variable (dbt
-            # passes no `options` of its own unless a profile sets search_path).
-            "PGOPTIONS": f"-c statement_timeout={bounds.pg_statement_timeout_s * 1000}",
         }
     )
 
