@@ -347,6 +347,10 @@ def private_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
     yield url, [postmaster]
     cluster.stop()
     shutil.rmtree(pipelines_dir(url), ignore_errors=True)
+    # As root the cluster lives under /var/lib/tickstock/<digest of the temp dir>/.
+    shutil.rmtree(cluster.root, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        cluster.root.parent.rmdir()
 
 
 def _cluster_pids(postmaster: int) -> list[int]:
