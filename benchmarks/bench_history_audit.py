@@ -51,7 +51,7 @@ select
     100, 1000, 'polygon.aggs', now(), 'sandbox', 1, 1
 from picked cross join sessions
 -- one planted gap per symbol, at a different session each
-where sessions.n <> 10 + mod(picked.n * 37, 4000);
+where sessions.n <> 10 + mod(picked.n * 37, (select count(*) from sessions) - 20);
 analyze marts.ohlcv_daily;
 """
 

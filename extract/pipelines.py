@@ -18,7 +18,7 @@ import psycopg2
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from kernel.settings import STATE_DIR, redact_url
-from kernel.warehouse import query
+from kernel.warehouse import bounded_url, query
 
 # Failures a later run may get past (the server was away); anything else a
 # package meets (a value its column refuses, a schema dlt cannot apply) fails
@@ -118,7 +118,7 @@ def make_pipeline(name: str, dataset: str, database_url: str) -> dlt.Pipeline:
     return dlt.pipeline(
         pipeline_name=name,
         pipelines_dir=str(pipelines_dir(database_url)),
-        destination=dlt.destinations.postgres(credentials=database_url),
+        destination=dlt.destinations.postgres(credentials=bounded_url(database_url)),
         dataset_name=dataset,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,6 +117,8 @@ class Settings:
     polygon_concurrency: int | None = None
     # Rows fetched per dlt load during backfills: a killed backfill redoes at most one batch.
     load_batch_rows: int = 250_000
+    # How long a stalled server or a runaway response may hold a run (see Bounds).
+    bounds: Bounds = field(default_factory=lambda: Bounds())
 
     @property
     def uses_sandbox(self) -> bool:
@@ -129,6 +132,13 @@ class Settings:
     @property
     def dbt_target(self) -> str:
         return self.profile.dbt_target
+
+
+def _blank_means_unset(values: Any) -> Any:
+    if not isinstance(values, dict):
+        return values
+    stripped = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+    return {k: v for k, v in stripped.items() if v != ""}
 
 
 class EnvironmentSettings(BaseSettings):
@@ -167,14 +177,53 @@ class EnvironmentSettings(BaseSettings):
     @classmethod
     def blank_means_unset(cls, values: Any) -> Any:
         """`NAME=` or `NAME=  ` takes the default, as if NAME were not set."""
-        if not isinstance(values, dict):
-            return values
-        stripped = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
-        return {k: v for k, v in stripped.items() if v != ""}
+        return _blank_means_unset(values)
 
     def settings(self) -> Settings:
         """The values as the rest of the code reads them (field names are shared)."""
-        return Settings(**{name: _revealed(value) for name, value in self})
+        values = {name: _revealed(value) for name, value in self}
+        return Settings(**values, bounds=Bounds())
+
+
+# ------------------------------------------------------------------- bounds
+# Every wait on a server or an API has an end: a stalled Postgres or Redis
+# fails the command within about a minute, a looping `next_url` stops, a notice
+# never outgrows what Redis consumers expect. Read by `kernel.warehouse.connect`
+# (and the URL dlt gets), the dbt profile, the Redis client factory
+# (orchestration/runtime/redis_client.py), the Polygon paginator and the notifier.
+
+
+class Bounds(BaseSettings):
+    """Timeouts and size limits, from the environment (or `.env`)."""
+
+    model_config = SettingsConfigDict(env_file=ENV_FILE, extra="ignore", frozen=True)
+
+    pg_connect_timeout_s: PositiveInt = Field(
+        default=10, validation_alias="TICKSTOCK_PG_CONNECT_TIMEOUT"
+    )
+    # Long enough for a full build of the largest mart; a runaway query ends.
+    pg_statement_timeout_s: PositiveInt = Field(
+        default=1800, validation_alias="TICKSTOCK_PG_STATEMENT_TIMEOUT"
+    )
+    redis_timeout_s: PositiveFloat = Field(default=10.0, validation_alias="TICKSTOCK_REDIS_TIMEOUT")
+    polygon_max_pages: PositiveInt = Field(
+        default=10_000, validation_alias="TICKSTOCK_POLYGON_MAX_PAGES"
+    )
+    notice_max_bytes: int = Field(
+        default=64 * 1024, ge=4096, validation_alias="TICKSTOCK_NOTICE_MAX_BYTES"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def blank_means_unset(cls, values: Any) -> Any:
+        return _blank_means_unset(values)
+
+
+@functools.cache
+def current_bounds() -> Bounds:
+    """The bounds of this process, read once (code without a `Settings` at hand)."""
+    load_dotenv(ENV_FILE, override=False)
+    return Bounds()
 
 
 class SettingsError(ValueError):

@@ -71,11 +71,15 @@ class FaultPlan:
             kinds are equally likely.
         latency_ms: Delay added to every response.
         fault_seed: Seed of the fault sequence.
+        loop_next_url: Every page of a list answers with a ``next_url`` naming
+            itself (a vendor pagination bug): a client that follows it blindly
+            never ends.
     """
 
     fault_rate: float = 0.0
     latency_ms: int = 0
     fault_seed: int = 0
+    loop_next_url: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:

@@ -100,6 +100,8 @@ class _Handler(BaseHTTPRequestHandler):
         status, payload, request_id = server.api.handle_json(
             url.path, url.query, self.headers, f"http://{host}"
         )
+        if server.plan.loop_next_url and status == 200:
+            payload = _pointing_at_itself(payload, f"http://{host}{url.path}", url.query)
         self._send(status, payload, request_id)
 
     def _error(self, status: int, message: str, salt: str, retry_after: int | None) -> None:
@@ -128,6 +130,16 @@ class _Handler(BaseHTTPRequestHandler):
         logger.warning("%s", redact(format % args))
 
 
+def _pointing_at_itself(payload: bytes, page_url: str, query: str) -> bytes:
+    """A list page whose ``next_url`` is its own URL (without any ``apiKey``)."""
+    body = orjson.loads(payload)
+    if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+        return payload
+    kept = "&".join(p for p in query.split("&") if p and not p.lower().startswith("apikey="))
+    body["next_url"] = f"{page_url}?{kept}" if kept else page_url
+    return orjson.dumps(body)
+
+
 class SandboxServer:
     """Runs a ``SandboxMarket`` behind Polygon's REST paths in a background thread.
 
@@ -146,6 +158,8 @@ class SandboxServer:
             429 with ``Retry-After``; ``None`` for no limit.
         fault_seed: Seed of the fault sequence; equal seeds and request
             sequences get equal faults.
+        loop_next_url: Answer every list page with a ``next_url`` naming
+            itself (a pagination glitch a client must stop on).
 
     Example:
         >>> with SandboxServer(SandboxMarket(seed=7)) as server:  # doctest: +SKIP
@@ -164,9 +178,10 @@ class SandboxServer:
         latency_ms: int = 0,
         rate_limit: int | None = None,
         fault_seed: int = 0,
+        loop_next_url: bool = False,
     ) -> None:
         self._api = SandboxApi(market, api_key, clock or _utc_now)
-        self._plan = FaultPlan(fault_rate, latency_ms, fault_seed)
+        self._plan = FaultPlan(fault_rate, latency_ms, fault_seed, loop_next_url)
         self._rate_limit = rate_limit
         if rate_limit is not None:
             RateLimiter(rate_limit)  # validate now rather than at start()
@@ -234,6 +249,7 @@ def serve(
     fault_seed: int = 0,
     market: SandboxMarket | None = None,
     as_of: datetime | None = None,
+    loop_next_url: bool = False,
 ) -> None:
     """Serve the sandbox market in the foreground until interrupted (``tickstock sandbox serve``).
 
@@ -250,6 +266,7 @@ def serve(
         market: The market to serve (default: the dev-size market of ``seed``).
         as_of: Serve the market as it was at this aware instant (a frozen
             clock: nothing after it exists); ``None`` for the real clock.
+        loop_next_url: Every list page's ``next_url`` names the page itself.
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     server = SandboxServer(
@@ -261,6 +278,7 @@ def serve(
         rate_limit=rate_limit,
         fault_seed=fault_seed,
         clock=(lambda: as_of) if as_of is not None else None,
+        loop_next_url=loop_next_url,
     )
     base_url = server.start()
     chaos = ""
@@ -269,6 +287,8 @@ def serve(
             f" Faults: rate {fault_rate}, latency {latency_ms} ms, "
             f"rate limit {rate_limit or 'none'}/min, fault seed {fault_seed}."
         )
+    if loop_next_url:
+        chaos += " Every list page's next_url names the page itself."
     if as_of is not None:
         chaos += f" As of {as_of.isoformat()}: later bars, listings and actions do not exist."
     print(

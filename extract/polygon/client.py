@@ -63,6 +63,8 @@ class RequestPolicy:
     max_retry_delay_s: float = 60.0
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 60.0
+    # Pages one request may follow through `next_url` (TICKSTOCK_POLYGON_MAX_PAGES).
+    max_pages: int = 10_000
 
 
 def _failed_response(state: RetryCallState) -> Response | None:
@@ -219,16 +221,50 @@ def bar_pages(require_ticker: bool = False) -> Hooks:
     return {"response": [cast(HookFunction, _grouped_bar_page if require_ticker else _bar_page)]}
 
 
+class PaginationError(ValueError):
+    """The API's `next_url` chain cannot be trusted to end: the request's records are dropped."""
+
+
 class NextUrlOnBaseUrl(JSONLinkPaginator):
-    """Follows `next_url`, but always on the configured base URL.
+    """Follows `next_url`, but always on the configured base URL, and never forever.
 
     `next_url` carries no API key (the bearer header re-applies it) and names
     the API's public host, which a replay server or proxy must not be sent to.
+
+    The pages of one request are bounded: a `next_url` naming a page already
+    read (a loop, however long) or a chain past `max_pages` raises
+    `PaginationError` rather than stopping quietly, since the pages after it
+    are unknown: the request fails as a whole and is reported (a fetch
+    failure), and what it did read is not landed as if it were complete.
     """
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, max_pages: int = RequestPolicy.max_pages) -> None:
         super().__init__(next_url_path="next_url")
         self.base = urlsplit(base_url)
+        self.max_pages = max_pages
+        self.visited: set[tuple[str, str]] = set()
+
+    def init_request(self, request: Any) -> None:
+        super().init_request(request)
+        self.visited = set()
+
+    def update_state(self, response: Response, data: list[Any] | None = None) -> None:
+        super().update_state(response, data)
+        self.visited.add(_page_key(response.url))
+        if not self.has_next_page or self._next_reference is None:
+            return
+        following = _page_key(self._next_reference)
+        read = len(self.visited)
+        if following in self.visited:
+            raise PaginationError(
+                f"next_url points back to a page already read ({following[0]}, after"
+                f" {read} page(s)): pagination stopped"
+            )
+        if read >= self.max_pages:
+            raise PaginationError(
+                f"more than {self.max_pages} pages for {following[0]}"
+                " (TICKSTOCK_POLYGON_MAX_PAGES): pagination stopped"
+            )
 
     def update_request(self, request: Any) -> None:
         super().update_request(request)
@@ -237,6 +273,12 @@ class NextUrlOnBaseUrl(JSONLinkPaginator):
             request.url = urlunsplit(
                 (self.base.scheme, self.base.netloc, target.path, target.query, "")
             )
+
+
+def _page_key(url: str) -> tuple[str, str]:
+    """A page's path and query: the host is always the base URL's (and no key is in it)."""
+    parts = urlsplit(url)
+    return parts.path, parts.query
 
 
 UNLIMITED = RequestPolicy()
@@ -273,7 +315,7 @@ def polygon_client(base_url: str, api_key: str, policy: RequestPolicy) -> RESTCl
     return RESTClient(
         base_url=base_url,
         auth=BearerTokenAuth(token=api_key),
-        paginator=NextUrlOnBaseUrl(base_url),
+        paginator=NextUrlOnBaseUrl(base_url, policy.max_pages),
         data_selector=RESULTS,
         session=session,
     )

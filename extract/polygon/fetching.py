@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from dlt.sources.helpers.rest_client import RESTClient
 from requests import HTTPError, RequestException
 
-from extract.polygon.client import Hooks, json_pages
+from extract.polygon.client import Hooks, PaginationError, json_pages
 
 
 class PolygonAuthError(RuntimeError):
@@ -28,6 +28,8 @@ def _reason(error: Exception) -> str:
     """A one-line cause that names no URL parameters (the key travels in a header)."""
     if isinstance(error, HTTPError) and error.response is not None:
         return f"HTTP {error.response.status_code} after retries"
+    if isinstance(error, PaginationError):
+        return str(error)
     if isinstance(error, ValueError):
         return f"malformed JSON: {error}"
     return type(error).__name__

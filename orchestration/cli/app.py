@@ -27,6 +27,40 @@ class _TickstockApp(typer.Typer):
         except DbtError as failure:
             errors.print(f"[bold red]error:[/] {failure}", markup=True, highlight=False)
             raise SystemExit(1) from None
+        except Exception as error:
+            unavailable = server_unavailable(error)
+            if unavailable is None:
+                raise
+            errors.print(f"[bold red]error:[/] {unavailable}", markup=True, highlight=False)
+            raise SystemExit(1) from None
+
+
+def server_unavailable(error: BaseException) -> str | None:
+    """One line for a Postgres or Redis that did not answer in time (or at all), else None.
+
+    Timeouts (TICKSTOCK_PG_CONNECT_TIMEOUT, TICKSTOCK_PG_STATEMENT_TIMEOUT,
+    TICKSTOCK_REDIS_TIMEOUT) end the command here, without a traceback; what
+    was committed stays, and the next run resumes.
+    """
+    import psycopg2
+    import redis
+
+    current: BaseException | None = error
+    while current is not None:
+        if isinstance(current, psycopg2.OperationalError | psycopg2.InterfaceError):
+            server = "Postgres"
+            break
+        if isinstance(current, redis.ConnectionError | redis.TimeoutError):
+            server = "Redis"
+            break
+        current = current.__cause__ or current.__context__
+    else:
+        return None
+    reason = " ".join(str(current).split()) or type(current).__name__
+    return (
+        f"{server} did not answer: {reason}. Nothing committed is lost; run the command "
+        "again once the server is back (a failed EOD resumes at the step that did not finish)."
+    )
 
 
 app = _TickstockApp(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from datetime import date, datetime
 from typing import Annotated
@@ -27,12 +28,11 @@ _NEW_YORK = ZoneInfo("America/New_York")
 
 
 def _job(settings, endpoints, wait: float, command: str):
-    import redis
-
     from orchestration.jobs.eod import EodJob
     from orchestration.jobs.notifier import RedisNotifier
+    from orchestration.runtime.redis_client import redis_client
 
-    notifier = RedisNotifier(redis.Redis.from_url(endpoints.redis_url))
+    notifier = RedisNotifier(redis_client(endpoints.redis_url), settings.bounds.notice_max_bytes)
     return EodJob(settings, endpoints, notifier, console=console, writer_wait=wait, command=command)
 
 
@@ -58,15 +58,18 @@ def eod_command(
     from orchestration.jobs.ledger import RunInProgress
     from orchestration.jobs.provenance import SourceMismatch
     from orchestration.jobs.writer import WriterBusy
+    from orchestration.runtime.watchdog import postgres_watchdog
 
     shared = state(ctx)
     requested = as_date(session)
     if plan:
         _print_plan(calendar_for(shared.settings), requested or utc_now().date())
         return
+    endpoints = shared.endpoints()
     try:
-        job = _job(shared.settings, shared.endpoints(), wait, ctx.command_path)
-        outcome = job.run(requested, force=force)
+        with postgres_watchdog(endpoints.database_url, _stalled):
+            job = _job(shared.settings, endpoints, wait, ctx.command_path)
+            outcome = job.run(requested, force=force)
     except PolygonAuthError as refused:
         raise fail(f"{refused}: check POLYGON_API_KEY") from None
     except MarketClosed as closed:
@@ -78,6 +81,22 @@ def eod_command(
         _print_summary(outcome)
         if outcome.message.status != "complete":
             raise typer.Exit(1)
+
+
+def _stalled(reason: str) -> None:
+    """The watchdog found Postgres stalled mid-run: end the process now, as a kill would.
+
+    A query waiting on a stalled server cannot be interrupted; what was
+    committed stays, the run keeps its ledger row and the next `eod` resumes it.
+    """
+    errors.print(
+        f"[bold red]error:[/] Postgres did not answer: {reason}. Nothing committed is lost;"
+        " run the command again once the server is back (the EOD resumes at the step that"
+        " did not finish)."
+    )
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(1)
 
 
 def _print_plan(calendar, day: date) -> None:
@@ -163,9 +182,11 @@ def schedule_command(
     settings, endpoints = shared.settings, shared.endpoints()
     export_connection_env(endpoints.database_url)
     job = _job(settings, endpoints, wait, ctx.command_path)
+    # The ledger is opened at each wake-up: a database that is down then is retried.
     scheduler = EodScheduler(
         calendar=calendar_for(settings),
-        last_finished=RunLedger(endpoints.database_url).last_finished_session,
+        first_finished=lambda: RunLedger(endpoints.database_url).first_finished_session(),
+        finished_sessions=lambda since: RunLedger(endpoints.database_url).finished_sessions(since),
         run_session=lambda session: job.run(session),
         clock=utc_now,
         sleep=time.sleep,
@@ -184,18 +205,20 @@ def publish_command(
         bool, typer.Option("--pending", help="Deliver notices kept while Redis was down.")
     ] = False,
 ) -> None:
-    """Deliver completion notices waiting in the outbox (each exactly once)."""
-    import redis
-
+    """Deliver completion notices waiting in the outbox (once per run_id)."""
     from orchestration.jobs.eod import deliver_pending
     from orchestration.jobs.ledger import RunLedger
     from orchestration.jobs.notifier import RedisNotifier
+    from orchestration.runtime.redis_client import redis_client
 
     if not pending:
         raise fail("nothing to do: give --pending", 2)
-    endpoints = state(ctx).endpoints()
+    shared = state(ctx)
+    endpoints = shared.endpoints()
     ledger = RunLedger(endpoints.database_url)
-    notifier = RedisNotifier(redis.Redis.from_url(endpoints.redis_url))
+    notifier = RedisNotifier(
+        redis_client(endpoints.redis_url), shared.settings.bounds.notice_max_bytes
+    )
     delivered, left = deliver_pending(ledger, notifier)
     console.print(f"delivered {delivered} notice(s); {left} still pending")
     if left:

@@ -223,11 +223,10 @@ def _unknown_summary(unknown: list[str]) -> str:
 
 def rebuild_and_publish(settings, endpoints) -> None:
     """Rebuild the groups marts, then publish the relationship cache to Redis."""
-    import redis
-
     from kernel.warehouse import export_connection_env, relation_exists
     from orchestration.jobs.relationships import publish_relationships
     from orchestration.runtime.dbt_runner import run_dbt, summarise
+    from orchestration.runtime.redis_client import redis_client
 
     export_connection_env(endpoints.database_url)
     if not relation_exists(endpoints.database_url, "marts.ohlcv_daily"):
@@ -237,7 +236,7 @@ def rebuild_and_publish(settings, endpoints) -> None:
         run_dbt("seed", "--selector", "groups_seeds", target=settings.dbt_target)
     results = run_dbt("build", "--selector", "groups", target=settings.dbt_target)
     console.print(f"dbt: {summarise(results)}")
-    client = redis.Redis.from_url(endpoints.redis_url)
+    client = redis_client(endpoints.redis_url)
     try:
         publication = publish_relationships(endpoints.database_url, client)
     finally:

@@ -92,6 +92,9 @@ def sandbox_serve(
         int | None, typer.Option(min=1, help="Requests per minute per key before 429.")
     ] = None,
     fault_seed: Annotated[int, typer.Option(help="Seed of the fault sequence.")] = 0,
+    loop_next_url: Annotated[
+        bool, typer.Option(help="Every list page's next_url names the page itself (a glitch).")
+    ] = False,
     size: SizeOption = None,
     scenario: ScenarioOption = None,
     glitches: GlitchOption = False,
@@ -118,6 +121,7 @@ def sandbox_serve(
         latency_ms=latency_ms,
         rate_limit=rate_limit,
         fault_seed=fault_seed,
+        loop_next_url=loop_next_url,
         market=_market(ctx, seed, size, scenario, glitches, extended_hours),
         as_of=as_of_instant(as_of.date()) if as_of else None,
     )

@@ -98,3 +98,9 @@ class EodNotice(Contract):
     corporate_actions: CorporateActions
     compliance: Compliance
     reports: NoticeReports
+    truncated: bool = Field(
+        default=False,
+        description="long lists (missing_symbols, gaps, ...) were cut to keep the notice"
+        " within the size bound (TICKSTOCK_NOTICE_MAX_BYTES, 64 KiB); the run record"
+        " (reports.run_record) has them whole",
+    )

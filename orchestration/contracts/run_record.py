@@ -65,6 +65,14 @@ STEP: TypeAdapter[Step] = TypeAdapter(Step)
 
 
 class RunRecord(EodNotice):
-    """The completion notice and every step of the run (publish still running)."""
+    """The completion notice and every step of the run (publish still running).
+
+    Its lists are whole; `truncated` says the notice sent on Redis was cut,
+    and `notice_truncated` which lists it lost and how long they are here.
+    """
 
     steps: list[Step]
+    notice_truncated: dict[str, int] = Field(
+        default={},
+        description="lists cut from the notice sent (dotted path: full length here)",
+    )

@@ -78,6 +78,11 @@ class StepEntryBase(Contract):
     step: str
     status: StepStatus
     duration_s: float
+    truncated: bool = Field(
+        default=False,
+        description="long lists were cut to keep the entry within the size bound"
+        " (TICKSTOCK_NOTICE_MAX_BYTES); ops.eod_steps keeps the step's detail whole",
+    )
 
 
 class ReferenceEntry(ReferenceDetail, StepEntryBase):

@@ -42,7 +42,7 @@ from orchestration.contracts.run_record import STEP, RunRecord
 from orchestration.contracts.steps import STEP_ENTRY, QualityDetail, ReferenceDetail
 from orchestration.jobs import loads
 from orchestration.jobs.ledger import RunLedger, StepRecord
-from orchestration.jobs.notifier import RedisNotifier
+from orchestration.jobs.notifier import RedisNotifier, bounded_notice
 from orchestration.jobs.provenance import claim_source
 from orchestration.jobs.rejections import rejected_count
 from orchestration.jobs.relationships import publish_after_build
@@ -489,10 +489,19 @@ class EodJob:
         """Build the notice, keep it in the outbox, then deliver what the outbox holds."""
         run_record = STATE_DIR / "reports" / "eod" / run.session.isoformat()
         run_record /= f"run_{run.run_id}.json"
-        message = self._message(run, run_record)
-        run.outcome.run_record = write_run_record(message, run.outcome.steps, run_record)
+        whole = self._message(run, run_record)
+        # Redis gets a notice within the size bound; the record and the ledger keep it whole.
+        sent, cut = bounded_notice(whole, self.notifier.max_bytes)
+        message = whole.model_copy(update={"truncated": bool(cut)})
+        run.outcome.run_record = write_run_record(message, run.outcome.steps, run_record, cut)
         record.detail["message"] = message.model_dump(mode="json")
-        run.ledger.enqueue_notice(message)
+        if cut:
+            record.detail["notice_truncated"] = cut
+            self.console.print(
+                f"[yellow]notice over {self.notifier.max_bytes} bytes: cut {cut} "
+                f"(whole in {run_record})[/]"
+            )
+        run.ledger.enqueue_notice(sent)
         delivered, pending = deliver_pending(run.ledger, self.notifier)
         record.detail.update(delivered=delivered, pending=pending)
         if pending:
@@ -588,11 +597,17 @@ class EodJob:
         )
 
 
-def write_run_record(message: EodNotice, steps: list[StepRecord], path: Path) -> Path:
+def write_run_record(
+    message: EodNotice,
+    steps: list[StepRecord],
+    path: Path,
+    notice_truncated: dict[str, int] | None = None,
+) -> Path:
     """The notice and every step so far (publish still running), as JSON."""
     record = RunRecord(
         **dict(message),
         steps=[STEP.validate_python(vars(step)) for step in steps],
+        notice_truncated=notice_truncated or {},
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(record.model_dump_json(indent=2))

@@ -80,6 +80,23 @@ class RunLedger:
         last: date | None = rows[0][0]
         return last
 
+    def first_finished_session(self) -> date | None:
+        """The earliest session a run finished for: the warehouse's first EOD."""
+        rows = self._rows(
+            "select min(session_date) from ops.eod_runs where status = any(%s)", (list(FINISHED),)
+        )
+        first: date | None = rows[0][0]
+        return first
+
+    def finished_sessions(self, since: date) -> set[date]:
+        """The sessions on or after `since` that a run finished for."""
+        rows = self._rows(
+            "select distinct session_date from ops.eod_runs"
+            " where status = any(%s) and session_date >= %s",
+            (list(FINISHED), since),
+        )
+        return {session for (session,) in rows}
+
     def start_run(self, session_date: date) -> str:
         run_id = str(uuid.uuid4())
         self._rows(

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from extract.polygon.endpoint import PolygonEndpoint
 from kernel.market_calendar import TradingCalendar
 from kernel.settings import STATE_DIR
-from kernel.warehouse import query, tested_bars_vars
+from kernel.warehouse import query, relation_exists, tested_bars_vars
 from orchestration.contracts.quality import (
     Anomaly,
     Backfill,
@@ -99,12 +99,16 @@ def _duplicates_resolved(database_url: str, session: date) -> int:
         int(datetime.combine(day, time(), _NEW_YORK).timestamp() * 1000)
         for day in (session, session + timedelta(days=1))
     )
+    logs = [
+        f"select ticker from {table} where t >= %(start)s and t < %(end)s"
+        for table in ("raw_polygon.grouped_daily", "raw_polygon.aggs_daily")
+        if relation_exists(database_url, table)  # a warehouse may not have both yet
+    ]
+    if not logs:
+        return 0
     ((count,),) = query(
         database_url,
-        "select count(*) - count(distinct ticker) from ("
-        " select ticker from raw_polygon.grouped_daily where t >= %(start)s and t < %(end)s"
-        " union all"
-        " select ticker from raw_polygon.aggs_daily where t >= %(start)s and t < %(end)s) as bars",
+        f"select count(*) - count(distinct ticker) from ({' union all '.join(logs)}) as bars",
         {"start": start, "end": end},
     )
     return int(count)

@@ -7,44 +7,73 @@ a week of downtime) in microseconds.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from kernel.market_calendar import TradingCalendar
 from kernel.settings import REPO_ROOT
 
-# After downtime, at most this many missed sessions are replayed (oldest first).
+# Due sessions are looked for among the latest this many sessions (oldest first).
 CATCH_UP_LIMIT = 30
-# A failed session is retried after this pause rather than in a tight loop.
+# A failing session is retried after RETRY_AFTER, then twice as long each time,
+# at most MAX_RETRY_AFTER apart.
 RETRY_AFTER = timedelta(minutes=15)
+MAX_RETRY_AFTER = timedelta(hours=4)
+# The ledger could not be read at a wake-up (the database is down): try again after this.
+LEDGER_RETRY_AFTER = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Failing:
+    """A session whose runs failed: how often, why, and when it is tried again."""
+
+    attempts: int
+    error: str
+    next_attempt: datetime
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """The pause after the `attempts`-th failure in a row: 15 min, 30 min, 1 h, ... 4 h."""
+    return min(RETRY_AFTER * (1 << max(attempts - 1, 0)), MAX_RETRY_AFTER)
 
 
 @dataclass
 class EodScheduler:
-    """Decides which sessions are due and waits for the next run time."""
+    """Decides which sessions are due and waits for the next run time.
+
+    `first_finished()` and `finished_sessions(since)` read the run ledger
+    (the first session a run finished for; those finished on or after
+    `since`) at every wake-up.
+    """
 
     calendar: TradingCalendar
-    last_finished: Callable[[], date | None]
+    first_finished: Callable[[], date | None]
+    finished_sessions: Callable[[date], set[date]]
     run_session: Callable[[date], None]
     clock: Callable[[], datetime]
     sleep: Callable[[float], None]
     log: Callable[[str], None] = print
     catch_up_limit: int = CATCH_UP_LIMIT
+    failing: dict[date, Failing] = field(default_factory=dict)
 
     def due_sessions(self, now: datetime) -> list[date]:
-        """Sessions whose run time has passed and that no run has finished, oldest first.
+        """Sessions in the catch-up window that no run has finished, oldest first.
 
-        A warehouse no run has finished yet starts with the latest session
-        (its first run bootstraps the history).
+        The window is the latest `catch_up_limit` sessions whose run time has
+        passed, from the first session the warehouse ever finished on: a gap
+        between two finished sessions is due, a session before the
+        warehouse's first run is not. A warehouse no run has finished yet
+        starts with the latest session (its first run bootstraps the history).
         """
         latest = self.calendar.latest_completed_session(now)
-        last = self.last_finished()
-        if last is None:
+        days = 2 * self.catch_up_limit + 14  # calendar days holding that many sessions
+        window = self.calendar.session_dates(latest - timedelta(days=days), latest)
+        window = window[-self.catch_up_limit :]
+        first = self.first_finished()
+        if first is None:
             return [latest]
-        if last >= latest:
-            return []
-        missed = self.calendar.session_dates(last + timedelta(days=1), latest)
-        return missed[-self.catch_up_limit :]
+        finished = self.finished_sessions(window[0])
+        return [session for session in window if session > first and session not in finished]
 
     def next_run_time(self, now: datetime) -> datetime:
         """The first session run time after `now`."""
@@ -56,29 +85,67 @@ class EodScheduler:
         raise LookupError(f"no {self.calendar.name} session in the 14 days after {today}")
 
     def run_due(self) -> bool:
-        """Run every due session, oldest first; stop at the first failure.
+        """Run every due session, oldest first; a failing one waits out its backoff.
+
+        A failure is logged with its next attempt time and does not keep the
+        other due sessions from running.
 
         Returns:
-            True when every due session ran, False when one failed.
+            True when every due session ran, False when one failed or is
+            waiting for its next attempt.
         """
-        for session in self.due_sessions(self.clock()):
+        now = self.clock()
+        all_ran = True
+        for session in self.due_sessions(now):
+            failing = self.failing.get(session)
+            if failing is not None and failing.next_attempt > self.clock():
+                all_ran = False
+                continue
             self.log(f"running the EOD for {session}")
             try:
                 self.run_session(session)
             except Exception as error:
-                self.log(f"EOD for {session} failed ({type(error).__name__}: {error})")
-                return False
-        return True
+                all_ran = False
+                attempts = failing.attempts + 1 if failing else 1
+                retry_at = self.clock() + retry_delay(attempts)
+                reason = f"{type(error).__name__}: {error}"
+                self.failing[session] = Failing(attempts, reason, retry_at)
+                self.log(
+                    f"EOD for {session} failed (attempt {attempts}, {reason});"
+                    f" next attempt at {retry_at:%Y-%m-%d %H:%M %Z}"
+                )
+            else:
+                self.failing.pop(session, None)
+        return all_ran
+
+    def wake_time(self, now: datetime) -> datetime:
+        """The next session's run time, or a failing session's next attempt if sooner."""
+        wake = self.next_run_time(now)
+        retries = [failing.next_attempt for failing in self.failing.values()]
+        return min([wake, *retries])
 
     def run_forever(self, cycles: int | None = None) -> None:
-        """Catch up, then sleep until the next run time; `cycles` bounds the loop (tests)."""
+        """Catch up, then sleep until the next run time; `cycles` bounds the loop (tests).
+
+        An error reading the ledger (the database is down) is logged and the
+        wake-up retried after LEDGER_RETRY_AFTER: the loop never dies of it.
+        """
         cycle = 0
         while cycles is None or cycle < cycles:
             cycle += 1
-            ran_all = self.run_due()
-            now = self.clock()
-            wake = self.next_run_time(now) if ran_all else now + RETRY_AFTER
-            self.log(f"next EOD run at {wake:%Y-%m-%d %H:%M %Z}")
+            try:
+                self.run_due()
+            except Exception as error:
+                now = self.clock()
+                wake = now + LEDGER_RETRY_AFTER
+                self.log(
+                    f"could not read the run ledger ({type(error).__name__}: "
+                    f"{' '.join(str(error).split())}); trying again at {wake:%H:%M %Z}"
+                )
+            else:
+                now = self.clock()
+                wake = self.wake_time(now)
+                self.log(f"next EOD run at {wake:%Y-%m-%d %H:%M %Z}")
             self.sleep(max((wake - now).total_seconds(), 0.0))
 
 

@@ -20,6 +20,7 @@ import redis
 from psycopg2 import sql
 
 from kernel.warehouse import connect
+from orchestration.runtime.redis_client import redis_client
 from orchestration.runtime.services import REDIS_CONSUMER, REDIS_CONSUMER_RULES
 
 READER_SCHEMAS = ("marts",)
@@ -215,7 +216,7 @@ def grant_redis_consumer(redis_url: str, password: str, user: str = REDIS_CONSUM
     Returns the consumer's URL with the password shown as `***`. Where the
     server keeps an ACL file, the user is saved to it.
     """
-    client = redis.Redis.from_url(redis_url)
+    client = redis_client(redis_url)
     try:
         rules = (*REDIS_CONSUMER_RULES, f">{password}")
         client.execute_command("ACL", "SETUSER", user, *rules)  # type: ignore[no-untyped-call]

@@ -10,11 +10,13 @@ apply: models and tests are compiled when they run, with the command's vars.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Iterator
 from typing import Any
 
-from kernel.settings import DBT_PROJECT_DIR, PROFILES, STATE_DIR
+from kernel.settings import DBT_PROJECT_DIR, PROFILES, STATE_DIR, current_bounds
 from orchestration.runtime.ops_schema import ensure_ops_schema
 
 
@@ -64,10 +66,31 @@ def run_dbt(
         # The models read ops tables (ops.load_sequence numbers the loads they take).
         ensure_ops_schema(warehouse)
     command = dbt_command(*args, target=target, variables=variables, artifacts=artifacts)
-    outcome = _runner(target).invoke(command)
+    with _bounded_statements():
+        outcome = _runner(target).invoke(command)
     if not outcome.success:
         raise DbtError(failure_report(args[0], outcome.result, outcome.exception))
     return outcome.result
+
+
+@contextlib.contextmanager
+def _bounded_statements() -> Iterator[None]:
+    """dbt's connections get the statement timeout (TICKSTOCK_PG_STATEMENT_TIMEOUT).
+
+    dbt-postgres passes no libpq `options` of its own, so the timeout goes
+    through libpq's PGOPTIONS, set only while dbt runs: other connections of
+    the process (a reader's, with its own tighter timeout) are left alone.
+    """
+    previous = os.environ.get("PGOPTIONS")
+    timeout = f"-c statement_timeout={current_bounds().pg_statement_timeout_s * 1000}"
+    os.environ["PGOPTIONS"] = f"{timeout} {previous or ''}".strip()
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("PGOPTIONS", None)
+        else:
+            os.environ["PGOPTIONS"] = previous
 
 
 def dbt_command(

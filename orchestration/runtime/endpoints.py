@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
 
-from extract.polygon.client import request_policy
+from extract.polygon.client import UNLIMITED, request_policy
 from extract.polygon.endpoint import PolygonEndpoint
 from kernel.settings import Settings
 
@@ -68,6 +69,7 @@ def polygon_endpoint(
                 "scenarios and glitches exist only in the sandbox market; unset POLYGON_API_KEY"
             )
         policy = request_policy(settings.polygon_plan, settings.polygon_requests_per_minute)
+        policy = replace(policy, max_pages=settings.bounds.polygon_max_pages)
         yield PolygonEndpoint(
             settings.polygon_base_url,
             settings.polygon_api_key,
@@ -85,6 +87,7 @@ def polygon_endpoint(
     announce(SANDBOX_NOTICE)
     clock = (lambda: as_of) if as_of is not None else None
     with SandboxServer(market, clock=clock) as server:
+        policy = replace(UNLIMITED, max_pages=settings.bounds.polygon_max_pages)
         yield PolygonEndpoint(
-            server.base_url, SANDBOX_API_KEY, True, source=data_source(settings)[0]
+            server.base_url, SANDBOX_API_KEY, True, policy, source=data_source(settings)[0]
         )

@@ -33,6 +33,7 @@ import redis
 
 from kernel.settings import STATE_DIR, Settings
 from kernel.warehouse import connect
+from orchestration.runtime.redis_client import redis_client
 
 SERVICE_USER = "tickstock"
 # As root, the servers' data and binaries live here, out of root's home.
@@ -67,6 +68,12 @@ REDIS_CONSUMER_RULES = (
     "-scan",
     "-randomkey",
 )
+
+
+# A memory limit, and writes refused at it rather than anything evicted: the
+# runs stream and the relationship cache are never silently dropped (a refused
+# notice stays in the Postgres outbox until Redis has room).
+REDIS_MEMORY_LIMIT = "maxmemory 256mb\nmaxmemory-policy noeviction\n"
 
 
 class ServiceError(RuntimeError):
@@ -429,7 +436,7 @@ class EmbeddedRedis:
         if port is None or not self.pid_file.exists():
             return None
         try:
-            redis.Redis.from_url(self._url(port), socket_timeout=1).ping()
+            redis_client(self._url(port), timeout_s=1).ping()
         except redis.RedisError:
             return None
         return port
@@ -478,7 +485,7 @@ class EmbeddedRedis:
         )
         subprocess.run(command, check=True, env=_CLEAN_ENV)
         _remember_port("redis_port", port)
-        client = redis.Redis.from_url(self._url(port), socket_timeout=1)
+        client = redis_client(self._url(port), timeout_s=1)
         for _ in range(100):
             try:
                 client.ping()
@@ -492,7 +499,7 @@ class EmbeddedRedis:
         if port is None:
             return False
         with contextlib.suppress(redis.ConnectionError):
-            redis.Redis.from_url(self._url(port)).shutdown(nosave=True)
+            redis_client(self._url(port)).shutdown(nosave=True)
         return True
 
 
@@ -502,9 +509,11 @@ def redis_config() -> str:
     The admin (the default user) may run anything but CONFIG, MODULE and
     DEBUG: nobody can point the server's files elsewhere or load code. The
     consumer reads `tickstock:*` keys and subscribes to `tickstock.*` channels.
+    The server's memory is bounded (REDIS_MEMORY_LIMIT).
     """
     consumer_rules = " ".join(rule for rule in REDIS_CONSUMER_RULES if rule != "reset")
     return (
         f"user default on >{_secret('redis')} ~* &* +@all -config -module -debug\n"
         f"user {REDIS_CONSUMER} {consumer_rules} >{redis_consumer_password()}\n"
+        f"{REDIS_MEMORY_LIMIT}"
     )

@@ -12,7 +12,12 @@ import redis
 from orchestration.contracts.notice import EodNotice
 from orchestration.jobs.eod import deliver_pending
 from orchestration.jobs.ledger import RunLedger
-from orchestration.jobs.notifier import EOD_COMPLETE_CHANNEL, EOD_RUNS_STREAM, RedisNotifier
+from orchestration.jobs.notifier import (
+    DELIVERED_KEY,
+    EOD_COMPLETE_CHANNEL,
+    EOD_RUNS_STREAM,
+    RedisNotifier,
+)
 from tests.support.contracts import sample_notice
 from tests.support.private_redis import PrivateRedis
 
@@ -92,3 +97,29 @@ def test_the_same_run_is_enqueued_once(fresh_database: str) -> None:
     message = _notice(ledger, date(2026, 11, 20))
     ledger.enqueue_notice(message.model_copy(update={"status": "incomplete"}))
     assert ledger.pending_notices() == [message]
+
+
+def test_delivery_runs_one_registered_script_and_sets_the_marker_last(
+    fresh_database: str, private_redis: PrivateRedis
+) -> None:
+    ledger = RunLedger(fresh_database)
+    client = redis.Redis.from_url(private_redis.url)
+    notifier = RedisNotifier(client)
+    first = _notice(ledger, date(2026, 11, 19))
+    second = _notice(ledger, date(2026, 11, 20))
+    assert deliver_pending(ledger, notifier) == (2, 0)
+    # The script is loaded once and run by its SHA (redis-py's Script), never sent as EVAL.
+    stats = client.info("commandstats")
+    assert stats["cmdstat_evalsha"]["calls"] >= 2
+    assert "cmdstat_eval" not in stats
+    assert client.script_exists(notifier.script.sha) == [True]
+    # A stream write that fails leaves no marker: the notice can be sent later.
+    client.delete(EOD_RUNS_STREAM)
+    client.hset(EOD_RUNS_STREAM, "not", "a stream")
+    third = _notice(ledger, date(2026, 11, 23))
+    assert deliver_pending(ledger, notifier) == (0, 1)
+    assert not client.exists(DELIVERED_KEY.format(run_id=third.run_id))
+    assert client.exists(*(DELIVERED_KEY.format(run_id=n.run_id) for n in (first, second))) == 2
+    client.delete(EOD_RUNS_STREAM)
+    assert deliver_pending(ledger, notifier) == (1, 0)
+    assert _completions(client) == [third.run_id]

@@ -129,3 +129,18 @@ def test_profile_vars_reach_dbt_under_the_runs_own() -> None:
     assert command[command.index("--target") + 1] == "test"
     passed = json.loads(command[command.index("--vars") + 1])
     assert passed == {"tickstock_env": "test", "quality_gap_sessions": 5}
+
+
+def test_bounds_have_defaults_and_refuse_bad_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    bounds = read_settings().bounds
+    assert (bounds.pg_connect_timeout_s, bounds.pg_statement_timeout_s) == (10, 1800)
+    assert (bounds.redis_timeout_s, bounds.polygon_max_pages) == (10.0, 10_000)
+    assert bounds.notice_max_bytes == 64 * 1024
+    monkeypatch.setenv("TICKSTOCK_REDIS_TIMEOUT", "2.5")
+    assert read_settings().bounds.redis_timeout_s == 2.5
+    monkeypatch.setenv("TICKSTOCK_REDIS_TIMEOUT", "0")
+    monkeypatch.setenv("TICKSTOCK_PG_CONNECT_TIMEOUT", "soon")
+    with pytest.raises(ValueError) as refused:
+        read_settings()
+    names = sorted(line.split(":")[0] for line in str(refused.value).splitlines())
+    assert names == ["TICKSTOCK_PG_CONNECT_TIMEOUT", "TICKSTOCK_REDIS_TIMEOUT"]
