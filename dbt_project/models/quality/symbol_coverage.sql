@@ -49,18 +49,38 @@ as_of as (
 
 bar_ranges as (
 
-    -- Two descents of the (symbol, date) index per symbol, not a scan of
-    -- every bar: the cost does not grow with history.
+    -- One descent of the (symbol, date) index per symbol and end, not a
+    -- scan of every bar: the cost does not grow with history. Said as a row
+    -- comparison in the index's order: with min()/max(), or `where symbol =`,
+    -- Postgres may walk the date index instead and, for each symbol without
+    -- bars, read every bar. The row found may be the next symbol's: then
+    -- this symbol has none.
     select
         symbols.symbol,
         (
-            select min(first_bars.date) as first_bar_date
-            from {{ ref('ohlcv_daily') }} as first_bars
+            select first_bars.date
+            from (
+                select
+                    bars.symbol,
+                    bars.date
+                from {{ ref('ohlcv_daily') }} as bars
+                where (bars.symbol, bars.date) >= (symbols.symbol, '-infinity'::date)
+                order by bars.symbol asc, bars.date asc
+                limit 1
+            ) as first_bars
             where first_bars.symbol = symbols.symbol
         ) as first_bar_date,
         (
-            select max(last_bars.date) as last_bar_date
-            from {{ ref('ohlcv_daily') }} as last_bars
+            select last_bars.date
+            from (
+                select
+                    bars.symbol,
+                    bars.date
+                from {{ ref('ohlcv_daily') }} as bars
+                where (bars.symbol, bars.date) <= (symbols.symbol, 'infinity'::date)
+                order by bars.symbol desc, bars.date desc
+                limit 1
+            ) as last_bars
             where last_bars.symbol = symbols.symbol
         ) as last_bar_date
 
