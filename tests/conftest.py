@@ -15,6 +15,7 @@ from orchestration.runtime.services import (
     stop_embedded,
 )
 from tests.support.databases import throwaway_database
+from tests.support.private_redis import PrivateRedis
 
 
 @pytest.fixture(scope="session")
@@ -42,3 +43,12 @@ def redis_client(servers: Endpoints) -> Iterator[redis.Redis]:
 def fresh_database(servers: Endpoints) -> Iterator[str]:
     with throwaway_database(servers.database_url) as url:
         yield url
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    """A Redis of the test's own (tests that stop, stall or reconfigure a server)."""
+    server = PrivateRedis()
+    server.start()
+    yield server
+    server.stop()

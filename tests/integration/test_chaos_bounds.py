@@ -85,14 +85,6 @@ def stopped(*pids: int) -> Iterator[None]:
                 os.kill(pid, signal.SIGCONT)
 
 
-@pytest.fixture
-def private_redis() -> Iterator[PrivateRedis]:
-    server = PrivateRedis()
-    server.start()
-    yield server
-    server.stop()
-
-
 def _tickstock(
     *args: str, timeout: int = 300, **env: str
 ) -> tuple[subprocess.CompletedProcess[str], float]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -22,14 +21,6 @@ from tests.support.contracts import sample_notice
 from tests.support.private_redis import PrivateRedis
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def private_redis() -> Iterator[PrivateRedis]:
-    server = PrivateRedis()
-    server.start()
-    yield server
-    server.stop()
 
 
 def _notice(ledger: RunLedger, session: date) -> EodNotice:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import stat
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -144,14 +143,6 @@ def test_a_role_with_other_grants_needs_force_and_loses_them(warehouse: str) -> 
 
 
 # ---- the Redis consumer: reads and subscribes to TickStock's keys and channels only ----
-
-
-@pytest.fixture
-def private_redis() -> Iterator[PrivateRedis]:
-    server = PrivateRedis()
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_the_redis_consumer_reads_and_subscribes_to_tickstock_only(
