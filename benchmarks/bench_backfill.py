@@ -5,7 +5,8 @@ its own process (as the real API would be) with no rate limit, into a
 throw-away database on the configured (or embedded) Postgres:
 
 * 500 symbols x 5 years of daily bars through `raw_polygon` into
-  `marts.ohlcv_daily`: rows per second end to end, and its ratio to a bare
+  `marts.ohlcv_daily`, with their adjustment factors computed (issue 16):
+  rows per second end to end, and its ratio to a bare
   `COPY` of the same rows into the same table in the same run (target >= 50%).
   Measured REPETITIONS times, each in a new database and a fresh process; the
   verdict goes by the median ratio.
@@ -44,6 +45,7 @@ from kernel.warehouse import connect, export_connection_env, query
 from orchestration.jobs.bulk_load import run_load
 from orchestration.jobs.load_plan import LoadPlan, plan_load
 from orchestration.jobs.loads import land_polygon
+from orchestration.jobs.reference import land_reference
 from orchestration.runtime.dbt_runner import run_dbt
 from orchestration.runtime.services import resolve_endpoints
 from sandbox.market import SandboxMarket
@@ -112,18 +114,24 @@ def _in_own_process(action: Callable[..., Result], *args: Any) -> Result:
         return pool.apply(action, args)
 
 
-def _set_up(database_url: str, endpoint: PolygonEndpoint, symbol: str, day: date, target: str):
-    """The reference, `symbol`'s bar on `day` and the models the timed build refreshes."""
+def _set_up(
+    database_url: str, endpoint: PolygonEndpoint, symbols: list[str], day: date, target: str
+):
+    """The reference, the symbols' splits and dividends (as a first tracking lands
+    them), the first symbol's bar on `day` and the models the timed build refreshes."""
     land_polygon(
         database_url,
         endpoint,
         resources=("tickers", "grouped_daily", "aggs_daily"),
         sessions=[day],
-        symbols=[symbol],
+        symbols=symbols[:1],
         start=day,
         end=day,
     )
-    run_dbt("run", "--select", "+ohlcv_daily", target=target)
+    land_reference(
+        database_url, endpoint, resources=("splits", "dividends"), action_symbols=symbols
+    )
+    run_dbt("run", "--select", "+ohlcv_daily", "+int_adjustment_factors", target=target)
 
 
 @dataclass(frozen=True)
@@ -148,7 +156,10 @@ def _timed_daily(
     database_url: str, endpoint: PolygonEndpoint, plan: LoadPlan, first: date, target: str
 ) -> DailyRun:
     land_s, _ = timed(lambda: run_load(database_url, endpoint, plan, CONCURRENCY, BATCH_ROWS))
-    build_s, _ = timed(lambda: run_dbt("run", "--select", "ohlcv_daily", target=target))
+    # The bars, then their adjustment factors (the model's post-hook writes them).
+    build_s, _ = timed(
+        lambda: run_dbt("run", "--select", "ohlcv_daily", "int_adjustment_factors", target=target)
+    )
     (rows,) = query(
         database_url, "select count(*) from marts.ohlcv_daily where date >= %s", (first,)
     )[0]
@@ -171,13 +182,14 @@ def _daily(server_url: str, endpoint: PolygonEndpoint, market: SandboxMarket, ta
     for number in range(1, REPETITIONS + 1):
         with throwaway_database(server_url) as database_url:
             export_connection_env(database_url)
-            _in_own_process(_set_up, database_url, endpoint, symbols[0], before, target)
+            _in_own_process(_set_up, database_url, endpoint, symbols, before, target)
             run = _in_own_process(_timed_daily, database_url, endpoint, plan, first, target)
         runs.append(run)
         print(
             f"daily backfill  run {number}: {len(symbols)} symbols x {len(sessions)} sessions, "
             f"{run.rows:,} rows in {run.land_s + run.build_s:.1f} s = {run.rate:,.0f} rows/s "
-            f"end to end (fetch and land {run.land_s:.1f} s, dbt {run.build_s:.1f} s); "
+            f"end to end (fetch and land {run.land_s:.1f} s, "
+            f"dbt with factors {run.build_s:.1f} s); "
             f"bare COPY of the same rows into marts.ohlcv_daily {run.rows / run.copy_s:,.0f} "
             f"rows/s; ratio {run.ratio:.0%}"
         )
