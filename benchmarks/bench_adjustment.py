@@ -49,10 +49,13 @@ create table raw_polygon.dividends (
 );
 """
 BARS = """
-insert into marts.ohlcv_daily
+insert into marts.ohlcv_daily (
+    symbol, date, open, high, low, close, volume, vwap, transactions, fmv, source, loaded_at,
+    data_source, split_factor, total_factor
+)
 select
     'S' || lpad(symbol::text, 4, '0'), day::date, 100, 101, 99, 100 + mod(symbol, 7), 1000000, 100,
-    1000, null, 'polygon.aggs', '2020-01-01', 1, 1
+    1000, null, 'polygon.aggs', '2020-01-01', 'sandbox', 1, 1
 from generate_series(1, %(symbols)s) as symbol,
     generate_series(%(first)s::date, %(last)s::date, interval '1 day') as day
 where extract(isodow from day) < 6;
