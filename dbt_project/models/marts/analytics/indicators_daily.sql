@@ -52,7 +52,7 @@
             {'columns': ['computed_at']},
             {'columns': ['session_index']},
         ],
-        pre_hook='set local jit = off',
+        pre_hook=['set local jit = off', "set local work_mem = '128MB'"],
         post_hook='analyze {{ this }}',
     )
 }}
@@ -110,26 +110,34 @@ checked_rows as (
 
     where
         session_index = 1
-        or date = (select max(latest.date) from stored_rows as latest)
+        or date = {{ planned_literal('(select max(date) from ' ~ this ~ ')', 'date', [this]) }}
 
 ),
 
 refactored as (
 
+    -- One index lookup per checked row (`limit 1` keeps it a nested loop),
+    -- not a scan of every bar.
     select distinct
         checked_rows.symbol,
         '-infinity'::date as from_date
 
     from checked_rows
 
-    inner join adjusted_bars
-        on
-            checked_rows.symbol = adjusted_bars.symbol
-            and checked_rows.date = adjusted_bars.date
+    cross join lateral (
+        select
+            adjusted_bars.split_factor,
+            adjusted_bars.total_factor
+        from adjusted_bars
+        where
+            adjusted_bars.symbol = checked_rows.symbol
+            and adjusted_bars.date = checked_rows.date
+        limit 1
+    ) as current_bar
 
     where
-        checked_rows.split_factor is distinct from adjusted_bars.split_factor
-        or checked_rows.total_factor is distinct from adjusted_bars.total_factor
+        checked_rows.split_factor is distinct from current_bar.split_factor
+        or checked_rows.total_factor is distinct from current_bar.total_factor
 
 ),
 
@@ -177,9 +185,28 @@ work_bars as (
 
 ),
 
+last_stored_rows as (
+
+    -- The stored row just before from_date: the recursive averages and OBV
+    -- restart from it, and the bar count continues from it.
+    select stored.*
+
+    from restarts
+
+    cross join lateral (
+        select * from stored_rows
+        where
+            stored_rows.symbol = restarts.symbol
+            and stored_rows.date < restarts.from_date
+        order by stored_rows.date desc
+        limit 1
+    ) as stored
+
+),
+
 work_rows as (
 
-    -- Rows before from_date keep their stored values (`prior_*`).
+    -- The last row before from_date carries its stored values (`prior_*`).
     select
         work_bars.*,
         work_bars.date < work_bars.from_date as is_prior,
@@ -196,11 +223,10 @@ work_rows as (
 
     from work_bars
 
-    left join stored_rows
+    left join last_stored_rows as stored_rows
         on
             work_bars.symbol = stored_rows.symbol
             and work_bars.date = stored_rows.date
-            and work_bars.date < work_bars.from_date
 
 ),
 
@@ -246,8 +272,7 @@ sequenced as (
         *,
         row_number() over by_date as work_position,
         lag(close) over by_date as previous_close,
-        lag(tr_close) over by_date as previous_tr_close,
-        lag(prior_obv) over by_date as previous_prior_obv
+        lag(tr_close) over by_date as previous_tr_close
 
     from work_rows
 
@@ -353,9 +378,10 @@ averaged as (
             when is_prior then prior_atr_14
             when session_index = 15 then avg_true_range_raw::double precision
         end) over by_date as atr_raw,
-        -- OBV starts at the first bar's volume; a stored row carries it on.
+        -- OBV starts at the first bar's volume; the last stored row carries
+        -- it on (the earlier prior rows have no prior_obv).
         sum(case
-            when is_prior then prior_obv - coalesce(previous_prior_obv, 0)
+            when is_prior then prior_obv
             when session_index = 1 then volume
             else signed_volume
         end) over by_date as obv_raw,

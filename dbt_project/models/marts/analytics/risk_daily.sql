@@ -45,7 +45,7 @@
             ]},
             {'columns': ['indicators_computed_at']},
         ],
-        pre_hook='set local jit = off',
+        pre_hook=['set local jit = off', "set local work_mem = '128MB'"],
         post_hook='analyze {{ this }}',
     )
 }}
@@ -86,6 +86,32 @@ benchmarks as (
 
 ),
 
+benchmark_returns as materialized (
+
+    -- The market's and the sector ETFs' daily returns, read by symbol
+    -- through the index: a dozen series, hashed once for the pairing.
+    select
+        benchmark_symbols.symbol,
+        benchmark_rows.date,
+        benchmark_rows.return_1d::numeric(38, 18) as benchmark_return
+
+    from (
+        select '{{ market }}' as symbol
+        union
+        select sector_etfs.etf from sector_etfs
+    ) as benchmark_symbols
+
+    cross join lateral (
+        select
+            indicators.date,
+            indicators.return_1d
+        from indicators
+        where indicators.symbol = benchmark_symbols.symbol
+        order by indicators.date
+    ) as benchmark_rows
+
+),
+
 {% if is_incremental() %}
 
 rebuilt as (
@@ -96,10 +122,7 @@ rebuilt as (
 
     from indicators
 
-    where computed_at > (
-        select coalesce(max(existing_rows.indicators_computed_at), '-infinity'::timestamptz)
-        from {{ this }} as existing_rows
-    )
+    where {{ loaded_after_watermark('computed_at', 'indicators_computed_at') }}
 
     group by symbol
 
@@ -207,9 +230,9 @@ paired as (
         work_rows.tr_close,
         work_rows.return_1d::numeric(38, 18) as daily_return,
         work_rows.log_return_1d::numeric(38, 18) as daily_log_return,
-        market.return_1d::numeric(38, 18) as market_return,
+        market.benchmark_return as market_return,
         benchmarks.sector_etf,
-        sector.return_1d::numeric(38, 18) as sector_return,
+        sector.benchmark_return as sector_return,
         (work_rows.session_index - 1) / {{ window }} as block
 
     from work_rows
@@ -217,12 +240,12 @@ paired as (
     left join benchmarks
         on work_rows.symbol = benchmarks.symbol
 
-    left join indicators as market
+    left join benchmark_returns as market
         on
             market.symbol = '{{ market }}'
             and work_rows.date = market.date
 
-    left join indicators as sector
+    left join benchmark_returns as sector
         on
             benchmarks.sector_etf = sector.symbol
             and work_rows.date = sector.date
