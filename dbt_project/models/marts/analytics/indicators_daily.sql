@@ -19,6 +19,12 @@
     create_recursive_average), so the numbers equal a full build's to the
     last bit. Cost grows with the new bars, not with history.
 
+    Moving averages and the Bollinger deviation come from running sums of
+    the closes (and their squares, gains, losses, true ranges) at a fixed
+    numeric scale: a window's sum is the running sum less its value N bars
+    earlier, exact whichever bar the sum started from, and one ordered pass
+    replaces nine sliding windows.
+
     The 252-session high and low are sliding maxima computed in blocks of
     252 bars (van Herk / Gil-Werman): the max over [t - 251, t] is the
     greater of the block suffix from t - 251 and the block prefix up to t.
@@ -311,20 +317,49 @@ changes as (
 
 ),
 
-windowed as (
+running as (
 
+    -- Running sums at a fixed scale: a window's sum is the running sum less
+    -- its value N bars earlier, exact in numeric, whichever bar the sum
+    -- started from (an incremental run starts it 252 bars back).
     select
         *,
-        avg(close) over (by_date rows between 11 preceding and current row) as sma_12_raw,
-        avg(close) over (by_date rows between 19 preceding and current row) as sma_20_raw,
-        avg(close) over (by_date rows between 25 preceding and current row) as sma_26_raw,
-        avg(close) over (by_date rows between 49 preceding and current row) as sma_50_raw,
-        avg(close) over (by_date rows between 199 preceding and current row) as sma_200_raw,
-        stddev_pop(close) over (by_date rows between 19 preceding and current row)
-            as stddev_20_raw,
-        avg(gain) over (by_date rows between 13 preceding and current row) as avg_gain_raw,
-        avg(loss) over (by_date rows between 13 preceding and current row) as avg_loss_raw,
-        avg(true_range) over (by_date rows between 13 preceding and current row)
+        sum(close::numeric(38, 18)) over by_date as running_close,
+        sum(close::numeric(38, 18) * close::numeric(38, 18)) over by_date
+            as running_close_sq,
+        sum(gain::numeric(38, 18)) over by_date as running_gain,
+        sum(loss::numeric(38, 18)) over by_date as running_loss,
+        sum(true_range::numeric(38, 18)) over by_date as running_true_range
+
+    from changes
+
+    window by_date as (
+        partition by symbol order by date rows between unbounded preceding and current row
+    )
+
+),
+
+windowed as (
+
+    -- Means of the last N bars; used only where the symbol has N bars.
+    select
+        *,
+        {%- for length in [12, 20, 26, 50, 200] %}
+        (running_close - lag(running_close, {{ length }}, 0) over by_date) / {{ length }}
+            as sma_{{ length }}_raw,
+        {%- endfor %}
+        -- Population variance: (N·Σx² − (Σx)²) / N².
+        sqrt(
+            (
+                20 * (running_close_sq - lag(running_close_sq, 20, 0) over by_date)
+                - (running_close - lag(running_close, 20, 0) over by_date)
+                * (running_close - lag(running_close, 20, 0) over by_date)
+            )
+            / 400
+        ) as stddev_20_raw,
+        (running_gain - lag(running_gain, 14, 0) over by_date) / 14 as avg_gain_raw,
+        (running_loss - lag(running_loss, 14, 0) over by_date) / 14 as avg_loss_raw,
+        (running_true_range - lag(running_true_range, 14, 0) over by_date) / 14
             as avg_true_range_raw,
         lag(tr_close, 5) over by_date as tr_close_5,
         lag(tr_close, 21) over by_date as tr_close_21,
@@ -335,7 +370,7 @@ windowed as (
         max(high) over by_block_descending as block_suffix_high,
         min(low) over by_block_descending as block_suffix_low
 
-    from changes
+    from running
 
     window
         by_date as (partition by symbol order by date),
