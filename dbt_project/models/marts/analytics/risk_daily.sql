@@ -309,21 +309,14 @@ window_sums as (
     -- A window's sum: the running sum less its value the window's length
     -- earlier (exact in numeric, whichever row the running sum started at).
     select
-        *,
         {%- for name, length, output in window_sums %}
         running_{{ name }} - lag(running_{{ name }}, {{ length }}, 0) over by_date as {{ output }},
         {%- endfor %}
-        max(tr_close) over by_block_ascending as block_prefix_peak,
-        min(tr_close) over by_block_ascending as block_prefix_trough,
-        max(tr_close) over by_block_descending as block_suffix_peak,
-        min(tr_close) over by_block_descending as block_suffix_trough
+        paired_columns.*
 
-    from running
+    from running as paired_columns
 
-    window
-        by_date as (partition by symbol order by date),
-        by_block_ascending as (partition by symbol, block order by date),
-        by_block_descending as (partition by symbol, block order by date desc)
+    window by_date as (partition by symbol order by date)
 
 ),
 
@@ -361,49 +354,19 @@ windowed as (
 
 ),
 
-block_drawdowns as (
+measures as (
 
+    -- The figures from the window sums, and only the columns the drawdown
+    -- still needs: its block windows sort narrow rows.
     select
-        *,
-        -- prefix: from the block's start to this row; suffix: from this row
-        -- to the block's end.
-        max(1 - tr_close / block_prefix_peak) over by_block_ascending as block_prefix_drawdown,
-        max(1 - block_suffix_trough / tr_close) over by_block_descending
-            as block_suffix_drawdown
-
-    from windowed
-
-    window
-        by_block_ascending as (partition by symbol, block order by date),
-        by_block_descending as (partition by symbol, block order by date desc)
-
-),
-
-drawdowns as (
-
-    select
-        *,
-        case
-            when session_index % {{ window }} = 0 then block_prefix_drawdown
-            else greatest(
-                lag(block_suffix_drawdown, {{ window - 1 }}) over by_date,
-                block_prefix_drawdown,
-                1 - block_prefix_trough / lag(block_suffix_peak, {{ window - 1 }}) over by_date
-            )
-        end as drawdown_raw
-
-    from block_drawdowns
-
-    window by_date as (partition by symbol order by date)
-
-),
-
-final as (
-
-    select
-        ---------- keys
-        symbol::text as symbol,
-        date::date as date,
+        symbol,
+        date,
+        from_date,
+        session_index,
+        computed_at,
+        tr_close,
+        sector_etf,
+        block,
 
         ---------- volatility (annualized, sample standard deviation)
         case
@@ -448,15 +411,93 @@ final as (
                 ), 0)
         end::double precision as correlation_{{ label }}_252,
         {%- endfor %}
-        sector_etf::text as sector_etf,
 
-        ---------- return per unit of risk, and the worst fall
+        ---------- return per unit of risk
         case
             when session_index > {{ window }}
                 then
                     (mean_return_252 - {{ var('risk_free_rate') }}::numeric / 252)
                     / nullif(return_stddev_252, 0) * sqrt(252::numeric)
-        end::double precision as sharpe_252,
+        end::double precision as sharpe_252
+
+    from windowed
+
+),
+
+blocks as (
+
+    select
+        *,
+        max(tr_close) over by_block_ascending as block_prefix_peak,
+        min(tr_close) over by_block_ascending as block_prefix_trough,
+        max(tr_close) over by_block_descending as block_suffix_peak,
+        min(tr_close) over by_block_descending as block_suffix_trough
+
+    from measures
+
+    window
+        by_block_ascending as (partition by symbol, block order by date),
+        by_block_descending as (partition by symbol, block order by date desc)
+
+),
+
+block_drawdowns as (
+
+    select
+        *,
+        -- prefix: from the block's start to this row; suffix: from this row
+        -- to the block's end.
+        max(1 - tr_close / block_prefix_peak) over by_block_ascending as block_prefix_drawdown,
+        max(1 - block_suffix_trough / tr_close) over by_block_descending
+            as block_suffix_drawdown
+
+    from blocks
+
+    window
+        by_block_ascending as (partition by symbol, block order by date),
+        by_block_descending as (partition by symbol, block order by date desc)
+
+),
+
+drawdowns as (
+
+    select
+        *,
+        case
+            when session_index % {{ window }} = 0 then block_prefix_drawdown
+            else greatest(
+                lag(block_suffix_drawdown, {{ window - 1 }}) over by_date,
+                block_prefix_drawdown,
+                1 - block_prefix_trough / lag(block_suffix_peak, {{ window - 1 }}) over by_date
+            )
+        end as drawdown_raw
+
+    from block_drawdowns
+
+    window by_date as (partition by symbol order by date)
+
+),
+
+final as (
+
+    select
+        ---------- keys
+        symbol::text as symbol,
+        date::date as date,
+
+        ---------- volatility (annualized, sample standard deviation)
+        volatility_20,
+        volatility_60,
+
+        ---------- against the market and the sector
+        beta_spy_252,
+        correlation_spy_252,
+        beta_sector_252,
+        correlation_sector_252,
+        sector_etf::text as sector_etf,
+
+        ---------- return per unit of risk, and the worst fall
+        sharpe_252,
         case
             when session_index >= {{ window }} then drawdown_raw
         end::double precision as max_drawdown_252,
