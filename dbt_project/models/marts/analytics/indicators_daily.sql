@@ -69,7 +69,19 @@ with
 
 adjusted_bars as not materialized (
 
-    select * from {{ ref('ohlcv_daily_adjusted') }}
+    -- Only the columns read: every window stage carries its input's rows.
+    select
+        symbol,
+        date,
+        high,
+        low,
+        close,
+        volume,
+        tr_close,
+        split_factor,
+        total_factor
+
+    from {{ ref('ohlcv_daily_adjusted') }}
 
 ),
 
