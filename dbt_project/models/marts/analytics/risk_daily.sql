@@ -176,24 +176,32 @@ rebuilt_benchmarks as (
 
 measured_against_rebuilt as (
 
-    -- Every symbol measured against a rebuilt benchmark, from its date.
+    -- Every symbol measured against a rebuilt benchmark, from its date: one
+    -- index range per benchmark (a dozen at most), each grouped apart, so
+    -- the planner never multiplies the benchmarks by the symbols' rows.
     select
-        indicators.symbol,
-        min(indicators.date) as from_date
+        measured.symbol,
+        min(measured.from_date) as from_date
 
     from rebuilt_benchmarks
 
-    inner join indicators
-        on indicators.date >= rebuilt_benchmarks.from_date
+    cross join lateral (
+        select
+            indicators.symbol,
+            min(indicators.date) as from_date
+        from indicators
+        left join benchmarks
+            on indicators.symbol = benchmarks.symbol
+        where
+            indicators.date >= rebuilt_benchmarks.from_date
+            and (
+                rebuilt_benchmarks.symbol = '{{ market }}'
+                or rebuilt_benchmarks.symbol = benchmarks.sector_etf
+            )
+        group by indicators.symbol
+    ) as measured
 
-    left join benchmarks
-        on indicators.symbol = benchmarks.symbol
-
-    where
-        rebuilt_benchmarks.symbol = '{{ market }}'
-        or rebuilt_benchmarks.symbol = benchmarks.sector_etf
-
-    group by indicators.symbol
+    group by measured.symbol
 
 ),
 
