@@ -9,6 +9,7 @@ import io
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from kernel.warehouse import connect
 from orchestration.runtime.dbt_runner import run_dbt
@@ -86,9 +87,10 @@ def adjust(database_url: str, symbol: str, before: date, split: float, dividend:
         )
 
 
-def build(full_refresh: bool = False) -> None:
-    """Build indicators_daily and risk_daily (incrementally unless asked)."""
-    run_dbt(
+def build(full_refresh: bool = False) -> Any:
+    """Build indicators_daily and risk_daily (incrementally unless asked);
+    returns dbt's run result (per-node timing in `.results`)."""
+    return run_dbt(
         "run",
         "--select",
         "indicators_daily",

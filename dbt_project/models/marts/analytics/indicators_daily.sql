@@ -19,6 +19,12 @@
     create_recursive_average), so the numbers equal a full build's to the
     last bit. Cost grows with the new bars, not with history.
 
+    Moving averages and the Bollinger deviation come from running sums of
+    the closes (and their squares, gains, losses, true ranges) at a fixed
+    numeric scale: a window's sum is the running sum less its value N bars
+    earlier, exact whichever bar the sum started from, and one ordered pass
+    replaces nine sliding windows.
+
     The 252-session high and low are sliding maxima computed in blocks of
     252 bars (van Herk / Gil-Werman): the max over [t - 251, t] is the
     greater of the block suffix from t - 251 and the block prefix up to t.
@@ -52,7 +58,7 @@
             {'columns': ['computed_at']},
             {'columns': ['session_index']},
         ],
-        pre_hook='set local jit = off',
+        pre_hook=['set local jit = off', "set local work_mem = '128MB'"],
         post_hook='analyze {{ this }}',
     )
 }}
@@ -63,7 +69,19 @@ with
 
 adjusted_bars as not materialized (
 
-    select * from {{ ref('ohlcv_daily_adjusted') }}
+    -- Only the columns read: every window stage carries its input's rows.
+    select
+        symbol,
+        date,
+        high,
+        low,
+        close,
+        volume,
+        tr_close,
+        split_factor,
+        total_factor
+
+    from {{ ref('ohlcv_daily_adjusted') }}
 
 ),
 
@@ -110,26 +128,34 @@ checked_rows as (
 
     where
         session_index = 1
-        or date = (select max(latest.date) from stored_rows as latest)
+        or date = {{ planned_literal('(select max(date) from ' ~ this ~ ')', 'date', [this]) }}
 
 ),
 
 refactored as (
 
+    -- One index lookup per checked row (`limit 1` keeps it a nested loop),
+    -- not a scan of every bar.
     select distinct
         checked_rows.symbol,
         '-infinity'::date as from_date
 
     from checked_rows
 
-    inner join adjusted_bars
-        on
-            checked_rows.symbol = adjusted_bars.symbol
-            and checked_rows.date = adjusted_bars.date
+    cross join lateral (
+        select
+            adjusted_bars.split_factor,
+            adjusted_bars.total_factor
+        from adjusted_bars
+        where
+            adjusted_bars.symbol = checked_rows.symbol
+            and adjusted_bars.date = checked_rows.date
+        limit 1
+    ) as current_bar
 
     where
-        checked_rows.split_factor is distinct from adjusted_bars.split_factor
-        or checked_rows.total_factor is distinct from adjusted_bars.total_factor
+        checked_rows.split_factor is distinct from current_bar.split_factor
+        or checked_rows.total_factor is distinct from current_bar.total_factor
 
 ),
 
@@ -177,9 +203,28 @@ work_bars as (
 
 ),
 
+last_stored_rows as (
+
+    -- The stored row just before from_date: the recursive averages and OBV
+    -- restart from it, and the bar count continues from it.
+    select stored.*
+
+    from restarts
+
+    cross join lateral (
+        select * from stored_rows
+        where
+            stored_rows.symbol = restarts.symbol
+            and stored_rows.date < restarts.from_date
+        order by stored_rows.date desc
+        limit 1
+    ) as stored
+
+),
+
 work_rows as (
 
-    -- Rows before from_date keep their stored values (`prior_*`).
+    -- The last row before from_date carries its stored values (`prior_*`).
     select
         work_bars.*,
         work_bars.date < work_bars.from_date as is_prior,
@@ -196,11 +241,10 @@ work_rows as (
 
     from work_bars
 
-    left join stored_rows
+    left join last_stored_rows as stored_rows
         on
             work_bars.symbol = stored_rows.symbol
             and work_bars.date = stored_rows.date
-            and work_bars.date < work_bars.from_date
 
 ),
 
@@ -246,8 +290,7 @@ sequenced as (
         *,
         row_number() over by_date as work_position,
         lag(close) over by_date as previous_close,
-        lag(tr_close) over by_date as previous_tr_close,
-        lag(prior_obv) over by_date as previous_prior_obv
+        lag(tr_close) over by_date as previous_tr_close
 
     from work_rows
 
@@ -286,20 +329,49 @@ changes as (
 
 ),
 
-windowed as (
+running as (
 
+    -- Running sums at a fixed scale: a window's sum is the running sum less
+    -- its value N bars earlier, exact in numeric, whichever bar the sum
+    -- started from (an incremental run starts it 252 bars back).
     select
         *,
-        avg(close) over (by_date rows between 11 preceding and current row) as sma_12_raw,
-        avg(close) over (by_date rows between 19 preceding and current row) as sma_20_raw,
-        avg(close) over (by_date rows between 25 preceding and current row) as sma_26_raw,
-        avg(close) over (by_date rows between 49 preceding and current row) as sma_50_raw,
-        avg(close) over (by_date rows between 199 preceding and current row) as sma_200_raw,
-        stddev_pop(close) over (by_date rows between 19 preceding and current row)
-            as stddev_20_raw,
-        avg(gain) over (by_date rows between 13 preceding and current row) as avg_gain_raw,
-        avg(loss) over (by_date rows between 13 preceding and current row) as avg_loss_raw,
-        avg(true_range) over (by_date rows between 13 preceding and current row)
+        sum(close::numeric(38, 18)) over by_date as running_close,
+        sum(close::numeric(38, 18) * close::numeric(38, 18)) over by_date
+            as running_close_sq,
+        sum(gain::numeric(38, 18)) over by_date as running_gain,
+        sum(loss::numeric(38, 18)) over by_date as running_loss,
+        sum(true_range::numeric(38, 18)) over by_date as running_true_range
+
+    from changes
+
+    window by_date as (
+        partition by symbol order by date rows between unbounded preceding and current row
+    )
+
+),
+
+windowed as (
+
+    -- Means of the last N bars; used only where the symbol has N bars.
+    select
+        *,
+        {%- for length in [12, 20, 26, 50, 200] %}
+        (running_close - lag(running_close, {{ length }}, 0) over by_date) / {{ length }}
+            as sma_{{ length }}_raw,
+        {%- endfor %}
+        -- Population variance: (N·Σx² − (Σx)²) / N².
+        sqrt(
+            (
+                20 * (running_close_sq - lag(running_close_sq, 20, 0) over by_date)
+                - (running_close - lag(running_close, 20, 0) over by_date)
+                * (running_close - lag(running_close, 20, 0) over by_date)
+            )
+            / 400
+        ) as stddev_20_raw,
+        (running_gain - lag(running_gain, 14, 0) over by_date) / 14 as avg_gain_raw,
+        (running_loss - lag(running_loss, 14, 0) over by_date) / 14 as avg_loss_raw,
+        (running_true_range - lag(running_true_range, 14, 0) over by_date) / 14
             as avg_true_range_raw,
         lag(tr_close, 5) over by_date as tr_close_5,
         lag(tr_close, 21) over by_date as tr_close_21,
@@ -310,7 +382,7 @@ windowed as (
         max(high) over by_block_descending as block_suffix_high,
         min(low) over by_block_descending as block_suffix_low
 
-    from changes
+    from running
 
     window
         by_date as (partition by symbol order by date),
@@ -353,9 +425,10 @@ averaged as (
             when is_prior then prior_atr_14
             when session_index = 15 then avg_true_range_raw::double precision
         end) over by_date as atr_raw,
-        -- OBV starts at the first bar's volume; a stored row carries it on.
+        -- OBV starts at the first bar's volume; the last stored row carries
+        -- it on (the earlier prior rows have no prior_obv).
         sum(case
-            when is_prior then prior_obv - coalesce(previous_prior_obv, 0)
+            when is_prior then prior_obv
             when session_index = 1 then volume
             else signed_volume
         end) over by_date as obv_raw,
