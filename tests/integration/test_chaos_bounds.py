@@ -26,7 +26,6 @@ import psycopg2
 import pytest
 import redis
 
-from extract.pipelines import pipelines_dir
 from extract.polygon.client import RequestPolicy, polygon_client
 from extract.polygon.endpoint import PolygonEndpoint
 from extract.polygon.fetching import FetchFailure, PageFetcher
@@ -333,12 +332,10 @@ def private_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
     cluster = EmbeddedPostgres(tmp_path_factory.mktemp("stalled") / "postgres")
     url = cluster.ensure_running("tickstock_stalled")
     postmaster = int((cluster.data_dir / "postmaster.pid").read_text().splitlines()[0])
-    # dlt's local state is kept per URL, and the port may be an earlier cluster's:
-    # a new cluster starts without it (issue 17 item 4 ties it to the database).
-    shutil.rmtree(pipelines_dir(url), ignore_errors=True)
+    # (dlt's working state is per run and tied to the database's identity: a new
+    # cluster on an earlier one's port starts clean without help.)
     yield url, [postmaster]
     cluster.stop()
-    shutil.rmtree(pipelines_dir(url), ignore_errors=True)
     # As root the cluster lives under /var/lib/tickstock/<digest of the temp dir>/.
     shutil.rmtree(cluster.root, ignore_errors=True)
     with contextlib.suppress(OSError):
