@@ -18,7 +18,7 @@ import psycopg2
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from kernel.settings import STATE_DIR, redact_url
-from kernel.warehouse import bounded_url, query
+from kernel.warehouse import bounded_url, connect
 
 # Failures a later run may get past (the server was away); anything else a
 # package meets (a value its column refuses, a schema dlt cannot apply) fails
@@ -39,10 +39,14 @@ def warehouse_identity(database_url: str) -> str:
     identity is new, so no dlt state of the old one is ever read for it.
     """
     parts = [redact_url(database_url)]
-    parts += [str(value) for (value,) in query(database_url, _DATABASE_OID)]
-    # Not granted to every role: the oid is enough on one cluster.
-    with contextlib.suppress(psycopg2.Error):
-        parts += [str(value) for (value,) in query(database_url, _CLUSTER_ID)]
+    # One connection; autocommit, so a refused second statement leaves the first's answer.
+    with connect(database_url, autocommit=True) as connection, connection.cursor() as cursor:
+        cursor.execute(_DATABASE_OID)
+        parts += [str(value) for (value,) in cursor.fetchall()]
+        # Not granted to every role: the oid is enough on one cluster.
+        with contextlib.suppress(psycopg2.Error):
+            cursor.execute(_CLUSTER_ID)
+            parts += [str(value) for (value,) in cursor.fetchall()]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 

@@ -21,6 +21,8 @@ GX_PROJECT_DIR = REPO_ROOT / "expectations"
 ENV_FILE = REPO_ROOT / ".env"
 
 DEFAULT_POLYGON_BASE_URL = "https://api.polygon.io"
+# How long a command waits for another to release the writer lock (`--wait`).
+WRITER_WAIT_SECONDS = 600.0
 
 # The environment a run belongs to: it selects a row of PROFILES below.
 Environment = Literal["dev", "test", "prod"]

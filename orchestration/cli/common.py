@@ -27,8 +27,8 @@ def date_option(*names: str, help: str) -> Any:
     return typer.Option(*names, formats=DATE_FORMATS, metavar="YYYY-MM-DD", help=help)
 
 
-# Shared by every command that lands or builds (`orchestration.jobs.writer`).
-WAIT_DEFAULT_SECONDS = 600.0
+# Shared by every command that lands or builds (`orchestration.jobs.writer`);
+# its default is kernel.settings.WRITER_WAIT_SECONDS.
 WaitOption = Annotated[
     float,
     typer.Option(

@@ -7,9 +7,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kernel.settings import Settings
+from kernel.settings import WRITER_WAIT_SECONDS, Settings
 from orchestration.cli.common import (
-    WAIT_DEFAULT_SECONDS,
     Endpoints,
     WaitOption,
     announce,
@@ -47,7 +46,7 @@ def _size(size_bytes: int) -> str:
 
 
 @dev_app.command("refresh")
-def refresh_command(ctx: typer.Context, wait: WaitOption = WAIT_DEFAULT_SECONDS) -> None:
+def refresh_command(ctx: typer.Context, wait: WaitOption = WRITER_WAIT_SECONDS) -> None:
     """Fetch the sessions the warehouse's symbols miss up to the latest completed one."""
     from extract.polygon import PolygonAuthError
     from kernel.warehouse import export_connection_env
@@ -104,7 +103,7 @@ def snapshot_command(
         bool, typer.Option("--list", help="List this warehouse's snapshots instead.")
     ] = False,
     drop: Annotated[bool, typer.Option("--drop", help="Delete snapshot NAME instead.")] = False,
-    wait: WaitOption = WAIT_DEFAULT_SECONDS,
+    wait: WaitOption = WRITER_WAIT_SECONDS,
 ) -> None:
     """Save the warehouse as snapshot NAME (a Postgres template database)."""
     from orchestration.jobs.dev import DevRefused, drop_snapshot, list_snapshots, take_snapshot
@@ -138,7 +137,7 @@ def snapshot_command(
 
 @dev_app.command("reset")
 def reset_command(
-    ctx: typer.Context, name: SnapshotName = "baseline", wait: WaitOption = WAIT_DEFAULT_SECONDS
+    ctx: typer.Context, name: SnapshotName = "baseline", wait: WaitOption = WRITER_WAIT_SECONDS
 ) -> None:
     """Replace the warehouse by snapshot NAME; other connections to it are ended."""
     from orchestration.jobs.dev import DevRefused, reset_to_snapshot

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
+from kernel.settings import WRITER_WAIT_SECONDS
 from orchestration.cli.common import (
-    WAIT_DEFAULT_SECONDS,
     WaitOption,
     as_date,
     console,
@@ -50,7 +50,7 @@ def eod_command(
     plan: Annotated[
         bool, typer.Option("--plan", help="Only print the session, its close and run time.")
     ] = False,
-    wait: WaitOption = WAIT_DEFAULT_SECONDS,
+    wait: WaitOption = WRITER_WAIT_SECONDS,
 ) -> None:
     """Run the end-of-day job; bootstraps an empty warehouse first, resumes a failed run."""
     from extract.polygon import PolygonAuthError
@@ -167,7 +167,7 @@ def schedule_command(
     cron: Annotated[
         bool, typer.Option("--cron", help="Print a crontab line instead of scheduling.")
     ] = False,
-    wait: WaitOption = WAIT_DEFAULT_SECONDS,
+    wait: WaitOption = WRITER_WAIT_SECONDS,
 ) -> None:
     """Run the EOD at every session's run time; catch up sessions missed while down."""
     from kernel.warehouse import export_connection_env

@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from kernel.settings import WRITER_WAIT_SECONDS
 from orchestration.cli.common import (
-    WAIT_DEFAULT_SECONDS,
     CliState,
     WaitOption,
     console,
@@ -70,7 +70,7 @@ def holdings_load(
     ] = None,
     rollback: Rollback = False,
     build: Build = True,
-    wait: WaitOption = WAIT_DEFAULT_SECONDS,
+    wait: WaitOption = WRITER_WAIT_SECONDS,
 ) -> None:
     """Load ETF holdings files (or --rollback an ETF to its previous load)."""
     _load_or_rollback(ctx, "ETF", paths or [], mode, etf, rollback, build, wait)
@@ -86,7 +86,7 @@ def universes_load(
     ] = None,
     rollback: Rollback = False,
     build: Build = True,
-    wait: WaitOption = WAIT_DEFAULT_SECONDS,
+    wait: WaitOption = WRITER_WAIT_SECONDS,
 ) -> None:
     """Load universe lists into definition_groups of type UNIVERSE (or --rollback one)."""
     _load_or_rollback(ctx, "UNIVERSE", paths or [], mode, name, rollback, build, wait)

@@ -11,9 +11,8 @@ import typer
 from rich.table import Table
 
 from extract.polygon.work import Timespan
-from kernel.settings import Profile, Settings
+from kernel.settings import WRITER_WAIT_SECONDS, Profile, Settings
 from orchestration.cli.common import (
-    WAIT_DEFAULT_SECONDS,
     WaitOption,
     announce,
     as_date,
@@ -154,7 +153,7 @@ def load_command(
             "to the default universe. See docs/sandbox.md."
         ),
     ] = None,
-    wait: WaitOption = WAIT_DEFAULT_SECONDS,
+    wait: WaitOption = WRITER_WAIT_SECONDS,
 ) -> None:
     """Backfill bars for symbols or a universe, then rebuild what they feed.
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from kernel.settings import WRITER_WAIT_SECONDS
 from orchestration.cli.common import (
-    WAIT_DEFAULT_SECONDS,
     WaitOption,
     announce,
     as_date,
@@ -56,7 +56,7 @@ def quality_command(
             " Default: on for the daily run, off for an audit (--since, --all-history).",
         ),
     ] = None,
-    wait: WaitOption = WAIT_DEFAULT_SECONDS,
+    wait: WaitOption = WRITER_WAIT_SECONDS,
 ) -> None:
     """Check a session: gaps (auto-backfilled), anomalies, GX suites; write the report.
 

@@ -21,7 +21,7 @@ from rich.console import Console
 from extract.polygon import FetchFailure
 from extract.polygon.endpoint import PolygonEndpoint
 from kernel.market_calendar import Session, TradingCalendar
-from kernel.settings import STATE_DIR, Settings
+from kernel.settings import STATE_DIR, WRITER_WAIT_SECONDS, Settings
 from kernel.warehouse import (
     export_connection_env,
     query,
@@ -46,7 +46,7 @@ from orchestration.jobs.notifier import RedisNotifier, bounded_notice
 from orchestration.jobs.provenance import claim_source
 from orchestration.jobs.rejections import rejected_count
 from orchestration.jobs.relationships import publish_after_build
-from orchestration.jobs.writer import DEFAULT_WAIT_SECONDS, writer_lock
+from orchestration.jobs.writer import writer_lock
 from orchestration.runtime.dbt_runner import run_dbt, summarise
 from orchestration.runtime.endpoints import data_source, polygon_endpoint
 from orchestration.runtime.services import Endpoints
@@ -150,7 +150,7 @@ class EodJob:
         calendar: TradingCalendar | None = None,
         console: Console | None = None,
         clock: Callable[[], datetime] = utc_now,
-        writer_wait: float = DEFAULT_WAIT_SECONDS,
+        writer_wait: float = WRITER_WAIT_SECONDS,
         command: str = "tickstock eod",
     ) -> None:
         self.settings = settings

@@ -30,13 +30,13 @@ import psycopg2
 import psycopg2.errors
 
 from extract.pipelines import run_directory
+from kernel.settings import WRITER_WAIT_SECONDS
 from kernel.warehouse import connect
 
 WRITER_LOCK_NAME = "tickstock.warehouse.writer"
 WRITER_LOCK_KEY = int.from_bytes(
     hashlib.sha256(WRITER_LOCK_NAME.encode()).digest()[:8], "big", signed=True
 )
-DEFAULT_WAIT_SECONDS = 600.0
 _TAG = "writer"
 # Postgres keeps the first 63 bytes of an application_name.
 _NAME_BYTES = 63
@@ -104,7 +104,7 @@ def current_holder(database_url: str) -> Holder | None:
 def writer_lock(
     database_url: str,
     command: str,
-    wait_seconds: float = DEFAULT_WAIT_SECONDS,
+    wait_seconds: float = WRITER_WAIT_SECONDS,
     say: Callable[[str], None] = print,
 ) -> Iterator[None]:
     """Hold the warehouse's writer lock for the block, waiting up to `wait_seconds`.
