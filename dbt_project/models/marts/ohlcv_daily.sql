@@ -2,6 +2,10 @@
     Daily bars as traded (requested with `adjusted=false`), with the
     cumulative adjustment factors of int_adjustment_factors (see the
     "Adjustment convention" in the README); ohlcv_daily_adjusted applies them.
+    New bars are inserted with the factors of the actions dated on the new
+    bars' sessions (a backfill writes each bar once); the post-hook of
+    int_adjustment_factors then rewrites only the bars whose factors depend
+    on bars or actions outside this run.
 
     Incremental: each run reads only the bars of dlt loads numbered after
     the newest `loaded_at` already here (the time the warehouse numbered a
@@ -85,6 +89,18 @@ daily_aggs as (
 dlt_loads as (
 
     select * from {{ ref('stg_polygon__dlt_loads') }}
+
+),
+
+splits as (
+
+    select * from {{ ref('stg_polygon__splits') }}
+
+),
+
+dividends as (
+
+    select * from {{ ref('stg_polygon__dividends') }}
 
 ),
 
@@ -174,7 +190,7 @@ bars_ranked as (
 
 ),
 
-final as (
+bars_latest as (
 
     select
         symbol::text as symbol,
@@ -186,13 +202,6 @@ final as (
         volume::numeric(38, 9) as volume,
         vwap::numeric(38, 9) as vwap,
         transactions::bigint as transactions,
-        -- Fair market value: no source yet (a later issue fills it).
-        null::numeric(38, 9) as fmv,
-        -- As traded today: a new bar is on or after every corporate action.
-        -- int_adjustment_factors rewrites these two columns when a later
-        -- action (or a backfill of older bars) makes them differ.
-        1::numeric(38, 18) as split_factor,
-        1::numeric(38, 18) as total_factor,
         source::text as source,
         loaded_at::timestamptz as loaded_at,
         data_source::text as data_source
@@ -200,6 +209,97 @@ final as (
     from bars_ranked
 
     where recency_rank = 1
+
+),
+
+bars_sequenced as (
+
+    -- The close before each new bar among the new bars: what a dividend
+    -- going ex on the bar's date divides by.
+    select
+        *,
+        lag(close) over (partition by symbol order by date) as previous_close
+
+    from bars_latest
+
+),
+
+actions_on_new_bars as (
+
+    -- The actions dated on a new bar's session: with a stored bar on their
+    -- date they count (see int_adjustment_factors).
+    select
+        actions.*,
+        bars_sequenced.previous_close
+
+    from ({{ corporate_actions('splits', 'dividends') }}) as actions
+
+    inner join bars_sequenced
+        on
+            actions.symbol = bars_sequenced.symbol
+            and actions.action_date = bars_sequenced.date
+
+),
+
+actions_dated as (
+
+    select
+        symbol,
+        action_date,
+        previous_close,
+        {{ actions_dated_columns() }}
+
+    from actions_on_new_bars
+
+    group by symbol, action_date, previous_close
+
+),
+
+actions_priced as (
+
+    select
+        actions_dated.symbol,
+        actions_dated.action_date,
+        {{ action_steps('actions_dated', 'actions_dated.previous_close') }}
+
+    from actions_dated
+
+),
+
+{{ factor_ranges('actions_priced') }},
+
+final as (
+
+    -- The mart's column order (contract), not sqlfluff's.
+    select  -- noqa: ST06
+        bars_sequenced.symbol,
+        bars_sequenced.date,
+        bars_sequenced.open,
+        bars_sequenced.high,
+        bars_sequenced.low,
+        bars_sequenced.close,
+        bars_sequenced.volume,
+        bars_sequenced.vwap,
+        bars_sequenced.transactions,
+        -- Fair market value: no source yet (a later issue fills it).
+        null::numeric(38, 9) as fmv,
+        -- The factors of the actions these new bars show (1 after the
+        -- latest, as traded). int_adjustment_factors' post-hook rewrites
+        -- them where a stored bar or action outside this run changes them
+        -- (a later split, older bars backfilled under newer ones).
+        coalesce(factor_ranges.split_factor, 1)::numeric(38, 18) as split_factor,
+        coalesce(factor_ranges.total_factor, 1)::numeric(38, 18) as total_factor,
+        bars_sequenced.source,
+        bars_sequenced.loaded_at,
+        bars_sequenced.data_source
+
+    from bars_sequenced
+
+    left join factor_ranges
+        on
+            bars_sequenced.symbol = factor_ranges.symbol
+            and bars_sequenced.date >= factor_ranges.valid_from
+            and bars_sequenced.date < factor_ranges.valid_until
 
 )
 

@@ -52,41 +52,9 @@ dlt_loads as (
 
 ),
 
-split_actions as (
-
-    select
-        symbol,
-        execution_date as action_date,
-        load_id,
-        split_from / split_to as split_step,
-        null::numeric as cash_amount
-
-    from splits
-
-    where split_from > 0 and split_to > 0
-
-),
-
-dividend_actions as (
-
-    select
-        symbol,
-        ex_dividend_date as action_date,
-        load_id,
-        1::numeric as split_step,
-        cash_amount
-
-    from dividends
-
-    where cash_amount > 0 and coalesce(currency, 'USD') = 'USD'
-
-),
-
 actions_unioned as (
 
-    select * from split_actions
-    union all
-    select * from dividend_actions
+    {{ corporate_actions('splits', 'dividends') }}
 
 ),
 
@@ -165,13 +133,11 @@ actions_selected as (
 
 actions_dated as (
 
-    -- One row per symbol and action date: at most one split a day (the
-    -- raw key), dividends of one ex-date (regular and special) summed.
+    -- One row per symbol and action date.
     select
         symbol,
         action_date,
-        max(split_step) filter (where cash_amount is null) as split_step,
-        sum(cash_amount) as cash_amount
+        {{ actions_dated_columns() }}
 
     from actions_selected
 
@@ -188,13 +154,7 @@ actions_priced as (
         actions_dated.symbol,
         actions_dated.action_date,
         previous_bar.close as reference_close,
-        coalesce(actions_dated.split_step, 1) as split_step,
-        case
-            when actions_dated.cash_amount is null then 1
-            when previous_bar.close > actions_dated.cash_amount
-                then 1 - actions_dated.cash_amount / previous_bar.close
-            else 1
-        end as dividend_step
+        {{ action_steps('actions_dated', 'previous_bar.close') }}
 
     from actions_dated
 
@@ -219,93 +179,7 @@ actions_priced as (
 
 ),
 
-actions_numbered as (
-
-    select
-        *,
-        row_number() over (
-            partition by symbol order by action_date desc
-        ) as steps_back,
-        lead(action_date) over (
-            partition by symbol order by action_date desc
-        ) as earlier_action_date
-
-    from actions_priced
-
-),
-
-factors_cumulated as (
-
-    -- Newest action first; each older one multiplies in. Exact numeric
-    -- products (no exp/ln), rounded to the stored scale at each step.
-    -- The walk is nested here: dbt puts its own CTEs first in the query.
-    with recursive walk as (
-
-        select
-            symbol,
-            steps_back,
-            action_date,
-            earlier_action_date,
-            round(split_step, 18) as split_factor,
-            round(split_step * dividend_step, 18) as total_factor
-
-        from actions_numbered
-
-        where steps_back = 1
-
-        union all
-
-        select
-            older.symbol,
-            older.steps_back,
-            older.action_date,
-            older.earlier_action_date,
-            round(newer.split_factor * older.split_step, 18) as split_factor,
-            round(
-                newer.total_factor * older.split_step * older.dividend_step, 18
-            ) as total_factor
-
-        from walk as newer
-
-        inner join actions_numbered as older
-            on
-                newer.symbol = older.symbol
-                and newer.steps_back + 1 = older.steps_back
-
-    )
-
-    select * from walk
-
-),
-
-ranges as (
-
-    -- Bars before an action (back to the action before it) carry the
-    -- product of that action's step and every later one's.
-    select
-        symbol,
-        coalesce(earlier_action_date, '-infinity'::date) as valid_from,
-        action_date as valid_until,
-        split_factor,
-        total_factor
-
-    from factors_cumulated
-
-    union all
-
-    -- From the latest action on: as traded.
-    select
-        symbol,
-        action_date as valid_from,
-        'infinity'::date as valid_until,
-        1 as split_factor,
-        1 as total_factor
-
-    from factors_cumulated
-
-    where steps_back = 1
-
-),
+{{ factor_ranges('actions_priced') }},
 
 inputs as (
 
@@ -326,7 +200,7 @@ final as (
         ranges.total_factor::numeric(38, 18) as total_factor,
         '{{ run_started_at }}'::timestamptz as computed_at
 
-    from ranges
+    from factor_ranges as ranges
 
     cross join inputs
 
