@@ -136,8 +136,9 @@ def _print_summary(outcome) -> None:
     console.print(
         f"compliance: {compliance.eod_symbols_processed} of {compliance.eod_symbols} "
         f"eod-type symbols processed ({compliance.eod_processed_pct}%); "
-        f"not eod types: {not_eod or 'none'}; ETF details refreshed: "
-        f"{compliance.etf_details_refreshed} of {compliance.etf_funds} funds"
+        f"not eod types: {not_eod or 'none'}; ticker details refreshed: "
+        f"{compliance.details_refreshed} ({compliance.etf_details_refreshed} of "
+        f"{compliance.etf_funds} funds)"
     )
     lifecycle = message.lifecycle
     renamed = [f"{r.from_}→{r.to}" for r in lifecycle.renamed]

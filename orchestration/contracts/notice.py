@@ -64,6 +64,11 @@ class Compliance(Contract):
     not_eod_types: dict[str, int] = Field(description="active symbols of other types, per type")
     etf_funds: int = Field(description="active funds whose details are refreshed")
     etf_details_refreshed: int = Field(description="funds whose details this run refreshed")
+    details_refreshed: int = Field(
+        default=0,
+        description="tracked symbols whose ticker details this run fetched: the session's"
+        " new listings and the rolling slice (each symbol at least every 20 sessions)",
+    )
 
 
 class NoticeReports(Contract):

@@ -35,12 +35,18 @@ class Fetching(StepDetail):
 
 
 class ReferenceDetail(Fetching):
-    etf_details_refreshed: int = 0
+    """Calendar, ticker list, the session's corporate actions, ticker events."""
 
 
 class LifecycleDetail(Fetching):
     events: LifecycleEvents
     history_backfilled: dict[str, int] = Field(description="days of history per new symbol")
+    details_refreshed: dict[str, list[str]] = Field(
+        default={},
+        description="symbols whose ticker details were fetched, per reason:"
+        " `listed` (new on the session) and `rotation` (the slice with the oldest details)",
+    )
+    etf_details_refreshed: int = Field(default=0, description="funds among them")
 
 
 class ExtractDetail(Fetching):

@@ -39,7 +39,7 @@ from orchestration.contracts.notice import (
     Split,
 )
 from orchestration.contracts.run_record import STEP, RunRecord
-from orchestration.contracts.steps import STEP_ENTRY, QualityDetail, ReferenceDetail
+from orchestration.contracts.steps import STEP_ENTRY, LifecycleDetail, QualityDetail
 from orchestration.jobs import loads
 from orchestration.jobs.ledger import RunLedger, StepRecord
 from orchestration.jobs.notifier import RedisNotifier, bounded_notice
@@ -53,10 +53,6 @@ from orchestration.runtime.services import Endpoints
 
 BOOTSTRAP_HISTORY = timedelta(days=183)  # the dev profile's six months of daily bars
 COMPLETE_THRESHOLD_PCT = 95.0
-# Funds whose details (shares outstanding, for AUM) are refreshed per run, and how
-# old details may get: a free plan's 5 calls a minute allow a few a day.
-ETF_DETAILS_PER_RUN = {"free": 5, "paid": 100}
-ETF_DETAILS_MAX_AGE = timedelta(days=30)
 
 
 def utc_now() -> datetime:
@@ -292,19 +288,16 @@ class EodJob:
     def _reference(self, run: _Run, record: StepRecord) -> None:
         """Seeds, calendar, the ticker reference as of the session, ticker changes."""
         endpoint = self._endpoint(run)
-        etfs_due = self._etf_details_due(endpoint)
         reference = loads.land_reference_snapshot(
             self.database_url,
             endpoint,
             self.calendar,
             run.session,
             self.settings.dbt_target,
-            details_due=etfs_due,
             run_id=run.run_id,
         )
         changes = self._land_ticker_changes(endpoint, run.session, run.run_id)
         record.detail["rows_landed"] = reference.rows | changes.rows
-        record.detail["etf_details_refreshed"] = len(etfs_due)
         _note_failures(record, [*reference.failures, *changes.failures])
 
     def _land_ticker_changes(
@@ -343,36 +336,6 @@ class EodJob:
             run_id=run_id,
         )
 
-    def _etf_details_due(self, endpoint: PolygonEndpoint) -> list[str]:
-        """Active funds whose details are the oldest (or missing), at most a slice per run.
-
-        equity_types.fetch_etf_details names the types. A slice keeps the
-        daily cost flat (one call per fund would be 2,800 calls on the whole
-        market); on a paid plan every fund's shares outstanding are refreshed
-        within a month, while AUM follows the close every day.
-        """
-        if not relation_exists(self.database_url, "lifecycle.symbol_processing"):
-            return []  # the first run: new symbols get their details anyway
-        fetched = "null::timestamptz"
-        if relation_exists(self.database_url, "raw_polygon.ticker_details"):
-            fetched = (
-                "(select loads.inserted_at from raw_polygon.ticker_details as details"
-                " inner join raw_polygon._dlt_loads as loads"
-                " on details._dlt_load_id = loads.load_id"
-                " where details.ticker = processing.symbol)"
-            )
-        free_plan = endpoint.policy.per_minute is not None
-        rows = query(
-            self.database_url,
-            f"select symbol from (select processing.symbol, {fetched} as fetched_at"
-            " from lifecycle.symbol_processing as processing"
-            " where processing.is_active and processing.fetch_etf_details) as funds"
-            " where fetched_at is null or fetched_at < now() - %s"
-            " order by fetched_at nulls first, symbol limit %s",
-            (ETF_DETAILS_MAX_AGE, ETF_DETAILS_PER_RUN["free" if free_plan else "paid"]),
-        )
-        return [symbol for (symbol,) in rows]
-
     def _lifecycle(self, run: _Run, record: StepRecord) -> None:
         """Listings, delistings and ticker changes; history for what is new."""
         run_dbt(
@@ -408,8 +371,13 @@ class EodJob:
             )
             landed = {t: landed.get(t, 0) + n for t, n in history.rows.items()}
             _note_failures(record, history.failures)
+        details = refresh_ticker_details(self.database_url, self._endpoint(run), run.run_id)
+        landed = {t: landed.get(t, 0) + n for t, n in details.landing.rows.items()}
+        _note_failures(record, details.landing.failures)
         record.detail["events"] = self._lifecycle_events(run.session).model_dump(mode="json")
         record.detail["history_backfilled"] = {s: d for s, d in backfill}
+        record.detail["details_refreshed"] = details.symbols
+        record.detail["etf_details_refreshed"] = details.funds
         record.detail["rows_landed"] = landed
 
     def _extract(self, run: _Run, record: StepRecord) -> None:
@@ -562,7 +530,7 @@ class EodJob:
         compliance = read_compliance(self.database_url, session)
         pct = compliance.processed_pct
         quality = QualityDetail.model_validate(run.done["quality"].detail)
-        reference = ReferenceDetail.model_validate(run.done["reference"].detail)
+        lifecycle = LifecycleDetail.model_validate(run.done["lifecycle"].detail)
         return EodNotice(
             run_id=run.run_id,
             session_date=session,
@@ -585,7 +553,8 @@ class EodJob:
                 eod_processed_pct=pct,
                 not_eod_types=compliance.not_eod_types,
                 etf_funds=compliance.etf_funds,
-                etf_details_refreshed=reference.etf_details_refreshed,
+                details_refreshed=sum(len(due) for due in lifecycle.details_refreshed.values()),
+                etf_details_refreshed=lifecycle.etf_details_refreshed,
             ),
             reports=NoticeReports(
                 data_docs=quality.data_docs,
@@ -595,6 +564,48 @@ class EodJob:
                 run_record=str(run_record),
             ),
         )
+
+
+@dataclass(frozen=True)
+class DetailsRefresh:
+    """The ticker details one EOD fetched: symbols per reason, and how many are funds."""
+
+    symbols: dict[str, list[str]]
+    funds: int
+    landing: loads.Landing
+
+
+def refresh_ticker_details(
+    database_url: str, endpoint: PolygonEndpoint, run_id: str
+) -> DetailsRefresh:
+    """Fetch the details lifecycle.ticker_details_due lists for the session just built.
+
+    The session's new listings, and the slice of tracked symbols with the
+    oldest details: dbt chooses them, so the number of requests is the
+    slice size plus the new listings, whatever the market's size.
+    """
+    from orchestration.jobs.reference import land_reference
+
+    rows = query(
+        database_url,
+        "select due.symbol, due.reason, processing.fetch_etf_details"
+        " from lifecycle.ticker_details_due as due"
+        " inner join lifecycle.symbol_processing as processing using (symbol)"
+        " order by due.reason, due.symbol",
+    )
+    symbols: dict[str, list[str]] = {"listed": [], "rotation": []}
+    for symbol, reason, _ in rows:
+        symbols[reason].append(symbol)
+    if not rows:
+        return DetailsRefresh(symbols, 0, loads.Landing())
+    landing = land_reference(
+        database_url,
+        endpoint,
+        symbols=[symbol for symbol, _, _ in rows],
+        resources=["ticker_details"],
+        run_id=run_id,
+    )
+    return DetailsRefresh(symbols, sum(1 for _, _, fund in rows if fund), landing)
 
 
 def write_run_record(

@@ -108,7 +108,7 @@ def land_listings(
 
 
 def universe_symbols(database_url: str) -> list[str]:
-    """The symbols the EOD job tracks (the dev universe seed)."""
+    """The dev universe seed: the symbols an empty warehouse gets details for first."""
     rows = query(database_url, f"select symbol from {UNIVERSE_TABLE} order by symbol")
     return [symbol for (symbol,) in rows]
 
@@ -220,19 +220,19 @@ def land_reference_snapshot(
     calendar: TradingCalendar,
     session: date,
     dbt_target: str,
-    details_due: Sequence[str] = (),
     run_id: str | None = None,
 ) -> Landing:
     """Seeds, calendar, the ticker list as of `session`, and the tickers' reference data.
 
-    Every tracked symbol's details and past splits and dividends are fetched
-    once, when it is first tracked, so a free plan (5 calls a minute) is not
-    spent on reference data every day; from then on the session's actions
-    (two calls for the whole market, by execution and ex-dividend date) keep
-    every symbol's adjustment factors current. `details_due` are symbols
-    whose details are refreshed anyway. Shared by the EOD's reference step and the
-    bootstrap of a load on an empty warehouse. Malformed records are kept in
-    `ops.rejected_records` under `run_id`.
+    The dev universe's details and past splits and dividends are fetched
+    when one of its symbols is first seen, so a free plan (5 calls a minute)
+    is not spent on reference data every day; from then on the session's
+    actions (two calls for the whole market, by execution and ex-dividend
+    date) keep every symbol's adjustment factors current. Once the lifecycle
+    state exists, the EOD refreshes every tracked symbol's details itself, a
+    slice a session (`refresh_ticker_details`). Shared by the EOD's reference
+    step and the bootstrap of a load on an empty warehouse. Malformed records
+    are kept in `ops.rejected_records` under `run_id`.
     """
     from orchestration.jobs.reference import land_reference
 
@@ -253,16 +253,15 @@ def land_reference_snapshot(
         sql = "select ticker from raw_polygon.ticker_details"
         known = {ticker for (ticker,) in query(database_url, sql)}
     new = [symbol for symbol in tracked if symbol not in known]
-    refreshed = sorted(set(details_due) - set(new))
     resources = ["market_holidays", "splits", "dividends"]
-    if new or refreshed:
+    if new:
         resources.append("ticker_details")
     if not relation_exists(database_url, "raw_polygon.ticker_types"):
         resources.append("ticker_types")
     details = land_reference(
         database_url,
         endpoint,
-        symbols=new + refreshed,
+        symbols=new,
         resources=resources,
         action_symbols=new,
         action_date=session,

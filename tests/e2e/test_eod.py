@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -16,7 +17,6 @@ import pytest
 import redis
 from rich.console import Console
 
-from extract.polygon.client import RequestPolicy
 from kernel.market_calendar import TradingCalendar
 from kernel.settings import REPO_ROOT, Settings
 from kernel.warehouse import connect
@@ -326,6 +326,13 @@ def test_a_new_listing_gets_its_history_and_is_announced(first_run, servers):
     lifecycle = next(step for step in outcome.steps if step.name == "lifecycle")
     assert lifecycle.detail["history_backfilled"] == {"NWSDY": 90}  # ADRC: 90 days
     assert message["symbols_expected"] == 16 and message["status"] == "complete"
+    # Classified on its first session: its details came with the slice of 16 / 20.
+    assert lifecycle.detail["details_refreshed"]["listed"] == ["NWSDY"]
+    assert len(lifecycle.detail["details_refreshed"]["rotation"]) == 1
+    assert message["compliance"]["details_refreshed"] == 2
+    sql = "select {} from marts.symbols where symbol = 'NWSDY'"
+    assert _scalar(database_url, sql.format("sector")) == "Information Technology"  # SIC 3674
+    assert _scalar(database_url, sql.format("market_cap")) > 0
     assert _scalar(
         database_url,
         "select initial_load_date from marts.symbols where symbol = 'NWSDY' and active",
@@ -455,7 +462,7 @@ def _step_running(database_url: str, session: date, step: str) -> bool:
         return cursor.fetchone()[0]
 
 
-def test_fund_aum_is_measured_and_stale_fund_details_are_due(first_run, servers) -> None:
+def test_fund_aum_is_measured_and_the_oldest_details_are_due(first_run) -> None:
     database_url, _, _ = first_run
     shares, close, aum = (
         _scalar(database_url, sql, ("SPY",))
@@ -468,11 +475,15 @@ def test_fund_aum_is_measured_and_stale_fund_details_are_due(first_run, servers)
     )
     assert shares > 0 and aum == round(shares * close / 1_000_000, 1)
 
-    settings = Settings(database_url, servers.redis_url, None, "https://api.polygon.io", "dev")
-    endpoints = Endpoints(database_url, servers.redis_url, False, False)
-    job = EodJob(settings, endpoints, RedisNotifier(redis.Redis.from_url(servers.redis_url)))
-    paid = type("PaidEndpoint", (), {"policy": RequestPolicy(per_second=100)})()
-    assert job._etf_details_due(paid) == []  # every fund's details are fresh
+    # The next run's slice: ceil(tracked / 20) symbols with the oldest details.
+    rotation = "select symbol from lifecycle.ticker_details_due where reason = 'rotation'"
+    tracked = _scalar(
+        database_url,
+        "select count(*) from lifecycle.symbol_processing where is_active and eod_update",
+    )
     with connect(database_url) as connection, connection.cursor() as cursor:
+        cursor.execute(rotation)
+        assert len(cursor.fetchall()) == math.ceil(tracked / 20)
         cursor.execute("delete from raw_polygon.ticker_details where ticker = 'QQQ'")
-    assert job._etf_details_due(paid) == ["QQQ"]
+        cursor.execute(rotation)
+        assert cursor.fetchall() == [("QQQ",)]  # never fetched: first

@@ -1,8 +1,8 @@
 {#-
     Assets under management of each fund type that gets ETF details
     (equity_types.fetch_etf_details), measured from Polygon: its shares
-    outstanding (ticker details, which the EOD refreshes a slice of funds at
-    a time) times its latest close. One index descent per fund for the
+    outstanding (ticker details, refreshed by the EOD at least every 20
+    sessions: lifecycle.ticker_details_due) times its latest close. One index descent per fund for the
     close, so the cost does not grow with history.
 -#}
 with

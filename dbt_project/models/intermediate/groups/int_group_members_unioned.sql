@@ -5,13 +5,28 @@
     by the rules in the universe_definitions and universe_filters seeds.
     Groups dbt derives hold only symbols the warehouse tracks (marts.symbols):
     those are what TickStock can scan. A renamed symbol counts under its new
-    ticker (int_ticker_renames), whatever ticker a file or rule names.
+    ticker (int_ticker_renames), whatever ticker a file or rule names. A
+    symbol the warehouse knows as delisted (marts.symbols.active false, set
+    by the EOD of the session that saw it go) leaves every group, loaded ones
+    too: a file that still lists it is older than the delisting.
 -#}
 with
 
 tracked as (
 
-    select symbol from {{ ref('symbols') }}
+    select
+        symbol,
+        active
+
+    from {{ ref('symbols') }}
+
+),
+
+delisted as (
+
+    select symbol from tracked
+
+    where active is false
 
 ),
 
@@ -304,7 +319,12 @@ final as (
 
     from current_tickers
 
-    where ticker_rank = 1
+    where
+        ticker_rank = 1
+        and not exists (
+            select from delisted
+            where delisted.symbol = current_tickers.symbol
+        )
 
 )
 
