@@ -53,6 +53,9 @@ from orchestration.runtime.services import Endpoints
 
 BOOTSTRAP_HISTORY = timedelta(days=183)  # the dev profile's six months of daily bars
 COMPLETE_THRESHOLD_PCT = 95.0
+# Ticker details refreshed per run beyond the session's listings on a free
+# plan: its 5 calls a minute would spend two hours on a full-market slice.
+FREE_PLAN_ROTATION = 5
 
 
 def utc_now() -> datetime:
@@ -582,7 +585,8 @@ def refresh_ticker_details(
 
     The session's new listings, and the slice of tracked symbols with the
     oldest details: dbt chooses them, so the number of requests is the
-    slice size plus the new listings, whatever the market's size.
+    slice size plus the new listings, whatever the market's size. On a free
+    plan the slice is cut to FREE_PLAN_ROTATION, oldest first.
     """
     from orchestration.jobs.reference import land_reference
 
@@ -591,8 +595,11 @@ def refresh_ticker_details(
         "select due.symbol, due.reason, processing.fetch_etf_details"
         " from lifecycle.ticker_details_due as due"
         " inner join lifecycle.symbol_processing as processing using (symbol)"
-        " order by due.reason, due.symbol",
+        " order by due.reason, due.details_fetched_at nulls first, due.symbol",
     )
+    if endpoint.policy.per_minute is not None:
+        rotation = [row for row in rows if row[1] == "rotation"][:FREE_PLAN_ROTATION]
+        rows = [row for row in rows if row[1] == "listed"] + rotation
     symbols: dict[str, list[str]] = {"listed": [], "rotation": []}
     for symbol, reason, _ in rows:
         symbols[reason].append(symbol)

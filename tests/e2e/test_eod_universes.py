@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 from datetime import date
 
 import pytest
 import redis
 
-from kernel.warehouse import query
-from orchestration.jobs.eod import EodOutcome, refresh_ticker_details
+from extract.polygon.client import request_policy
+from kernel.warehouse import export_connection_env, query
+from orchestration.jobs.eod import FREE_PLAN_ROTATION, EodOutcome, refresh_ticker_details
 from orchestration.jobs.relationships import UNIVERSE_UPDATED_CHANNEL
+from orchestration.runtime.dbt_runner import run_dbt
 from orchestration.runtime.endpoints import polygon_endpoint
 from tests.e2e.test_eod import _job
 from tests.support.databases import throwaway_database
@@ -145,3 +148,31 @@ def test_every_tracked_symbol_is_refreshed_within_the_period(delisting) -> None:
     first_round = fetched[: len(tracked)]
     assert sorted(first_round) == sorted(tracked)
     print(f"{REFRESH_SESSIONS} refreshes of {slice_size} in {elapsed:.1f}s")
+
+
+def test_a_free_plan_refreshes_five_details_a_run_oldest_first(delisting) -> None:
+    """With every tracked symbol due (a slice of one session), a free plan's run
+    fetches FREE_PLAN_ROTATION of them, those fetched longest ago."""
+    database_url, job, _, _, _, _ = delisting
+    export_connection_env(database_url)
+    run_dbt(
+        "run",
+        "--select",
+        "ticker_details_due",
+        target=job.settings.dbt_target,
+        variables={"details_refresh_sessions": 1},
+    )
+    try:
+        due = query(
+            database_url,
+            "select symbol from lifecycle.ticker_details_due"
+            " order by details_fetched_at nulls first, symbol",
+        )
+        assert len(due) == len(_tracked(database_url)) > FREE_PLAN_ROTATION
+        with polygon_endpoint(job.settings, lambda _: None) as endpoint:
+            free = replace(endpoint, policy=request_policy("free", None))
+            refresh = refresh_ticker_details(database_url, free, "free-plan")
+        assert refresh.symbols["rotation"] == [s for (s,) in due[:FREE_PLAN_ROTATION]]
+        assert refresh.landing.rows == {"ticker_details": FREE_PLAN_ROTATION}
+    finally:
+        run_dbt("run", "--select", "ticker_details_due", target=job.settings.dbt_target)
