@@ -1,8 +1,14 @@
--- After a ticker change, groups and TickStock's cache name the listing by its
--- new ticker only: an old ticker left in a membership or in a cache entry's
--- member list means the rename was not carried through.
+-- Groups and TickStock's cache name only tickers that trade: no membership and
+-- no cache entry's member list names the old ticker of a rename (the new one
+-- replaces it) or a delisted symbol (scanners must not follow it).
 
 with
+
+symbols as (
+
+    select * from {{ ref('symbols') }}
+
+),
 
 renames as (
 
@@ -38,7 +44,7 @@ cache_members as (
 
 ),
 
-stale as (
+listed as (
 
     select
         'group_memberships' as relation,
@@ -58,18 +64,43 @@ stale as (
 
 ),
 
-final as (
+renamed as (
 
     select
-        stale.relation,
-        stale.entry,
-        stale.symbol,
-        renames.new_symbol
+        listed.relation,
+        listed.entry,
+        listed.symbol,
+        'renamed to ' || renames.new_symbol as reason
 
-    from stale
+    from listed
 
     inner join renames
-        on stale.symbol = renames.old_symbol
+        on listed.symbol = renames.old_symbol
+
+),
+
+delisted as (
+
+    select
+        listed.relation,
+        listed.entry,
+        listed.symbol,
+        'delisted ' || coalesce(symbols.delisted_at::text, '') as reason
+
+    from listed
+
+    inner join symbols
+        on listed.symbol = symbols.symbol
+
+    where symbols.active is false
+
+),
+
+final as (
+
+    select * from renamed
+    union all
+    select * from delisted
 
 )
 
