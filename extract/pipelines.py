@@ -15,6 +15,7 @@ from typing import Any
 
 import dlt
 import psycopg2
+from dlt.destinations.impl.postgres.configuration import PostgresCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from kernel.settings import STATE_DIR, redact_url
@@ -122,9 +123,22 @@ def make_pipeline(name: str, dataset: str, database_url: str) -> dlt.Pipeline:
     return dlt.pipeline(
         pipeline_name=name,
         pipelines_dir=str(pipelines_dir(database_url)),
-        destination=dlt.destinations.postgres(credentials=bounded_url(database_url)),
+        destination=dlt.destinations.postgres(credentials=destination_credentials(database_url)),
         dataset_name=dataset,
     )
+
+
+def destination_credentials(database_url: str) -> PostgresCredentials:
+    """dlt's credentials for the warehouse, its waits bounded (`bounded_url`).
+
+    dlt requires a password; a server with trust or peer authentication
+    takes a URL without one, which is given an empty password here.
+    """
+    credentials = PostgresCredentials()
+    credentials.parse_native_representation(bounded_url(database_url))
+    if credentials.password is None:
+        credentials.password = ""
+    return credentials
 
 
 def _root_cause(error: BaseException) -> BaseException:

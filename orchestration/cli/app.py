@@ -46,7 +46,9 @@ def server_unavailable(error: BaseException) -> str | None:
     import redis
 
     current: BaseException | None = error
-    while current is not None:
+    seen: set[int] = set()  # a chain can loop (an exception that is its own context)
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
         if isinstance(current, psycopg2.OperationalError | psycopg2.InterfaceError):
             server = "Postgres"
             break
