@@ -77,6 +77,8 @@ class SuiteOutcome:
     passed: int
     failed: list[str] = field(default_factory=list)
     rows: int | None = None
+    # The stored result and its suite: the Data Docs pages `publish_data_docs` renders.
+    docs_resources: tuple = ()
 
 
 def gx_context():
@@ -141,10 +143,11 @@ def build_checkpoint(context, spec: SuiteSpec):
     """Get the spec's checkpoint, creating or updating only what is missing or changed.
 
     Leaving unchanged objects alone keeps the committed JSON under `gx/` stable:
-    re-adding them would give everything new ids on every run.
+    re-adding them would give everything new ids on every run. Checkpoints
+    have no Data Docs action: a run renders the pages of all its results
+    once (`publish_data_docs`), not the site's index once per suite.
     """
     import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
 
     batch_definition = _batch_definition(context, spec)
     wanted = gx.ExpectationSuite(name=spec.suite, expectations=spec.expectations())
@@ -159,15 +162,19 @@ def build_checkpoint(context, spec: SuiteSpec):
                 suite=context.suites.get(spec.suite),
             )
         )
-    if _stored(context.checkpoints, spec.checkpoint_name) is None:
-        context.checkpoints.add(
-            gx.Checkpoint(
-                name=spec.checkpoint_name,
-                validation_definitions=[context.validation_definitions.get(spec.validation_name)],
-                actions=[UpdateDataDocsAction(name="update_data_docs")],
-                result_format="SUMMARY",
-            )
+    stored = _stored(context.checkpoints, spec.checkpoint_name)
+    if stored is None or stored.actions:
+        checkpoint = gx.Checkpoint(
+            name=spec.checkpoint_name,
+            validation_definitions=[context.validation_definitions.get(spec.validation_name)],
+            actions=[],
+            result_format="SUMMARY",
         )
+        if stored is None:
+            context.checkpoints.add(checkpoint)
+        else:  # an older checkpoint that rebuilt the docs itself
+            checkpoint.id = stored.id
+            context.checkpoints.add_or_update(checkpoint)
     return context.checkpoints.get(spec.checkpoint_name)
 
 
@@ -207,6 +214,11 @@ def run_checkpoint(context, spec: SuiteSpec, session: date) -> SuiteOutcome | No
         where = f" for {session}" if spec.session_column else ""
         return SuiteOutcome(spec.suite, False, 0, [f"no rows in {spec.relation}{where}"], 0)
     passed, failed, rows = 0, [], None
+    resources = tuple(
+        resource
+        for result_id in result.run_results
+        for resource in (result_id, result_id.expectation_suite_identifier)
+    )
     for validation in result.run_results.values():
         for outcome in validation.results:
             config = outcome.expectation_config
@@ -216,7 +228,14 @@ def run_checkpoint(context, spec: SuiteSpec, session: date) -> SuiteOutcome | No
                 passed += 1
             else:
                 failed.append(describe(config))
-    return SuiteOutcome(spec.suite, bool(result.success), passed, failed, rows)
+    return SuiteOutcome(spec.suite, bool(result.success), passed, failed, rows, resources)
+
+
+def publish_data_docs(context, outcomes: list[SuiteOutcome]) -> None:
+    """Render the pages of these results and their suites, and the site's index, once."""
+    resources = [resource for outcome in outcomes for resource in outcome.docs_resources]
+    if resources:
+        context.build_data_docs(resource_identifiers=resources)
 
 
 def data_docs_index(context) -> Path:

@@ -10,7 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from expectations.context import SuiteOutcome, data_docs_index, gx_context, run_checkpoint
+from expectations.context import (
+    SuiteOutcome,
+    data_docs_index,
+    gx_context,
+    publish_data_docs,
+    run_checkpoint,
+)
 from expectations.docs_assets import make_offline
 from expectations.suites import OHLCV_DAILY, SUITES
 from kernel.warehouse import query
@@ -53,6 +59,7 @@ def validate_session(session_date: date) -> QualityResult:
     outcome = run_checkpoint(context, OHLCV_DAILY, session_date)
     if outcome is None:  # the suite requires rows, so GX always validates a batch
         raise RuntimeError(f"no ohlcv_daily batch to validate for {session_date}")
+    publish_data_docs(context, [outcome])
     return QualityResult(
         success=outcome.success,
         evaluated=outcome.passed + len(outcome.failed),
@@ -93,6 +100,7 @@ def validate_all(database_url: str, session_date: date) -> SuiteRun:
             skipped[spec.suite] = f"no rows in {spec.relation} for {session_date}"
         else:
             outcomes[spec.suite] = outcome
+    publish_data_docs(context, list(outcomes.values()))
     return SuiteRun(outcomes, skipped, _offline_docs_index(context))
 
 

@@ -19,9 +19,10 @@ from rich.console import Console
 
 from kernel.market_calendar import TradingCalendar
 from kernel.settings import REPO_ROOT, Settings
-from kernel.warehouse import connect
+from kernel.warehouse import connect, export_connection_env
 from orchestration.jobs.eod import BOOTSTRAP_HISTORY, EodJob, MarketClosed, SessionNotFinal
 from orchestration.jobs.notifier import EOD_COMPLETE_CHANNEL, EOD_RUNS_STREAM, RedisNotifier
+from orchestration.runtime.dbt_runner import run_dbt
 from orchestration.runtime.services import Endpoints
 from tests.support.cli import cli_env, run_cli
 from tests.support.contracts import schema_errors
@@ -219,6 +220,37 @@ def test_a_session_still_open_is_refused(first_run, servers) -> None:
     with pytest.raises(SessionNotFinal):
         tomorrow = date.today() + timedelta(days=1)
         job.resolve_session(TradingCalendar().session_dates(tomorrow, tomorrow + timedelta(10))[0])
+
+
+def test_every_dbt_unit_test_passes_on_the_built_warehouse(first_run) -> None:
+    # The EOD's builds leave unit tests out; they need its relations for their
+    # fixtures' column types, so they run here, all of them.
+    database_url, _, _ = first_run
+    export_connection_env(database_url)
+    results = run_dbt("test", "--select", "test_type:unit", target="dev")
+    statuses = [str(r.status) for r in results.results if r.node.resource_type == "unit_test"]
+    assert len(statuses) >= 16
+    assert set(statuses) == {"pass"}
+
+
+def test_the_runs_validation_pages_are_in_the_data_docs(first_run) -> None:
+    # Rendered once per run (publish_data_docs), not by each checkpoint: every
+    # suite the report lists has a page written during the quality step.
+    _, _, messages = first_run
+    reports = messages[0]["reports"]
+    written = Path(reports["quality_json"]).stat().st_mtime
+    record = json.loads(Path(reports["run_record"]).read_text())
+    (quality,) = [step for step in record["steps"] if step["name"] == "quality"]
+    started = written - quality["duration_s"] - 1
+    suites = set(json.loads(Path(reports["quality_json"]).read_text())["expectations"])
+    pages = Path(reports["data_docs"]).parent / "validations"
+    rendered = {
+        page.relative_to(pages).parts[0]
+        for page in pages.rglob("*.html")
+        if started <= page.stat().st_mtime <= written
+    }
+    assert "ohlcv_daily__suite" in suites
+    assert suites <= rendered, suites - rendered
 
 
 def test_docs_sites_are_built_without_secrets(first_run, servers) -> None:
