@@ -224,6 +224,7 @@ def _unknown_summary(unknown: list[str]) -> str:
 def rebuild_and_publish(settings, endpoints) -> None:
     """Rebuild the groups marts, then publish the relationship cache to Redis."""
     from kernel.warehouse import export_connection_env, relation_exists
+    from orchestration.jobs.loads import ensure_seeds
     from orchestration.jobs.relationships import publish_relationships
     from orchestration.runtime.dbt_runner import run_dbt, summarise
     from orchestration.runtime.redis_client import redis_client
@@ -232,8 +233,7 @@ def rebuild_and_publish(settings, endpoints) -> None:
     if not relation_exists(endpoints.database_url, "marts.ohlcv_daily"):
         console.print("The marts are not built yet: files landed; `tickstock eod` builds them.")
         return
-    if not relation_exists(endpoints.database_url, "seeds.etf_metadata"):
-        run_dbt("seed", "--selector", "groups_seeds", target=settings.dbt_target)
+    ensure_seeds(endpoints.database_url, settings.dbt_target)
     results = run_dbt("build", "--selector", "groups", target=settings.dbt_target)
     console.print(f"dbt: {summarise(results)}")
     client = redis_client(endpoints.redis_url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -13,15 +14,17 @@ from extract.polygon import FetchFailure, RejectedRecord, polygon_source
 from extract.polygon.endpoint import PolygonEndpoint
 from extract.polygon.work import BarRange
 from kernel.market_calendar import TradingCalendar
-from kernel.settings import ALL_EOD_SYMBOLS, Profile
-from kernel.warehouse import query, relation_exists
+from kernel.settings import ALL_EOD_SYMBOLS, DBT_PROJECT_DIR, REPO_ROOT, Profile
+from kernel.warehouse import connect, query, relation_exists
 from orchestration.jobs.rejections import new_run_id, record_rejected
 from orchestration.runtime.dbt_runner import run_dbt
+from orchestration.runtime.ops_schema import ensure_ops_schema
 
 CALENDAR_START = date(1980, 1, 1)
 """The session spine starts here, or at the oldest bar loaded if that is older."""
 CALENDAR_HORIZON = timedelta(days=400)
 UNIVERSE_TABLE = "seeds.dev_universe"
+SEEDS_DIR = REPO_ROOT / "seeds" / "reference"  # dbt_project.yml's seed-paths
 # Requests in flight on a plan without a per-minute limit. On a free plan (5 calls
 # a minute) more than one in flight would only queue at the limiter.
 PAID_CONCURRENCY = 8
@@ -214,6 +217,42 @@ def profile_symbols(database_url: str, profile: Profile, session: date) -> list[
 # ---------------------------------------------------------------- bootstrap
 
 
+def seeds_fingerprint() -> str:
+    """sha256 of the seed files and the project file that configures them."""
+    digest = hashlib.sha256()
+    files = sorted(path for path in SEEDS_DIR.rglob("*") if path.is_file())
+    for path in [*files, DBT_PROJECT_DIR / "dbt_project.yml"]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_seeds(database_url: str, dbt_target: str) -> bool:
+    """Load and test the seeds when their files changed since this warehouse loaded them.
+
+    Seeds change with the code, not with the market: a daily run that
+    reloads 13 seeds and runs their 54 tests spends about 2 s on nothing.
+    Only the tests whose every parent is a seed run here (cautious); the
+    others run with the models they also read. Returns whether it loaded.
+    """
+    ensure_ops_schema(database_url)
+    wanted = seeds_fingerprint()
+    ((loaded,),) = query(database_url, "select seeds_fingerprint from ops.warehouse")
+    if loaded == wanted and relation_exists(database_url, UNIVERSE_TABLE):
+        return False
+    run_dbt(
+        "build",
+        "--select",
+        "resource_type:seed",
+        "--indirect-selection",
+        "cautious",
+        target=dbt_target,
+    )
+    with connect(database_url) as connection, connection.cursor() as cursor:
+        cursor.execute("update ops.warehouse set seeds_fingerprint = %s", (wanted,))
+    return True
+
+
 def land_reference_snapshot(
     database_url: str,
     endpoint: PolygonEndpoint,
@@ -237,8 +276,7 @@ def land_reference_snapshot(
     from orchestration.jobs.reference import land_reference
 
     landing = Landing()
-    if not relation_exists(database_url, UNIVERSE_TABLE):
-        run_dbt("seed", target=dbt_target)
+    ensure_seeds(database_url, dbt_target)
     if calendar_needs_refresh(database_url, session):
         landing.rows |= land_calendar(database_url, calendar, session)
     landing.rows |= land_listings(database_url, endpoint, session, run_id)

@@ -156,6 +156,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         $$;
         """,
     ),
+    Migration(
+        6,
+        "seeds fingerprint: the seed files the warehouse last loaded",
+        """
+        alter table ops.warehouse add column if not exists seeds_fingerprint text;
+        comment on column ops.warehouse.seeds_fingerprint is
+            'sha256 of the seed files (seeds/reference) and dbt_project.yml when the seeds '
+            'were last loaded and tested: runs reload them only when it differs.';
+        """,
+    ),
 )
 
 _BOOKKEEPING = """
