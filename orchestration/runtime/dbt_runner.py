@@ -1,19 +1,30 @@
 """Run dbt in-process (dbtRunner): one Python start-up and one parse per process.
 
 The project is parsed once per target and process, and every later command
-reuses that manifest (`dbtRunner(manifest=...)`). dbt's own partial parsing
-would not help: each EOD step passes different `--vars` (session_date,
-tested_loaded_after, quality_session), and changed vars make dbt parse the
-whole project again, 3 to 12 s per command on a busy machine. Vars still
-apply: models and tests are compiled when they run, with the command's vars.
+reuses that manifest (`dbtRunner(manifest=...)`). Each EOD step passes
+different `--vars` (session_date, tested_loaded_after, quality_session),
+and changed vars would make dbt parse the whole project again, 3 to 12 s
+per command on a busy machine: vars still apply to a reused manifest, as
+models and tests are compiled when they run, with the command's vars.
+
+The parse itself is partial (dbt's partial_parse.msgpack) when nothing
+changed since the last one, but dbt starts over when the profile differs,
+and the profile names the database: one state shared by every warehouse
+parsed the whole project (8 s) each time a command ran on another one
+(a test database, a dev and a prod warehouse side by side). So every
+warehouse and target keeps its own (`parse_state_dir`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import shutil
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from kernel.settings import DBT_PROJECT_DIR, PROFILES, STATE_DIR, current_bounds
@@ -31,6 +42,28 @@ FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 # manifest names the database of every relation (profiles.yml's dbname).
 _manifests: dict[tuple[str, ...], Any] = {}
 _WAREHOUSE_ENV = ("TICKSTOCK_PG_HOST", "TICKSTOCK_PG_PORT", "TICKSTOCK_PG_DBNAME")
+PARSE_STATES_DIR = STATE_DIR / "dbt_parse"
+# A warehouse's parse state unused this long is removed (test databases are many).
+PARSE_STATE_TTL_S = 7 * 24 * 3600
+
+
+def parse_state_dir(target: str) -> Path:
+    """dbt's target path for commands on this warehouse and target: its own
+    partial-parse state and compiled SQL. The docs site keeps the project's
+    `target/` (`artifacts=True`)."""
+    key = "|".join((target, *(os.environ.get(name, "") for name in _WAREHOUSE_ENV)))
+    name = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return PARSE_STATES_DIR / f"{target}-{name}"
+
+
+def _prune_parse_states(keep: Path) -> None:
+    """Remove the parse states no command has used for PARSE_STATE_TTL_S."""
+    if not PARSE_STATES_DIR.is_dir():
+        return
+    cutoff = time.time() - PARSE_STATE_TTL_S
+    for state in PARSE_STATES_DIR.iterdir():
+        if state != keep and state.is_dir() and state.stat().st_mtime < cutoff:
+            shutil.rmtree(state, ignore_errors=True)
 
 
 def _runner(target: str) -> Any:
@@ -39,6 +72,10 @@ def _runner(target: str) -> Any:
 
     key = (target, *(os.environ.get(name, "") for name in _WAREHOUSE_ENV))
     if key not in _manifests:
+        state = parse_state_dir(target)
+        state.mkdir(parents=True, exist_ok=True)
+        os.utime(state)  # used now: kept by the pruning below
+        _prune_parse_states(state)
         parsed = dbtRunner().invoke(dbt_command("parse", target=target))
         if not parsed.success:
             raise DbtError(f"dbt parse failed: {parsed.exception}")
@@ -106,6 +143,8 @@ def dbt_command(
         "--quiet",
         *(() if artifacts else ("--no-write-json",)),
         *args,
+        # The docs site goes to the project's target/ (or DBT_TARGET_PATH).
+        *(() if artifacts else ("--target-path", str(parse_state_dir(target)))),
         "--project-dir",
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
