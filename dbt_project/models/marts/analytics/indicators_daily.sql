@@ -45,7 +45,7 @@
         materialized='incremental',
         unique_key=['symbol', 'date'],
         incremental_strategy='replace_by_key',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
         indexes=[
             {'columns': ['symbol', 'date'], 'unique': true},
             {'columns': ['date']},
@@ -57,13 +57,26 @@
             {'columns': ['bar_loaded_at']},
             {'columns': ['computed_at']},
             {'columns': ['session_index']},
+            {'columns': ['symbol', 'session_index']},
         ],
         pre_hook=['set local jit = off', "set local work_mem = '128MB'"],
-        post_hook='analyze {{ this }}',
+        post_hook=[
+            "{{ ensure_index(['symbol', 'session_index']) }}",
+            'analyze {{ this }}',
+        ],
     )
 }}
 
 {%- set lookback = 252 -%}
+{#- State columns an incremental run continues from (see the header). -#}
+{%- set state_columns = [
+    'high', 'low', 'running_close', 'running_close_sq', 'window_high_252', 'window_low_252',
+] -%}
+{%- set incremental = continues_stored_state(state_columns) -%}
+{#- The stored rows an appended bar reads: its close's running sums that
+    many bars earlier (SMA, Bollinger), its total-return close (returns),
+    and the bar leaving the 252-session window. -#}
+{%- set offsets = [5, 20, 21, 50, 63, 200, lookback] -%}
 
 with
 
@@ -91,7 +104,7 @@ daily_bars as not materialized (
 
 ),
 
-{% if is_incremental() %}
+{% if incremental %}
 
 stored_rows as not materialized (
 
@@ -175,39 +188,13 @@ restarts as (
 
 ),
 
-work_bars as (
-
-    select
-        restarts.from_date,
-        bars.*
-
-    from restarts
-
-    cross join lateral (
-        (
-            select * from adjusted_bars
-            where
-                adjusted_bars.symbol = restarts.symbol
-                and adjusted_bars.date < restarts.from_date
-            order by adjusted_bars.date desc
-            limit {{ lookback }}
-        )
-        union all
-        (
-            select * from adjusted_bars
-            where
-                adjusted_bars.symbol = restarts.symbol
-                and adjusted_bars.date >= restarts.from_date
-        )
-    ) as bars
-
-),
-
 last_stored_rows as (
 
-    -- The stored row just before from_date: the recursive averages and OBV
-    -- restart from it, and the bar count continues from it.
-    select stored.*
+    -- The stored row just before from_date: the recursive averages, OBV,
+    -- the running sums and the bar count continue from it.
+    select
+        restarts.from_date,
+        stored.*
 
     from restarts
 
@@ -219,6 +206,256 @@ last_stored_rows as (
         order by stored_rows.date desc
         limit 1
     ) as stored
+
+),
+
+next_bars as (
+
+    -- The last stored row's bar and the (at most two) bars after it.
+    select
+        last_stored_rows.symbol,
+        last_stored_rows.date as prior_date,
+        last_stored_rows.from_date,
+        bars.date,
+        bars.high,
+        bars.low,
+        bars.close,
+        bars.volume,
+        bars.tr_close,
+        bars.split_factor,
+        bars.total_factor,
+        lag(bars.date) over by_date as previous_date,
+        lag(bars.close) over by_date as previous_close,
+        lag(bars.tr_close) over by_date as previous_tr_close,
+        count(*) over (partition by last_stored_rows.symbol) as bars_read
+
+    from last_stored_rows
+
+    cross join lateral (
+        select * from adjusted_bars
+        where
+            adjusted_bars.symbol = last_stored_rows.symbol
+            and adjusted_bars.date >= last_stored_rows.date
+        order by adjusted_bars.date
+        limit 3
+    ) as bars
+
+    -- Past the warm-ups (EMA(50) starts at bar 50): every average continues.
+    where last_stored_rows.session_index >= 50
+
+    window by_date as (partition by last_stored_rows.symbol order by bars.date)
+
+),
+
+appended_bars as (
+
+    -- Symbols whose one new bar directly follows their last stored row (a
+    -- daily run): computed from that row, its bar and a few stored rows
+    -- found by (symbol, session_index), without reading the history.
+    select
+        next_bars.*,
+        prior.session_index + 1 as session_index,
+        {%- for offset in offsets %}
+        prior.session_index + 1 - {{ offset }} as index_{{ offset }},
+        {%- endfor %}
+        greatest(next_bars.close - next_bars.previous_close, 0) as gain,
+        greatest(next_bars.previous_close - next_bars.close, 0) as loss,
+        greatest(next_bars.high, next_bars.previous_close)
+        - least(next_bars.low, next_bars.previous_close) as true_range,
+        case
+            when next_bars.close > next_bars.previous_close then next_bars.volume
+            when next_bars.close < next_bars.previous_close then -next_bars.volume
+            else 0
+        end as signed_volume,
+        prior.ema_12 as prior_ema_12,
+        prior.ema_26 as prior_ema_26,
+        prior.ema_50 as prior_ema_50,
+        prior.macd_fast_ema_12 as prior_macd_fast_ema_12,
+        prior.macd_signal_9 as prior_macd_signal_9,
+        prior.rsi_avg_gain_14 as prior_rsi_avg_gain_14,
+        prior.rsi_avg_loss_14 as prior_rsi_avg_loss_14,
+        prior.atr_14 as prior_atr_14,
+        prior.obv as prior_obv,
+        prior.running_close as prior_running_close,
+        prior.running_close_sq as prior_running_close_sq,
+        prior.window_high_252 as prior_window_high_252,
+        prior.window_low_252 as prior_window_low_252
+
+    from next_bars
+
+    inner join last_stored_rows as prior
+        on next_bars.symbol = prior.symbol
+
+    where
+        next_bars.bars_read = 2
+        and next_bars.previous_date = next_bars.prior_date
+        and next_bars.date >= next_bars.from_date
+
+),
+
+appended_lookups as (
+
+    -- One index lookup per offset (`limit 1` keeps each a nested loop).
+    select
+        appended_bars.*,
+        {%- for offset in offsets %}
+        at_{{ offset }}.running_close as running_close_{{ offset }},
+        at_{{ offset }}.running_close_sq as running_close_sq_{{ offset }},
+        at_{{ offset }}.tr_close as tr_close_{{ offset }},
+        at_{{ offset }}.high as high_{{ offset }},
+        at_{{ offset }}.low as low_{{ offset }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from appended_bars
+
+    {%- for offset in offsets %}
+
+    left join lateral (
+        select
+            stored_rows.running_close,
+            stored_rows.running_close_sq,
+            stored_rows.tr_close,
+            stored_rows.high,
+            stored_rows.low
+        from stored_rows
+        where
+            stored_rows.symbol = appended_bars.symbol
+            and stored_rows.session_index = appended_bars.index_{{ offset }}
+        limit 1
+    ) as at_{{ offset }} on true
+    {%- endfor %}
+
+),
+
+appended_running as (
+
+    select
+        *,
+        prior_running_close + close::numeric(38, 18) as running_close,
+        prior_running_close_sq + close::numeric(38, 18) * close::numeric(38, 18)
+            as running_close_sq,
+        -- The bar leaving the 252-session window did not hold its extreme:
+        -- the new extreme is the old one or the new bar's.
+        index_{{ lookback }} < 1
+        or (
+            high_{{ lookback }} < prior_window_high_252
+            and low_{{ lookback }} > prior_window_low_252
+        ) as is_carried
+
+    from appended_lookups
+
+),
+
+appended as (
+
+    -- The columns of `signalled` below, for the appended bars.
+    select
+        symbol,
+        date,
+        session_index,
+        high,
+        low,
+        close,
+        tr_close,
+        split_factor,
+        total_factor,
+        previous_tr_close,
+        tr_close_5,
+        tr_close_21,
+        tr_close_63,
+        tr_close_252,
+        running_close,
+        running_close_sq,
+        {%- for length in [20, 50, 200] %}
+        (running_close - coalesce(running_close_{{ length }}, 0)) / {{ length }}
+            as sma_{{ length }}_raw,
+        {%- endfor %}
+        sqrt(
+            (
+                20 * (running_close_sq - coalesce(running_close_sq_20, 0))
+                - (running_close - coalesce(running_close_20, 0))
+                * (running_close - coalesce(running_close_20, 0))
+            )
+            / 400
+        ) as stddev_20_raw,
+        udf.recursive_average_step(prior_ema_12, close::double precision, 2.0 / 13, null)
+            as ema_12_raw,
+        udf.recursive_average_step(prior_ema_26, close::double precision, 2.0 / 27, null)
+            as ema_26_raw,
+        udf.recursive_average_step(prior_ema_50, close::double precision, 2.0 / 51, null)
+            as ema_50_raw,
+        udf.recursive_average_step(
+            prior_macd_fast_ema_12, close::double precision, 2.0 / 13, null
+        ) as macd_fast_ema_raw,
+        udf.recursive_average_step(prior_rsi_avg_gain_14, gain::double precision, 1.0 / 14, null)
+            as rsi_avg_gain_raw,
+        udf.recursive_average_step(prior_rsi_avg_loss_14, loss::double precision, 1.0 / 14, null)
+            as rsi_avg_loss_raw,
+        udf.recursive_average_step(prior_atr_14, true_range::double precision, 1.0 / 14, null)
+            as atr_raw,
+        prior_obv + signed_volume as obv_raw,
+        greatest(prior_window_high_252, high) as high_252_raw,
+        least(prior_window_low_252, low) as low_252_raw,
+        udf.recursive_average_step(
+            prior_macd_fast_ema_12, close::double precision, 2.0 / 13, null
+        )
+        - udf.recursive_average_step(prior_ema_26, close::double precision, 2.0 / 27, null)
+            as macd_line_raw,
+        udf.recursive_average_step(
+            prior_macd_signal_9,
+            udf.recursive_average_step(
+                prior_macd_fast_ema_12, close::double precision, 2.0 / 13, null
+            )
+            - udf.recursive_average_step(prior_ema_26, close::double precision, 2.0 / 27, null),
+            2.0 / 10,
+            null
+        ) as macd_signal_raw
+
+    from appended_running
+
+    where is_carried
+
+),
+
+rebuilt_restarts as (
+
+    -- Every other symbol: its rows from from_date, with the 252 bars before.
+    select restarts.*
+
+    from restarts
+
+    left join appended
+        on restarts.symbol = appended.symbol
+
+    where appended.symbol is null
+
+),
+
+work_bars as (
+
+    select
+        rebuilt_restarts.from_date,
+        bars.*
+
+    from rebuilt_restarts
+
+    cross join lateral (
+        (
+            select * from adjusted_bars
+            where
+                adjusted_bars.symbol = rebuilt_restarts.symbol
+                and adjusted_bars.date < rebuilt_restarts.from_date
+            order by adjusted_bars.date desc
+            limit {{ lookback }}
+        )
+        union all
+        (
+            select * from adjusted_bars
+            where
+                adjusted_bars.symbol = rebuilt_restarts.symbol
+                and adjusted_bars.date >= rebuilt_restarts.from_date
+        )
+    ) as bars
 
 ),
 
@@ -237,7 +474,9 @@ work_rows as (
         stored_rows.rsi_avg_gain_14 as prior_rsi_avg_gain_14,
         stored_rows.rsi_avg_loss_14 as prior_rsi_avg_loss_14,
         stored_rows.atr_14 as prior_atr_14,
-        stored_rows.obv as prior_obv
+        stored_rows.obv as prior_obv,
+        stored_rows.running_close as prior_running_close,
+        stored_rows.running_close_sq as prior_running_close_sq
 
     from work_bars
 
@@ -265,24 +504,15 @@ work_rows as (
         null::double precision as prior_rsi_avg_gain_14,
         null::double precision as prior_rsi_avg_loss_14,
         null::double precision as prior_atr_14,
-        null::numeric as prior_obv
+        null::numeric as prior_obv,
+        null::numeric as prior_running_close,
+        null::numeric as prior_running_close_sq
 
     from adjusted_bars
 
 ),
 
 {% endif %}
-
-loads as (
-
-    select
-        symbol,
-        date,
-        loaded_at
-
-    from daily_bars
-
-),
 
 sequenced as (
 
@@ -473,9 +703,108 @@ signalled as (
         udf.recursive_average(macd_line_raw, 2.0 / 10, case
             when is_prior then prior_macd_signal_9
             when session_index = 34 then macd_line_sma_9_raw
-        end) over (partition by symbol order by date) as macd_signal_raw
+        end) over (partition by symbol order by date) as macd_signal_raw,
+        -- The running sums from the symbol's first bar: those of this run
+        -- (from the first bar read) shifted onto the stored ones. Exact in
+        -- numeric, so equal to a full build's.
+        coalesce(
+            max(case when is_prior then prior_running_close - running_close end) over by_symbol,
+            0
+        ) as running_close_offset,
+        coalesce(
+            max(
+                case when is_prior then prior_running_close_sq - running_close_sq end
+            ) over by_symbol,
+            0
+        ) as running_close_sq_offset
 
     from macd_lines
+
+    window by_symbol as (partition by symbol)
+
+),
+
+computed as (
+
+    -- The recomputed rows, then the appended ones (same columns).
+    select
+        symbol,
+        date,
+        session_index,
+        high,
+        low,
+        close,
+        tr_close,
+        split_factor,
+        total_factor,
+        previous_tr_close,
+        tr_close_5::double precision as tr_close_5,
+        tr_close_21::double precision as tr_close_21,
+        tr_close_63::double precision as tr_close_63,
+        tr_close_252::double precision as tr_close_252,
+        running_close + running_close_offset as running_close,
+        running_close_sq + running_close_sq_offset as running_close_sq,
+        sma_20_raw,
+        sma_50_raw,
+        sma_200_raw,
+        stddev_20_raw,
+        ema_12_raw,
+        ema_26_raw,
+        ema_50_raw,
+        macd_fast_ema_raw,
+        rsi_avg_gain_raw,
+        rsi_avg_loss_raw,
+        atr_raw,
+        obv_raw,
+        high_252_raw,
+        low_252_raw,
+        macd_line_raw,
+        macd_signal_raw
+
+    from signalled
+
+    where date >= from_date
+
+    {%- if incremental %}
+
+    union all
+
+    select
+        symbol,
+        date,
+        session_index,
+        high,
+        low,
+        close,
+        tr_close,
+        split_factor,
+        total_factor,
+        previous_tr_close,
+        tr_close_5,
+        tr_close_21,
+        tr_close_63,
+        tr_close_252,
+        running_close,
+        running_close_sq,
+        sma_20_raw,
+        sma_50_raw,
+        sma_200_raw,
+        stddev_20_raw,
+        ema_12_raw,
+        ema_26_raw,
+        ema_50_raw,
+        macd_fast_ema_raw,
+        rsi_avg_gain_raw,
+        rsi_avg_loss_raw,
+        atr_raw,
+        obv_raw,
+        high_252_raw,
+        low_252_raw,
+        macd_line_raw,
+        macd_signal_raw
+
+    from appended
+    {%- endif %}
 
 ),
 
@@ -483,105 +812,117 @@ final as (
 
     select
         ---------- keys
-        signalled.symbol::text as symbol,
-        signalled.date::date as date,
-        signalled.session_index::integer as session_index,
+        computed.symbol::text as symbol,
+        computed.date::date as date,
+        computed.session_index::integer as session_index,
 
         ---------- inputs
-        signalled.close::double precision as close,
-        signalled.tr_close::double precision as tr_close,
+        computed.close::double precision as close,
+        computed.tr_close::double precision as tr_close,
 
         ---------- moving averages
-        case when signalled.session_index >= 20 then signalled.sma_20_raw end::double precision
+        case when computed.session_index >= 20 then computed.sma_20_raw end::double precision
             as sma_20,
-        case when signalled.session_index >= 50 then signalled.sma_50_raw end::double precision
+        case when computed.session_index >= 50 then computed.sma_50_raw end::double precision
             as sma_50,
-        case when signalled.session_index >= 200 then signalled.sma_200_raw end::double precision
+        case when computed.session_index >= 200 then computed.sma_200_raw end::double precision
             as sma_200,
-        signalled.ema_12_raw as ema_12,
-        signalled.ema_26_raw as ema_26,
-        signalled.ema_50_raw as ema_50,
+        computed.ema_12_raw as ema_12,
+        computed.ema_26_raw as ema_26,
+        computed.ema_50_raw as ema_50,
 
         ---------- MACD (12, 26, 9)
-        case when signalled.session_index >= 34 then signalled.macd_line_raw end as macd_line,
-        signalled.macd_signal_raw as macd_signal_9,
-        signalled.macd_line_raw - signalled.macd_signal_raw as macd_histogram,
-        signalled.macd_fast_ema_raw as macd_fast_ema_12,
+        case when computed.session_index >= 34 then computed.macd_line_raw end as macd_line,
+        computed.macd_signal_raw as macd_signal_9,
+        computed.macd_line_raw - computed.macd_signal_raw as macd_histogram,
+        computed.macd_fast_ema_raw as macd_fast_ema_12,
 
         ---------- RSI 14 (Wilder)
         case
-            when signalled.rsi_avg_gain_raw + signalled.rsi_avg_loss_raw is null then null
+            when computed.rsi_avg_gain_raw + computed.rsi_avg_loss_raw is null then null
             -- TA-Lib's zero test: no movement at all reads 0.
-            when abs(signalled.rsi_avg_gain_raw + signalled.rsi_avg_loss_raw) < 1e-14 then 0
+            when abs(computed.rsi_avg_gain_raw + computed.rsi_avg_loss_raw) < 1e-14 then 0
             else
-                100 * signalled.rsi_avg_gain_raw
-                / (signalled.rsi_avg_gain_raw + signalled.rsi_avg_loss_raw)
+                100 * computed.rsi_avg_gain_raw
+                / (computed.rsi_avg_gain_raw + computed.rsi_avg_loss_raw)
         end::double precision as rsi_14,
-        signalled.rsi_avg_gain_raw as rsi_avg_gain_14,
-        signalled.rsi_avg_loss_raw as rsi_avg_loss_14,
+        computed.rsi_avg_gain_raw as rsi_avg_gain_14,
+        computed.rsi_avg_loss_raw as rsi_avg_loss_14,
 
         ---------- Bollinger bands (20, 2 population standard deviations)
         case
-            when signalled.session_index >= 20 then signalled.sma_20_raw
+            when computed.session_index >= 20 then computed.sma_20_raw
         end::double precision as bollinger_middle_20,
         case
-            when signalled.session_index >= 20
-                then signalled.sma_20_raw + 2 * signalled.stddev_20_raw
+            when computed.session_index >= 20
+                then computed.sma_20_raw + 2 * computed.stddev_20_raw
         end::double precision as bollinger_upper_20,
         case
-            when signalled.session_index >= 20
-                then signalled.sma_20_raw - 2 * signalled.stddev_20_raw
+            when computed.session_index >= 20
+                then computed.sma_20_raw - 2 * computed.stddev_20_raw
         end::double precision as bollinger_lower_20,
 
         ---------- ATR 14 (Wilder), OBV
-        signalled.atr_raw as atr_14,
+        computed.atr_raw as atr_14,
         -- Trailing zeros of the volumes' scale dropped: 1500, not 1500.000000000.
-        trim_scale(signalled.obv_raw)::numeric as obv,
+        trim_scale(computed.obv_raw)::numeric as obv,
 
         ---------- 252-session range
         case
-            when signalled.session_index >= 252 then signalled.high_252_raw
+            when computed.session_index >= 252 then computed.high_252_raw
         end::double precision as high_252,
         case
-            when signalled.session_index >= 252 then signalled.low_252_raw
+            when computed.session_index >= 252 then computed.low_252_raw
         end::double precision as low_252,
         case
-            when signalled.session_index >= 252
+            when computed.session_index >= 252
                 then
-                    signalled.close::double precision
-                    / nullif(signalled.high_252_raw, 0)::double precision - 1
+                    computed.close::double precision
+                    / nullif(computed.high_252_raw, 0)::double precision - 1
         end::double precision as pct_from_high_252,
         case
-            when signalled.session_index >= 252
+            when computed.session_index >= 252
                 then
-                    signalled.close::double precision
-                    / nullif(signalled.low_252_raw, 0)::double precision - 1
+                    computed.close::double precision
+                    / nullif(computed.low_252_raw, 0)::double precision - 1
         end::double precision as pct_from_low_252,
 
         ---------- returns on total-return closes
         {%- for sessions in [1, 5, 21, 63, 252] %}
-            {%- set base = 'signalled.previous_tr_close' if sessions == 1
-                else 'signalled.tr_close_' ~ sessions %}
-        signalled.tr_close::double precision / nullif({{ base }}, 0)::double precision - 1
+            {%- set base = 'computed.previous_tr_close' if sessions == 1
+                else 'computed.tr_close_' ~ sessions %}
+        computed.tr_close::double precision / nullif({{ base }}, 0)::double precision - 1
             as return_{{ sessions }}d,
-        ln(signalled.tr_close::double precision / nullif({{ base }}, 0)::double precision)
+        ln(computed.tr_close::double precision / nullif({{ base }}, 0)::double precision)
             as log_return_{{ sessions }}d,
         {%- endfor %}
 
+        ---------- state: what the next build continues from
+        computed.high::numeric as high,
+        computed.low::numeric as low,
+        computed.running_close::numeric as running_close,
+        computed.running_close_sq::numeric as running_close_sq,
+        computed.high_252_raw::numeric as window_high_252,
+        computed.low_252_raw::numeric as window_low_252,
+
         ---------- lineage
-        signalled.split_factor::numeric as split_factor,
-        signalled.total_factor::numeric as total_factor,
+        computed.split_factor::numeric as split_factor,
+        computed.total_factor::numeric as total_factor,
         loads.loaded_at::timestamptz as bar_loaded_at,
         '{{ run_started_at.isoformat() }}'::timestamptz as computed_at
 
-    from signalled
+    from computed
 
-    inner join loads
-        on
-            signalled.symbol = loads.symbol
-            and signalled.date = loads.date
-
-    where signalled.date >= signalled.from_date
+    -- One index lookup per row, not a join the planner may hash over every
+    -- bar of the history.
+    cross join lateral (
+        select daily_bars.loaded_at
+        from daily_bars
+        where
+            daily_bars.symbol = computed.symbol
+            and daily_bars.date = computed.date
+        limit 1
+    ) as loads
 
 )
 
