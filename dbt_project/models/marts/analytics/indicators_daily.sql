@@ -62,7 +62,7 @@
         pre_hook=['set local jit = off', "set local work_mem = '128MB'"],
         post_hook=[
             "{{ ensure_index(['symbol', 'session_index']) }}",
-            'analyze {{ this }}',
+            '{{ analyze_unless_daily() }}',
         ],
     )
 }}
@@ -77,6 +77,11 @@
     many bars earlier (SMA, Bollinger), its total-return close (returns),
     and the bar leaving the 252-session window. -#}
 {%- set offsets = [5, 20, 21, 50, 63, 200, lookback] -%}
+{#- The last stored row's values a rebuilt symbol continues from. -#}
+{%- set prior_columns = [
+    'session_index', 'ema_12', 'ema_26', 'ema_50', 'macd_fast_ema_12', 'macd_signal_9',
+    'rsi_avg_gain_14', 'rsi_avg_loss_14', 'atr_14', 'obv', 'running_close', 'running_close_sq',
+] -%}
 
 with
 
@@ -216,6 +221,20 @@ next_bars as (
         last_stored_rows.symbol,
         last_stored_rows.date as prior_date,
         last_stored_rows.from_date,
+        last_stored_rows.session_index as prior_session_index,
+        last_stored_rows.ema_12 as prior_ema_12,
+        last_stored_rows.ema_26 as prior_ema_26,
+        last_stored_rows.ema_50 as prior_ema_50,
+        last_stored_rows.macd_fast_ema_12 as prior_macd_fast_ema_12,
+        last_stored_rows.macd_signal_9 as prior_macd_signal_9,
+        last_stored_rows.rsi_avg_gain_14 as prior_rsi_avg_gain_14,
+        last_stored_rows.rsi_avg_loss_14 as prior_rsi_avg_loss_14,
+        last_stored_rows.atr_14 as prior_atr_14,
+        last_stored_rows.obv as prior_obv,
+        last_stored_rows.running_close as prior_running_close,
+        last_stored_rows.running_close_sq as prior_running_close_sq,
+        last_stored_rows.window_high_252 as prior_window_high_252,
+        last_stored_rows.window_low_252 as prior_window_low_252,
         bars.date,
         bars.high,
         bars.low,
@@ -253,43 +272,26 @@ appended_bars as (
     -- daily run): computed from that row, its bar and a few stored rows
     -- found by (symbol, session_index), without reading the history.
     select
-        next_bars.*,
-        prior.session_index + 1 as session_index,
+        *,
+        prior_session_index + 1 as session_index,
         {%- for offset in offsets %}
-        prior.session_index + 1 - {{ offset }} as index_{{ offset }},
+        prior_session_index + 1 - {{ offset }} as index_{{ offset }},
         {%- endfor %}
-        greatest(next_bars.close - next_bars.previous_close, 0) as gain,
-        greatest(next_bars.previous_close - next_bars.close, 0) as loss,
-        greatest(next_bars.high, next_bars.previous_close)
-        - least(next_bars.low, next_bars.previous_close) as true_range,
+        greatest(close - previous_close, 0) as gain,
+        greatest(previous_close - close, 0) as loss,
+        greatest(high, previous_close) - least(low, previous_close) as true_range,
         case
-            when next_bars.close > next_bars.previous_close then next_bars.volume
-            when next_bars.close < next_bars.previous_close then -next_bars.volume
+            when close > previous_close then volume
+            when close < previous_close then -volume
             else 0
-        end as signed_volume,
-        prior.ema_12 as prior_ema_12,
-        prior.ema_26 as prior_ema_26,
-        prior.ema_50 as prior_ema_50,
-        prior.macd_fast_ema_12 as prior_macd_fast_ema_12,
-        prior.macd_signal_9 as prior_macd_signal_9,
-        prior.rsi_avg_gain_14 as prior_rsi_avg_gain_14,
-        prior.rsi_avg_loss_14 as prior_rsi_avg_loss_14,
-        prior.atr_14 as prior_atr_14,
-        prior.obv as prior_obv,
-        prior.running_close as prior_running_close,
-        prior.running_close_sq as prior_running_close_sq,
-        prior.window_high_252 as prior_window_high_252,
-        prior.window_low_252 as prior_window_low_252
+        end as signed_volume
 
     from next_bars
 
-    inner join last_stored_rows as prior
-        on next_bars.symbol = prior.symbol
-
     where
-        next_bars.bars_read = 2
-        and next_bars.previous_date = next_bars.prior_date
-        and next_bars.date >= next_bars.from_date
+        bars_read = 2
+        and previous_date = prior_date
+        and date >= from_date
 
 ),
 
@@ -417,25 +419,42 @@ appended as (
 
 ),
 
-rebuilt_restarts as (
+rebuilt_restarts as materialized (
 
-    -- Every other symbol: its rows from from_date, with the 252 bars before.
-    select restarts.*
+    -- Every other symbol: its rows from from_date, with the 252 bars before
+    -- and its last stored row's values (`prior_*`). Materialized: the
+    -- appended symbols are set aside before any bar is read.
+    select
+        restarts.symbol,
+        restarts.from_date,
+        last_stored_rows.date as prior_date,
+        {%- for column in prior_columns %}
+        last_stored_rows.{{ column }} as prior_{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
 
     from restarts
 
-    left join appended
-        on restarts.symbol = appended.symbol
+    left join last_stored_rows
+        on restarts.symbol = last_stored_rows.symbol
 
-    where appended.symbol is null
+    where not exists (
+        select from appended
+        where appended.symbol = restarts.symbol
+    )
 
 ),
 
-work_bars as (
+work_rows as (
 
     select
         rebuilt_restarts.from_date,
-        bars.*
+        bars.*,
+        bars.date < rebuilt_restarts.from_date as is_prior,
+        {%- for column in prior_columns %}
+        case
+            when bars.date = rebuilt_restarts.prior_date then rebuilt_restarts.prior_{{ column }}
+        end as prior_{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
 
     from rebuilt_restarts
 
@@ -456,34 +475,6 @@ work_bars as (
                 and adjusted_bars.date >= rebuilt_restarts.from_date
         )
     ) as bars
-
-),
-
-work_rows as (
-
-    -- The last row before from_date carries its stored values (`prior_*`).
-    select
-        work_bars.*,
-        work_bars.date < work_bars.from_date as is_prior,
-        stored_rows.session_index as prior_session_index,
-        stored_rows.ema_12 as prior_ema_12,
-        stored_rows.ema_26 as prior_ema_26,
-        stored_rows.ema_50 as prior_ema_50,
-        stored_rows.macd_fast_ema_12 as prior_macd_fast_ema_12,
-        stored_rows.macd_signal_9 as prior_macd_signal_9,
-        stored_rows.rsi_avg_gain_14 as prior_rsi_avg_gain_14,
-        stored_rows.rsi_avg_loss_14 as prior_rsi_avg_loss_14,
-        stored_rows.atr_14 as prior_atr_14,
-        stored_rows.obv as prior_obv,
-        stored_rows.running_close as prior_running_close,
-        stored_rows.running_close_sq as prior_running_close_sq
-
-    from work_bars
-
-    left join last_stored_rows as stored_rows
-        on
-            work_bars.symbol = stored_rows.symbol
-            and work_bars.date = stored_rows.date
 
 ),
 

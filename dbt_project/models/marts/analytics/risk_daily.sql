@@ -53,7 +53,7 @@
         pre_hook=['set local jit = off', "set local work_mem = '128MB'"],
         post_hook=[
             "{{ ensure_index(['symbol', 'session_index']) }}",
-            'analyze {{ this }}',
+            '{{ analyze_unless_daily() }}',
         ],
     )
 }}
@@ -334,15 +334,25 @@ appended_rows as (
     left join benchmarks
         on next_rows.symbol = benchmarks.symbol
 
-    left join benchmark_returns as market
-        on
-            market.symbol = '{{ market }}'
-            and next_rows.date = market.date
+    -- The benchmarks' returns by index too: a join here was planned as a
+    -- scan of every benchmark row per symbol.
+    left join lateral (
+        select indicators.return_1d::numeric(38, 18) as benchmark_return
+        from indicators
+        where
+            indicators.symbol = '{{ market }}'
+            and indicators.date = next_rows.date
+        limit 1
+    ) as market on true
 
-    left join benchmark_returns as sector
-        on
-            benchmarks.sector_etf = sector.symbol
-            and next_rows.date = sector.date
+    left join lateral (
+        select indicators.return_1d::numeric(38, 18) as benchmark_return
+        from indicators
+        where
+            indicators.symbol = benchmarks.sector_etf
+            and indicators.date = next_rows.date
+        limit 1
+    ) as sector on true
 
     where
         next_rows.rows_counted = 2
