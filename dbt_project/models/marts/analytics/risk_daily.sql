@@ -455,22 +455,25 @@ appended as (
 
 ),
 
-rebuilt_restarts as (
+rebuilt_restarts as materialized (
 
-    -- Every other symbol: its rows from from_date, with the 252 before; from
-    -- its first row when its sector ETF changed (the pair sums restart).
+    -- Every other symbol: its rows from from_date, with the 252 before and
+    -- its last stored row's sums (`prior_*`); from its first row when its
+    -- sector ETF changed (the pair sums restart). Materialized: the
+    -- appended symbols are set aside before any row is read.
     select
         restarts.symbol,
         case
             when last_stored_rows.sector_etf is distinct from benchmarks.sector_etf
                 then '-infinity'::date
             else restarts.from_date
-        end as from_date
+        end as from_date,
+        last_stored_rows.date as prior_date,
+        {%- for name, _, _ in sums %}
+        last_stored_rows.running_{{ name }} as prior_running_{{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
 
     from restarts
-
-    left join appended
-        on restarts.symbol = appended.symbol
 
     left join last_stored_rows
         on restarts.symbol = last_stored_rows.symbol
@@ -478,7 +481,10 @@ rebuilt_restarts as (
     left join benchmarks
         on restarts.symbol = benchmarks.symbol
 
-    where appended.symbol is null
+    where not exists (
+        select from appended
+        where appended.symbol = restarts.symbol
+    )
 
 ),
 
@@ -488,7 +494,12 @@ work_rows as (
         rebuilt_restarts.from_date,
         rows_read.*,
         {%- for name, _, _ in sums %}
-        stored_rows.running_{{ name }} as prior_running_{{ name }}{{ ',' if not loop.last }}
+        case
+            when
+                rows_read.date = rebuilt_restarts.prior_date
+                and rows_read.date < rebuilt_restarts.from_date
+                then rebuilt_restarts.prior_running_{{ name }}
+        end as prior_running_{{ name }}{{ ',' if not loop.last }}
         {%- endfor %}
 
     from rebuilt_restarts
@@ -510,13 +521,6 @@ work_rows as (
                 and indicators.date >= rebuilt_restarts.from_date
         )
     ) as rows_read
-
-    -- The last row before from_date carries its stored sums (`prior_*`).
-    left join last_stored_rows as stored_rows
-        on
-            rows_read.symbol = stored_rows.symbol
-            and rows_read.date = stored_rows.date
-            and rows_read.date < rebuilt_restarts.from_date
 
 ),
 
