@@ -49,9 +49,23 @@ final as (
             to_jsonb(latest)
             - 'macd_fast_ema_12' - 'rsi_avg_gain_14' - 'rsi_avg_loss_14'
             - 'split_factor' - 'total_factor' - 'bar_loaded_at' - 'computed_at'
+            - array[
+                'high', 'low', 'running_close', 'running_close_sq',
+                'window_high_252', 'window_low_252'
+            ]
         )
         || coalesce(
-            to_jsonb(risk) - 'symbol' - 'date' - 'indicators_computed_at' - 'computed_at',
+            (
+                select jsonb_object_agg(risk_field.key, risk_field.value)
+                from jsonb_each(to_jsonb(risk)) as risk_field
+                where
+                    risk_field.key not in (
+                        'symbol', 'date', 'indicators_computed_at', 'computed_at',
+                        'session_index'
+                    )
+                    and risk_field.key not like 'running\_%'
+                    and risk_field.key not like 'window\_%'
+            ),
             '{}'::jsonb
         ) as payload
 

@@ -10,14 +10,23 @@
     Periods count the symbol's own bars: a session it did not trade is
     skipped, as TA-Lib skips nothing it is not given.
 
-    Incremental: a run recomputes, per symbol, the rows from the earliest bar
-    delivered since the last build (normally the new session; earlier after a
-    gap was filled), or every row when the symbol's adjustment factors
-    changed (a split or dividend rewrites its adjusted history). It reads the
-    252 bars before that point with their stored rows: the windows need them,
-    and the recursive averages restart from the stored values (see
-    create_recursive_average), so the numbers equal a full build's to the
-    last bit. Cost grows with the new bars, not with history.
+    Incremental, two ways per symbol. A daily run (one new bar right after
+    the symbol's last stored row, past the warm-ups) computes that bar from
+    the stored row alone: the recursive averages and OBV take one step from
+    its values, the running sums (state columns) add the bar, a window's
+    sum subtracts the running sum stored N bars earlier, found by
+    (symbol, session_index), and the 252-session high and low carry on
+    unless the bar leaving the window held them. No history is read, so the
+    cost does not grow with it. Every other symbol (a gap filled, several
+    new bars, a young symbol, an extreme leaving the window) recomputes its
+    rows from the earliest new bar with the 252 bars before, continuing the
+    stored values; when its adjustment factors changed (a split or
+    dividend rewrites its adjusted history), every row. Both give a full
+    build's numbers to the last bit: sums in numeric are exact, and each
+    step is the same expression.
+
+    A table built before the state columns existed is rebuilt from the bars
+    by the next run (continues_stored_state), with no manual full refresh.
 
     Moving averages and the Bollinger deviation come from running sums of
     the closes (and their squares, gains, losses, true ranges) at a fixed
@@ -32,7 +41,8 @@
 
     Indexes: `date` for the latest session (factor check), year, month and
     day of it for GX's daily batches (as ohlcv_daily), `bar_loaded_at` and
-    `computed_at` for the watermarks, `session_index` for the first rows.
+    `computed_at` for the watermarks, `session_index` for the first rows,
+    (symbol, session_index) for the rows N bars earlier.
 
     JIT is off for the build: LLVM spent 15 s compiling the hundreds of
     window expressions of one run (52 symbols x 2 years), longer than the
@@ -297,35 +307,32 @@ appended_bars as (
 
 appended_lookups as (
 
-    -- One index lookup per offset (`limit 1` keeps each a nested loop).
+    -- The stored rows N bars earlier: one index scan per symbol for all N.
     select
         appended_bars.*,
-        {%- for offset in offsets %}
-        at_{{ offset }}.running_close as running_close_{{ offset }},
-        at_{{ offset }}.running_close_sq as running_close_sq_{{ offset }},
-        at_{{ offset }}.tr_close as tr_close_{{ offset }},
-        at_{{ offset }}.high as high_{{ offset }},
-        at_{{ offset }}.low as low_{{ offset }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        looked_up.*
 
     from appended_bars
 
-    {%- for offset in offsets %}
-
-    left join lateral (
+    cross join lateral (
         select
-            stored_rows.running_close,
-            stored_rows.running_close_sq,
-            stored_rows.tr_close,
-            stored_rows.high,
-            stored_rows.low
+            {%- for offset in offsets %}
+            {%- set at = 'filter (where stored_rows.session_index = appended_bars.index_' ~ offset ~ ')' %}
+            max(stored_rows.running_close) {{ at }} as running_close_{{ offset }},
+            max(stored_rows.running_close_sq) {{ at }} as running_close_sq_{{ offset }},
+            max(stored_rows.tr_close) {{ at }} as tr_close_{{ offset }},
+            max(stored_rows.high) {{ at }} as high_{{ offset }},
+            max(stored_rows.low) {{ at }} as low_{{ offset }}{{ ',' if not loop.last }}
+            {%- endfor %}
         from stored_rows
         where
             stored_rows.symbol = appended_bars.symbol
-            and stored_rows.session_index = appended_bars.index_{{ offset }}
-        limit 1
-    ) as at_{{ offset }} on true
-    {%- endfor %}
+            and stored_rows.session_index = any(array[
+                {%- for offset in offsets %}
+                appended_bars.index_{{ offset }}{{ ',' if not loop.last }}
+                {%- endfor %}
+            ])
+    ) as looked_up
 
 ),
 
@@ -695,23 +702,28 @@ signalled as (
             when is_prior then prior_macd_signal_9
             when session_index = 34 then macd_line_sma_9_raw
         end) over (partition by symbol order by date) as macd_signal_raw,
+        {%- if incremental %}
         -- The running sums from the symbol's first bar: those of this run
         -- (from the first bar read) shifted onto the stored ones. Exact in
         -- numeric, so equal to a full build's.
         coalesce(
-            max(case when is_prior then prior_running_close - running_close end) over by_symbol,
+            max(
+                case when is_prior then prior_running_close - running_close end
+            ) over (partition by symbol),
             0
         ) as running_close_offset,
         coalesce(
             max(
                 case when is_prior then prior_running_close_sq - running_close_sq end
-            ) over by_symbol,
+            ) over (partition by symbol),
             0
         ) as running_close_sq_offset
+        {%- else %}
+        0 as running_close_offset,
+        0 as running_close_sq_offset
+        {%- endif %}
 
     from macd_lines
-
-    window by_symbol as (partition by symbol)
 
 ),
 
@@ -904,6 +916,8 @@ final as (
 
     from computed
 
+    {%- if incremental %}
+
     -- One index lookup per row, not a join the planner may hash over every
     -- bar of the history.
     cross join lateral (
@@ -914,6 +928,13 @@ final as (
             and daily_bars.date = computed.date
         limit 1
     ) as loads
+    {%- else %}
+
+    inner join daily_bars as loads
+        on
+            computed.symbol = loads.symbol
+            and computed.date = loads.date
+    {%- endif %}
 
 )
 

@@ -19,7 +19,14 @@
     Incremental: rows are recomputed from the earliest indicator row
     rebuilt since the last run, per symbol; when SPY's or a sector ETF's
     rows were rebuilt, the rows of every symbol measured against it from
-    that date too. The 252 rows before are read for the windows.
+    that date too. A daily run (one new row right after the last stored
+    one, same sector ETF) continues the stored state: the running sums add
+    the row, a window's sum subtracts the running sum stored N rows earlier
+    (found by (symbol, session_index)), and the 252-session peak, trough
+    and drawdown carry on unless the session leaving the window held the
+    peak or trough or began the largest fall. Other symbols read the 252
+    rows before for the windows, continuing the stored sums; a new sector
+    ETF restarts the symbol from its first row (its pair sums change).
 
     The maximum drawdown over a 252-session window is computed in blocks of
     252 bars: a window spans the end of one block and the start of the
@@ -365,29 +372,33 @@ appended_rows as (
 
 appended_lookups as (
 
-    -- One index lookup per offset (`limit 1` keeps each a nested loop).
+    -- The stored rows the windows drop: one index scan per symbol for all
+    -- lengths; the indicator row leaving the 252-session window.
     select
         appended_rows.*,
-        {%- for length in offsets %}
-        {%- for name, _, lengths in sums if length in lengths or (length == window and none in lengths) %}
-        at_{{ length }}.running_{{ name }} as running_{{ name }}_{{ length }},
-        {%- endfor %}
-        {%- endfor %}
+        looked_up.*,
         leaving.tr_close as leaving_tr_close
 
     from appended_rows
 
-    {%- for length in offsets %}
-
-    left join lateral (
-        select *
+    cross join lateral (
+        select
+            {%- for length in offsets %}
+            {%- set at = 'filter (where stored_rows.session_index = appended_rows.index_' ~ length ~ ')' %}
+            {%- for name, _, lengths in sums if length in lengths or (length == window and none in lengths) %}
+            max(stored_rows.running_{{ name }}) {{ at }} as running_{{ name }}_{{ length }},
+            {%- endfor %}
+            {%- endfor %}
+            count(*) as rows_looked_up
         from stored_rows
         where
             stored_rows.symbol = appended_rows.symbol
-            and stored_rows.session_index = appended_rows.index_{{ length }}
-        limit 1
-    ) as at_{{ length }} on true
-    {%- endfor %}
+            and stored_rows.session_index = any(array[
+                {%- for length in offsets %}
+                appended_rows.index_{{ length }}{{ ',' if not loop.last }}
+                {%- endfor %}
+            ])
+    ) as looked_up
 
     left join lateral (
         select indicators.tr_close
