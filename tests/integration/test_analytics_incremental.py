@@ -134,6 +134,18 @@ def built(servers: Endpoints) -> Iterator[tuple[str, dict[str, dict[str, int]]]]
         analytics.build()
         computed["resectored"] = _latest_run(url, "risk_daily")
 
+        # New factors on AAPL's last bar alone (as factors anchored to the
+        # first bar would change): seen on the bar before the new one.
+        with connect(url) as connection, connection.cursor() as cursor:
+            cursor.execute(
+                "update marts.ohlcv_daily_adjusted set total_factor = total_factor * 0.99,"
+                " tr_close = tr_close * 0.99 where symbol = 'AAPL' and date = %s",
+                (history.aapl_dates[625],),
+            )
+        history.deliver(history.through(627))
+        analytics.build()
+        computed["last_bar_refactored"] = _latest_run(url, "indicators_daily")
+
         history.deliver()
         analytics.build()
         yield url, computed
@@ -179,6 +191,7 @@ def test_changed_factors_rebuild_just_that_symbol(
 ) -> None:
     url, computed = built
     assert computed["aapl_dividend"] == {"AAPL": 600}
+    assert computed["last_bar_refactored"] == {"AAPL": 627, "SPY": 1, "XLK": 1}
     # SPY's dividend rebuilds its rows, and the risk figures of every symbol
     # measured against it (MSFT's sessions predate SPY's: untouched).
     assert computed["spy_dividend"] == computed["since_spy"]

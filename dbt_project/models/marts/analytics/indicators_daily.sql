@@ -145,7 +145,9 @@ delivered as (
 checked_rows as (
 
     -- Any new split or dividend changes the factors of a symbol's first
-    -- bar or of its latest (whichever end the factors are anchored to).
+    -- bar or of its latest (whichever end the factors are anchored to). A
+    -- symbol with new bars has the bar of its last row before them checked
+    -- below (read anyway), which covers the latest end.
     select
         symbol,
         date,
@@ -156,7 +158,13 @@ checked_rows as (
 
     where
         session_index = 1
-        or date = {{ planned_literal('(select max(date) from ' ~ this ~ ')', 'date', [this]) }}
+        or (
+            date = {{ planned_literal('(select max(date) from ' ~ this ~ ')', 'date', [this]) }}
+            and not exists (
+                select from delivered
+                where delivered.symbol = stored_rows.symbol
+            )
+        )
 
 ),
 
@@ -253,6 +261,10 @@ next_bars as (
         bars.tr_close,
         bars.split_factor,
         bars.total_factor,
+        last_stored_rows.split_factor as prior_split_factor,
+        last_stored_rows.total_factor as prior_total_factor,
+        lag(bars.split_factor) over by_date as previous_split_factor,
+        lag(bars.total_factor) over by_date as previous_total_factor,
         lag(bars.date) over by_date as previous_date,
         lag(bars.close) over by_date as previous_close,
         lag(bars.tr_close) over by_date as previous_tr_close,
@@ -302,6 +314,8 @@ appended_bars as (
         bars_read = 2
         and previous_date = prior_date
         and date >= from_date
+        and previous_split_factor = prior_split_factor
+        and previous_total_factor = prior_total_factor
 
 ),
 
@@ -433,7 +447,14 @@ rebuilt_restarts as materialized (
     -- appended symbols are set aside before any bar is read.
     select
         restarts.symbol,
-        restarts.from_date,
+        -- The last row's bar has new factors: every row is rebuilt.
+        case
+            when
+                prior_bar.split_factor is distinct from last_stored_rows.split_factor
+                or prior_bar.total_factor is distinct from last_stored_rows.total_factor
+                then '-infinity'::date
+            else restarts.from_date
+        end as from_date,
         last_stored_rows.date as prior_date,
         {%- for column in prior_columns %}
         last_stored_rows.{{ column }} as prior_{{ column }}{{ ',' if not loop.last }}
@@ -443,6 +464,17 @@ rebuilt_restarts as materialized (
 
     left join last_stored_rows
         on restarts.symbol = last_stored_rows.symbol
+
+    left join lateral (
+        select
+            adjusted_bars.split_factor,
+            adjusted_bars.total_factor
+        from adjusted_bars
+        where
+            adjusted_bars.symbol = last_stored_rows.symbol
+            and adjusted_bars.date = last_stored_rows.date
+        limit 1
+    ) as prior_bar on true
 
     where not exists (
         select from appended
@@ -459,7 +491,10 @@ work_rows as (
         bars.date < rebuilt_restarts.from_date as is_prior,
         {%- for column in prior_columns %}
         case
-            when bars.date = rebuilt_restarts.prior_date then rebuilt_restarts.prior_{{ column }}
+            when
+                bars.date = rebuilt_restarts.prior_date
+                and bars.date < rebuilt_restarts.from_date
+                then rebuilt_restarts.prior_{{ column }}
         end as prior_{{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
 
