@@ -55,17 +55,16 @@ final as (
             ]
         )
         || coalesce(
-            (
-                select jsonb_object_agg(risk_field.key, risk_field.value)
-                from jsonb_each(to_jsonb(risk)) as risk_field
-                where
-                    risk_field.key not in (
-                        'symbol', 'date', 'indicators_computed_at', 'computed_at',
-                        'session_index'
-                    )
-                    and risk_field.key not like 'running\_%'
-                    and risk_field.key not like 'window\_%'
-            ),
+            to_jsonb(risk) - 'symbol' - 'date' - 'indicators_computed_at' - 'computed_at'
+            - array[
+                'session_index', 'window_peak_252', 'window_trough_252', 'window_drawdown_252',
+                'running_log_count', 'running_log_sum', 'running_log_sum_sq',
+                'running_return_count', 'running_return_sum', 'running_return_sum_sq',
+                'running_market_pairs', 'running_market_sum_x', 'running_market_sum_y',
+                'running_market_sum_xy', 'running_market_sum_xx', 'running_market_sum_yy',
+                'running_sector_pairs', 'running_sector_sum_x', 'running_sector_sum_y',
+                'running_sector_sum_xy', 'running_sector_sum_xx', 'running_sector_sum_yy'
+            ],
             '{}'::jsonb
         ) as payload
 

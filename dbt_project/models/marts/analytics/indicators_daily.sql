@@ -733,10 +733,6 @@ signalled as (
 
     select
         *,
-        udf.recursive_average(macd_line_raw, 2.0 / 10, case
-            when is_prior then prior_macd_signal_9
-            when session_index = 34 then macd_line_sma_9_raw
-        end) over (partition by symbol order by date) as macd_signal_raw,
         {%- if incremental %}
         -- The running sums from the symbol's first bar: those of this run
         -- (from the first bar read) shifted onto the stored ones. Exact in
@@ -752,11 +748,15 @@ signalled as (
                 case when is_prior then prior_running_close_sq - running_close_sq end
             ) over (partition by symbol),
             0
-        ) as running_close_sq_offset
+        ) as running_close_sq_offset,
         {%- else %}
         0 as running_close_offset,
-        0 as running_close_sq_offset
+        0 as running_close_sq_offset,
         {%- endif %}
+        udf.recursive_average(macd_line_raw, 2.0 / 10, case
+            when is_prior then prior_macd_signal_9
+            when session_index = 34 then macd_line_sma_9_raw
+        end) over (partition by symbol order by date) as macd_signal_raw
 
     from macd_lines
 
@@ -776,12 +776,6 @@ computed as (
         split_factor,
         total_factor,
         previous_tr_close,
-        tr_close_5::double precision as tr_close_5,
-        tr_close_21::double precision as tr_close_21,
-        tr_close_63::double precision as tr_close_63,
-        tr_close_252::double precision as tr_close_252,
-        running_close + running_close_offset as running_close,
-        running_close_sq + running_close_sq_offset as running_close_sq,
         sma_20_raw,
         sma_50_raw,
         sma_200_raw,
@@ -797,7 +791,13 @@ computed as (
         high_252_raw,
         low_252_raw,
         macd_line_raw,
-        macd_signal_raw
+        macd_signal_raw,
+        tr_close_5::double precision as tr_close_5,
+        tr_close_21::double precision as tr_close_21,
+        tr_close_63::double precision as tr_close_63,
+        tr_close_252::double precision as tr_close_252,
+        running_close + running_close_offset as running_close,
+        running_close_sq + running_close_sq_offset as running_close_sq
 
     from signalled
 
@@ -818,12 +818,6 @@ computed as (
         split_factor,
         total_factor,
         previous_tr_close,
-        tr_close_5,
-        tr_close_21,
-        tr_close_63,
-        tr_close_252,
-        running_close,
-        running_close_sq,
         sma_20_raw,
         sma_50_raw,
         sma_200_raw,
@@ -839,12 +833,57 @@ computed as (
         high_252_raw,
         low_252_raw,
         macd_line_raw,
-        macd_signal_raw
+        macd_signal_raw,
+        tr_close_5,
+        tr_close_21,
+        tr_close_63,
+        tr_close_252,
+        running_close,
+        running_close_sq
 
     from appended
     {%- endif %}
 
 ),
+
+{% if incremental %}
+
+loads as (
+
+    -- One index lookup per row, not a join the planner may hash over every
+    -- bar of the history.
+    select
+        computed.symbol,
+        computed.date,
+        bar.loaded_at
+
+    from computed
+
+    cross join lateral (
+        select daily_bars.loaded_at
+        from daily_bars
+        where
+            daily_bars.symbol = computed.symbol
+            and daily_bars.date = computed.date
+        limit 1
+    ) as bar
+
+),
+
+{% else %}
+
+loads as (
+
+    select
+        symbol,
+        date,
+        loaded_at
+
+    from daily_bars
+
+),
+
+{% endif %}
 
 final as (
 
@@ -951,25 +990,10 @@ final as (
 
     from computed
 
-    {%- if incremental %}
-
-    -- One index lookup per row, not a join the planner may hash over every
-    -- bar of the history.
-    cross join lateral (
-        select daily_bars.loaded_at
-        from daily_bars
-        where
-            daily_bars.symbol = computed.symbol
-            and daily_bars.date = computed.date
-        limit 1
-    ) as loads
-    {%- else %}
-
-    inner join daily_bars as loads
+    inner join loads
         on
             computed.symbol = loads.symbol
             and computed.date = loads.date
-    {%- endif %}
 
 )
 

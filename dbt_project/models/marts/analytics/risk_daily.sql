@@ -567,10 +567,10 @@ paired as (
         benchmarks.sector_etf,
         sector.benchmark_return as sector_return,
         (work_rows.session_index - 1) / {{ window }} as block,
-        work_rows.date < work_rows.from_date as is_prior,
         {%- for name, _, _ in sums %}
-        work_rows.prior_running_{{ name }}{{ ',' if not loop.last }}
+        work_rows.prior_running_{{ name }},
         {%- endfor %}
+        work_rows.date < work_rows.from_date as is_prior
 
     from work_rows
 
@@ -639,7 +639,7 @@ window_sums as (
 
 all_sums as (
 
-    -- The recomputed rows{{ ', then the appended ones (same columns)' if incremental }}.
+    -- The recomputed rows, then (incremental runs) the appended ones.
     select
         symbol,
         date,
