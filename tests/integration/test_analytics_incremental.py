@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from kernel.warehouse import export_connection_env, query
+from kernel.warehouse import connect, export_connection_env, query
 from orchestration.runtime.services import Endpoints
 from tests.integration.test_indicators import (
     AAPL_SPLIT,
@@ -119,6 +119,33 @@ def built(servers: Endpoints) -> Iterator[tuple[str, dict[str, dict[str, int]]]]
             )
         )
 
+        # Daily runs continued from the stored state, across a 252-bar block
+        # boundary (bar 756) and with sessions whose leaving bar held the
+        # 52-week extreme (those symbols are rebuilt from 252 bars back).
+        for session in range(601, 626):
+            history.deliver(history.through(session))
+            analytics.build()
+        computed["appended"] = _latest_run(url, "risk_daily")
+
+        # AAPL moves to another sector: its pair sums restart from its first row.
+        with connect(url) as connection, connection.cursor() as cursor:
+            cursor.execute("update marts.symbols set sector = 'Energy' where symbol = 'AAPL'")
+        history.deliver(history.through(626))
+        analytics.build()
+        computed["resectored"] = _latest_run(url, "risk_daily")
+
+        # New factors on AAPL's last bar alone (as factors anchored to the
+        # first bar would change): seen on the bar before the new one.
+        with connect(url) as connection, connection.cursor() as cursor:
+            cursor.execute(
+                "update marts.ohlcv_daily_adjusted set total_factor = total_factor * 0.99,"
+                " tr_close = tr_close * 0.99 where symbol = 'AAPL' and date = %s",
+                (history.aapl_dates[625],),
+            )
+        history.deliver(history.through(627))
+        analytics.build()
+        computed["last_bar_refactored"] = _latest_run(url, "indicators_daily")
+
         history.deliver()
         analytics.build()
         yield url, computed
@@ -142,6 +169,14 @@ def test_a_daily_run_computes_only_the_new_session(
 ) -> None:
     _, computed = built
     assert computed["session"] == {"AAPL": 1, "SPY": 1, "XLK": 1}
+    assert computed["appended"] == {"AAPL": 1, "SPY": 1, "XLK": 1}
+
+
+def test_a_new_sector_rebuilds_the_symbols_risk(
+    built: tuple[str, dict[str, dict[str, int]]],
+) -> None:
+    _, computed = built
+    assert computed["resectored"] == {"AAPL": 626, "SPY": 1, "XLK": 1}
 
 
 def test_a_filled_gap_recomputes_from_the_late_bar(
@@ -156,6 +191,7 @@ def test_changed_factors_rebuild_just_that_symbol(
 ) -> None:
     url, computed = built
     assert computed["aapl_dividend"] == {"AAPL": 600}
+    assert computed["last_bar_refactored"] == {"AAPL": 627, "SPY": 1, "XLK": 1}
     # SPY's dividend rebuilds its rows, and the risk figures of every symbol
     # measured against it (MSFT's sessions predate SPY's: untouched).
     assert computed["spy_dividend"] == computed["since_spy"]
@@ -175,3 +211,66 @@ def test_ipo_and_delisting(built: tuple[str, dict[str, dict[str, int]]]) -> None
     )
     assert first == (1, date(2012, 11, 30))
     assert last == date(2001, 10, 31)
+
+
+STATE_COLUMNS = {
+    "indicators_daily": [
+        "high",
+        "low",
+        "running_close",
+        "running_close_sq",
+        "window_high_252",
+        "window_low_252",
+    ],
+    "risk_daily": ["session_index", "running_return_sum", "window_drawdown_252"],
+}
+
+
+def _rows_by_name(url: str, table: str) -> list[dict[str, object]]:
+    rows = query(url, f"select to_jsonb(t) from marts.{table} as t order by symbol, date")
+    return [{k: v for k, v in row.items() if k not in LINEAGE} for (row,) in rows]
+
+
+def test_a_table_without_state_columns_is_rebuilt_by_the_next_run(servers: Endpoints) -> None:
+    """A warehouse built before the state columns: the next EOD's run adds
+    them, rebuilds the rows and the (symbol, session_index) index, with no
+    --full-refresh."""
+    with throwaway_database(servers.database_url) as url:
+        export_connection_env(url)
+        analytics.create_inputs(url, SECTORS)
+        history = History(url)
+        history.deliver(history.through(400))
+        analytics.build()
+        with connect(url) as connection, connection.cursor() as cursor:
+            for table, columns in STATE_COLUMNS.items():
+                cursor.execute(
+                    "select indexrelid::regclass::text from pg_index"
+                    " where indrelid = %s::regclass"
+                    " and pg_get_indexdef(indexrelid) like '%%(symbol, session_index)'",
+                    (f"marts.{table}",),
+                )
+                for (index,) in cursor.fetchall():
+                    cursor.execute(f"drop index {index}")
+                drops = ", ".join(f"drop column {column}" for column in columns)
+                cursor.execute(f"alter table marts.{table} {drops}")
+
+        history.deliver(history.through(401))
+        analytics.build()
+        upgraded = {table: _rows_by_name(url, table) for table in STATE_COLUMNS}
+        for table, columns in STATE_COLUMNS.items():
+            assert set(columns) <= set(upgraded[table][0])
+            ((indexes,),) = query(
+                url,
+                "select count(*) from pg_index where indrelid = %s::regclass"
+                " and pg_get_indexdef(indexrelid) like '%%(symbol, session_index)'",
+                (f"marts.{table}",),
+            )
+            assert indexes == 1
+        # The next session continues from the rebuilt state.
+        history.deliver(history.through(402))
+        analytics.build()
+        assert _latest_run(url, "indicators_daily") == {"AAPL": 1, "SPY": 1, "XLK": 1}
+        continued = {table: _rows_by_name(url, table) for table in STATE_COLUMNS}
+        analytics.build(full_refresh=True)
+        for table, rows in continued.items():
+            assert rows == _rows_by_name(url, table), table

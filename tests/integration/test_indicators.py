@@ -314,6 +314,8 @@ def test_latest_row_per_symbol_is_published(warehouse: str) -> None:
     )
     assert {key: aapl[1][key] for key in latest} == latest
     assert "macd_fast_ema_12" not in aapl[1] and "bar_loaded_at" not in aapl[1]
+    state = {"running_close", "window_high_252", "running_return_sum", "window_drawdown_252"}
+    assert not state & set(aapl[1]) and "session_index" in aapl[1]
     assert aapl[1]["bollinger_lower_20"] <= aapl[1]["bollinger_upper_20"]
 
     with connect(warehouse) as connection, connection.cursor() as cursor:

@@ -10,14 +10,23 @@
     Periods count the symbol's own bars: a session it did not trade is
     skipped, as TA-Lib skips nothing it is not given.
 
-    Incremental: a run recomputes, per symbol, the rows from the earliest bar
-    delivered since the last build (normally the new session; earlier after a
-    gap was filled), or every row when the symbol's adjustment factors
-    changed (a split or dividend rewrites its adjusted history). It reads the
-    252 bars before that point with their stored rows: the windows need them,
-    and the recursive averages restart from the stored values (see
-    create_recursive_average), so the numbers equal a full build's to the
-    last bit. Cost grows with the new bars, not with history.
+    Incremental, two ways per symbol. A daily run (one new bar right after
+    the symbol's last stored row, past the warm-ups) computes that bar from
+    the stored row alone: the recursive averages and OBV take one step from
+    its values, the running sums (state columns) add the bar, a window's
+    sum subtracts the running sum stored N bars earlier, found by
+    (symbol, session_index), and the 252-session high and low carry on
+    unless the bar leaving the window held them. No history is read, so the
+    cost does not grow with it. Every other symbol (a gap filled, several
+    new bars, a young symbol, an extreme leaving the window) recomputes its
+    rows from the earliest new bar with the 252 bars before, continuing the
+    stored values; when its adjustment factors changed (a split or
+    dividend rewrites its adjusted history), every row. Both give a full
+    build's numbers to the last bit: sums in numeric are exact, and each
+    step is the same expression.
+
+    A table built before the state columns existed is rebuilt from the bars
+    by the next run (continues_stored_state), with no manual full refresh.
 
     Moving averages and the Bollinger deviation come from running sums of
     the closes (and their squares, gains, losses, true ranges) at a fixed
@@ -32,7 +41,8 @@
 
     Indexes: `date` for the latest session (factor check), year, month and
     day of it for GX's daily batches (as ohlcv_daily), `bar_loaded_at` and
-    `computed_at` for the watermarks, `session_index` for the first rows.
+    `computed_at` for the watermarks, `session_index` for the first rows,
+    (symbol, session_index) for the rows N bars earlier.
 
     JIT is off for the build: LLVM spent 15 s compiling the hundreds of
     window expressions of one run (52 symbols x 2 years), longer than the
@@ -45,7 +55,7 @@
         materialized='incremental',
         unique_key=['symbol', 'date'],
         incremental_strategy='replace_by_key',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
         indexes=[
             {'columns': ['symbol', 'date'], 'unique': true},
             {'columns': ['date']},
@@ -57,13 +67,31 @@
             {'columns': ['bar_loaded_at']},
             {'columns': ['computed_at']},
             {'columns': ['session_index']},
+            {'columns': ['symbol', 'session_index']},
         ],
         pre_hook=['set local jit = off', "set local work_mem = '128MB'"],
-        post_hook='analyze {{ this }}',
+        post_hook=[
+            "{{ ensure_index(['symbol', 'session_index']) }}",
+            '{{ analyze_unless_daily() }}',
+        ],
     )
 }}
 
 {%- set lookback = 252 -%}
+{#- State columns an incremental run continues from (see the header). -#}
+{%- set state_columns = [
+    'high', 'low', 'running_close', 'running_close_sq', 'window_high_252', 'window_low_252',
+] -%}
+{%- set incremental = continues_stored_state(state_columns) -%}
+{#- The stored rows an appended bar reads: its close's running sums that
+    many bars earlier (SMA, Bollinger), its total-return close (returns),
+    and the bar leaving the 252-session window. -#}
+{%- set offsets = [5, 20, 21, 50, 63, 200, lookback] -%}
+{#- The last stored row's values a rebuilt symbol continues from. -#}
+{%- set prior_columns = [
+    'session_index', 'ema_12', 'ema_26', 'ema_50', 'macd_fast_ema_12', 'macd_signal_9',
+    'rsi_avg_gain_14', 'rsi_avg_loss_14', 'atr_14', 'obv', 'running_close', 'running_close_sq',
+] -%}
 
 with
 
@@ -91,7 +119,7 @@ daily_bars as not materialized (
 
 ),
 
-{% if is_incremental() %}
+{% if incremental %}
 
 stored_rows as not materialized (
 
@@ -117,7 +145,9 @@ delivered as (
 checked_rows as (
 
     -- Any new split or dividend changes the factors of a symbol's first
-    -- bar or of its latest (whichever end the factors are anchored to).
+    -- bar or of its latest (whichever end the factors are anchored to). A
+    -- symbol with new bars has the bar of its last row before them checked
+    -- below (read anyway), which covers the latest end.
     select
         symbol,
         date,
@@ -128,7 +158,13 @@ checked_rows as (
 
     where
         session_index = 1
-        or date = {{ planned_literal('(select max(date) from ' ~ this ~ ')', 'date', [this]) }}
+        or (
+            date = {{ planned_literal('(select max(date) from ' ~ this ~ ')', 'date', [this]) }}
+            and not exists (
+                select from delivered
+                where delivered.symbol = stored_rows.symbol
+            )
+        )
 
 ),
 
@@ -175,39 +211,13 @@ restarts as (
 
 ),
 
-work_bars as (
-
-    select
-        restarts.from_date,
-        bars.*
-
-    from restarts
-
-    cross join lateral (
-        (
-            select * from adjusted_bars
-            where
-                adjusted_bars.symbol = restarts.symbol
-                and adjusted_bars.date < restarts.from_date
-            order by adjusted_bars.date desc
-            limit {{ lookback }}
-        )
-        union all
-        (
-            select * from adjusted_bars
-            where
-                adjusted_bars.symbol = restarts.symbol
-                and adjusted_bars.date >= restarts.from_date
-        )
-    ) as bars
-
-),
-
 last_stored_rows as (
 
-    -- The stored row just before from_date: the recursive averages and OBV
-    -- restart from it, and the bar count continues from it.
-    select stored.*
+    -- The stored row just before from_date: the recursive averages, OBV,
+    -- the running sums and the bar count continue from it.
+    select
+        restarts.from_date,
+        stored.*
 
     from restarts
 
@@ -222,29 +232,291 @@ last_stored_rows as (
 
 ),
 
+next_bars as (
+
+    -- The last stored row's bar and the (at most two) bars after it.
+    select
+        last_stored_rows.symbol,
+        last_stored_rows.date as prior_date,
+        last_stored_rows.from_date,
+        last_stored_rows.session_index as prior_session_index,
+        last_stored_rows.ema_12 as prior_ema_12,
+        last_stored_rows.ema_26 as prior_ema_26,
+        last_stored_rows.ema_50 as prior_ema_50,
+        last_stored_rows.macd_fast_ema_12 as prior_macd_fast_ema_12,
+        last_stored_rows.macd_signal_9 as prior_macd_signal_9,
+        last_stored_rows.rsi_avg_gain_14 as prior_rsi_avg_gain_14,
+        last_stored_rows.rsi_avg_loss_14 as prior_rsi_avg_loss_14,
+        last_stored_rows.atr_14 as prior_atr_14,
+        last_stored_rows.obv as prior_obv,
+        last_stored_rows.running_close as prior_running_close,
+        last_stored_rows.running_close_sq as prior_running_close_sq,
+        last_stored_rows.window_high_252 as prior_window_high_252,
+        last_stored_rows.window_low_252 as prior_window_low_252,
+        bars.date,
+        bars.high,
+        bars.low,
+        bars.close,
+        bars.volume,
+        bars.tr_close,
+        bars.split_factor,
+        bars.total_factor,
+        last_stored_rows.split_factor as prior_split_factor,
+        last_stored_rows.total_factor as prior_total_factor,
+        lag(bars.split_factor) over by_date as previous_split_factor,
+        lag(bars.total_factor) over by_date as previous_total_factor,
+        lag(bars.date) over by_date as previous_date,
+        lag(bars.close) over by_date as previous_close,
+        lag(bars.tr_close) over by_date as previous_tr_close,
+        count(*) over (partition by last_stored_rows.symbol) as bars_read
+
+    from last_stored_rows
+
+    cross join lateral (
+        select * from adjusted_bars
+        where
+            adjusted_bars.symbol = last_stored_rows.symbol
+            and adjusted_bars.date >= last_stored_rows.date
+        order by adjusted_bars.date
+        limit 3
+    ) as bars
+
+    -- Past the warm-ups (EMA(50) starts at bar 50): every average continues.
+    where last_stored_rows.session_index >= 50
+
+    window by_date as (partition by last_stored_rows.symbol order by bars.date)
+
+),
+
+appended_bars as (
+
+    -- Symbols whose one new bar directly follows their last stored row (a
+    -- daily run): computed from that row, its bar and a few stored rows
+    -- found by (symbol, session_index), without reading the history.
+    select
+        *,
+        prior_session_index + 1 as session_index,
+        {%- for offset in offsets %}
+        prior_session_index + 1 - {{ offset }} as index_{{ offset }},
+        {%- endfor %}
+        greatest(close - previous_close, 0) as gain,
+        greatest(previous_close - close, 0) as loss,
+        greatest(high, previous_close) - least(low, previous_close) as true_range,
+        case
+            when close > previous_close then volume
+            when close < previous_close then -volume
+            else 0
+        end as signed_volume
+
+    from next_bars
+
+    where
+        bars_read = 2
+        and previous_date = prior_date
+        and date >= from_date
+        and previous_split_factor = prior_split_factor
+        and previous_total_factor = prior_total_factor
+
+),
+
+appended_lookups as (
+
+    -- The stored rows N bars earlier: one index scan per symbol for all N.
+    select
+        appended_bars.*,
+        looked_up.*
+
+    from appended_bars
+
+    cross join lateral (
+        select
+            {%- for offset in offsets %}
+            {%- set at = 'filter (where stored_rows.session_index = appended_bars.index_' ~ offset ~ ')' %}
+            max(stored_rows.running_close) {{ at }} as running_close_{{ offset }},
+            max(stored_rows.running_close_sq) {{ at }} as running_close_sq_{{ offset }},
+            max(stored_rows.tr_close) {{ at }} as tr_close_{{ offset }},
+            max(stored_rows.high) {{ at }} as high_{{ offset }},
+            max(stored_rows.low) {{ at }} as low_{{ offset }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from stored_rows
+        where
+            stored_rows.symbol = appended_bars.symbol
+            and stored_rows.session_index = any(array[
+                {%- for offset in offsets %}
+                appended_bars.index_{{ offset }}{{ ',' if not loop.last }}
+                {%- endfor %}
+            ])
+    ) as looked_up
+
+),
+
+appended_running as (
+
+    select
+        *,
+        prior_running_close + close::numeric(38, 18) as running_close,
+        prior_running_close_sq + close::numeric(38, 18) * close::numeric(38, 18)
+            as running_close_sq,
+        -- The bar leaving the 252-session window did not hold its extreme:
+        -- the new extreme is the old one or the new bar's.
+        index_{{ lookback }} < 1
+        or (
+            high_{{ lookback }} < prior_window_high_252
+            and low_{{ lookback }} > prior_window_low_252
+        ) as is_carried
+
+    from appended_lookups
+
+),
+
+appended as (
+
+    -- The columns of `signalled` below, for the appended bars.
+    select
+        symbol,
+        date,
+        session_index,
+        high,
+        low,
+        close,
+        tr_close,
+        split_factor,
+        total_factor,
+        previous_tr_close,
+        tr_close_5,
+        tr_close_21,
+        tr_close_63,
+        tr_close_252,
+        running_close,
+        running_close_sq,
+        {%- for length in [20, 50, 200] %}
+        (running_close - coalesce(running_close_{{ length }}, 0)) / {{ length }}
+            as sma_{{ length }}_raw,
+        {%- endfor %}
+        sqrt(
+            (
+                20 * (running_close_sq - coalesce(running_close_sq_20, 0))
+                - (running_close - coalesce(running_close_20, 0))
+                * (running_close - coalesce(running_close_20, 0))
+            )
+            / 400
+        ) as stddev_20_raw,
+        udf.recursive_average_step(prior_ema_12, close::double precision, 2.0 / 13, null)
+            as ema_12_raw,
+        udf.recursive_average_step(prior_ema_26, close::double precision, 2.0 / 27, null)
+            as ema_26_raw,
+        udf.recursive_average_step(prior_ema_50, close::double precision, 2.0 / 51, null)
+            as ema_50_raw,
+        udf.recursive_average_step(
+            prior_macd_fast_ema_12, close::double precision, 2.0 / 13, null
+        ) as macd_fast_ema_raw,
+        udf.recursive_average_step(prior_rsi_avg_gain_14, gain::double precision, 1.0 / 14, null)
+            as rsi_avg_gain_raw,
+        udf.recursive_average_step(prior_rsi_avg_loss_14, loss::double precision, 1.0 / 14, null)
+            as rsi_avg_loss_raw,
+        udf.recursive_average_step(prior_atr_14, true_range::double precision, 1.0 / 14, null)
+            as atr_raw,
+        prior_obv + signed_volume as obv_raw,
+        greatest(prior_window_high_252, high) as high_252_raw,
+        least(prior_window_low_252, low) as low_252_raw,
+        udf.recursive_average_step(
+            prior_macd_fast_ema_12, close::double precision, 2.0 / 13, null
+        )
+        - udf.recursive_average_step(prior_ema_26, close::double precision, 2.0 / 27, null)
+            as macd_line_raw,
+        udf.recursive_average_step(
+            prior_macd_signal_9,
+            udf.recursive_average_step(
+                prior_macd_fast_ema_12, close::double precision, 2.0 / 13, null
+            )
+            - udf.recursive_average_step(prior_ema_26, close::double precision, 2.0 / 27, null),
+            2.0 / 10,
+            null
+        ) as macd_signal_raw
+
+    from appended_running
+
+    where is_carried
+
+),
+
+rebuilt_restarts as materialized (
+
+    -- Every other symbol: its rows from from_date, with the 252 bars before
+    -- and its last stored row's values (`prior_*`). Materialized: the
+    -- appended symbols are set aside before any bar is read.
+    select
+        restarts.symbol,
+        -- The last row's bar has new factors: every row is rebuilt.
+        case
+            when
+                prior_bar.split_factor is distinct from last_stored_rows.split_factor
+                or prior_bar.total_factor is distinct from last_stored_rows.total_factor
+                then '-infinity'::date
+            else restarts.from_date
+        end as from_date,
+        last_stored_rows.date as prior_date,
+        {%- for column in prior_columns %}
+        last_stored_rows.{{ column }} as prior_{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from restarts
+
+    left join last_stored_rows
+        on restarts.symbol = last_stored_rows.symbol
+
+    left join lateral (
+        select
+            adjusted_bars.split_factor,
+            adjusted_bars.total_factor
+        from adjusted_bars
+        where
+            adjusted_bars.symbol = last_stored_rows.symbol
+            and adjusted_bars.date = last_stored_rows.date
+        limit 1
+    ) as prior_bar on true
+
+    where not exists (
+        select from appended
+        where appended.symbol = restarts.symbol
+    )
+
+),
+
 work_rows as (
 
-    -- The last row before from_date carries its stored values (`prior_*`).
     select
-        work_bars.*,
-        work_bars.date < work_bars.from_date as is_prior,
-        stored_rows.session_index as prior_session_index,
-        stored_rows.ema_12 as prior_ema_12,
-        stored_rows.ema_26 as prior_ema_26,
-        stored_rows.ema_50 as prior_ema_50,
-        stored_rows.macd_fast_ema_12 as prior_macd_fast_ema_12,
-        stored_rows.macd_signal_9 as prior_macd_signal_9,
-        stored_rows.rsi_avg_gain_14 as prior_rsi_avg_gain_14,
-        stored_rows.rsi_avg_loss_14 as prior_rsi_avg_loss_14,
-        stored_rows.atr_14 as prior_atr_14,
-        stored_rows.obv as prior_obv
+        rebuilt_restarts.from_date,
+        bars.*,
+        bars.date < rebuilt_restarts.from_date as is_prior,
+        {%- for column in prior_columns %}
+        case
+            when
+                bars.date = rebuilt_restarts.prior_date
+                and bars.date < rebuilt_restarts.from_date
+                then rebuilt_restarts.prior_{{ column }}
+        end as prior_{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
 
-    from work_bars
+    from rebuilt_restarts
 
-    left join last_stored_rows as stored_rows
-        on
-            work_bars.symbol = stored_rows.symbol
-            and work_bars.date = stored_rows.date
+    cross join lateral (
+        (
+            select * from adjusted_bars
+            where
+                adjusted_bars.symbol = rebuilt_restarts.symbol
+                and adjusted_bars.date < rebuilt_restarts.from_date
+            order by adjusted_bars.date desc
+            limit {{ lookback }}
+        )
+        union all
+        (
+            select * from adjusted_bars
+            where
+                adjusted_bars.symbol = rebuilt_restarts.symbol
+                and adjusted_bars.date >= rebuilt_restarts.from_date
+        )
+    ) as bars
 
 ),
 
@@ -265,24 +537,15 @@ work_rows as (
         null::double precision as prior_rsi_avg_gain_14,
         null::double precision as prior_rsi_avg_loss_14,
         null::double precision as prior_atr_14,
-        null::numeric as prior_obv
+        null::numeric as prior_obv,
+        null::numeric as prior_running_close,
+        null::numeric as prior_running_close_sq
 
     from adjusted_bars
 
 ),
 
 {% endif %}
-
-loads as (
-
-    select
-        symbol,
-        date,
-        loaded_at
-
-    from daily_bars
-
-),
 
 sequenced as (
 
@@ -470,6 +733,26 @@ signalled as (
 
     select
         *,
+        {%- if incremental %}
+        -- The running sums from the symbol's first bar: those of this run
+        -- (from the first bar read) shifted onto the stored ones. Exact in
+        -- numeric, so equal to a full build's.
+        coalesce(
+            max(
+                case when is_prior then prior_running_close - running_close end
+            ) over (partition by symbol),
+            0
+        ) as running_close_offset,
+        coalesce(
+            max(
+                case when is_prior then prior_running_close_sq - running_close_sq end
+            ) over (partition by symbol),
+            0
+        ) as running_close_sq_offset,
+        {%- else %}
+        0 as running_close_offset,
+        0 as running_close_sq_offset,
+        {%- endif %}
         udf.recursive_average(macd_line_raw, 2.0 / 10, case
             when is_prior then prior_macd_signal_9
             when session_index = 34 then macd_line_sma_9_raw
@@ -479,109 +762,238 @@ signalled as (
 
 ),
 
+computed as (
+
+    -- The recomputed rows, then the appended ones (same columns).
+    select
+        symbol,
+        date,
+        session_index,
+        high,
+        low,
+        close,
+        tr_close,
+        split_factor,
+        total_factor,
+        previous_tr_close,
+        sma_20_raw,
+        sma_50_raw,
+        sma_200_raw,
+        stddev_20_raw,
+        ema_12_raw,
+        ema_26_raw,
+        ema_50_raw,
+        macd_fast_ema_raw,
+        rsi_avg_gain_raw,
+        rsi_avg_loss_raw,
+        atr_raw,
+        obv_raw,
+        high_252_raw,
+        low_252_raw,
+        macd_line_raw,
+        macd_signal_raw,
+        tr_close_5::double precision as tr_close_5,
+        tr_close_21::double precision as tr_close_21,
+        tr_close_63::double precision as tr_close_63,
+        tr_close_252::double precision as tr_close_252,
+        running_close + running_close_offset as running_close,
+        running_close_sq + running_close_sq_offset as running_close_sq
+
+    from signalled
+
+    where date >= from_date
+
+    {%- if incremental %}
+
+    union all
+
+    select
+        symbol,
+        date,
+        session_index,
+        high,
+        low,
+        close,
+        tr_close,
+        split_factor,
+        total_factor,
+        previous_tr_close,
+        sma_20_raw,
+        sma_50_raw,
+        sma_200_raw,
+        stddev_20_raw,
+        ema_12_raw,
+        ema_26_raw,
+        ema_50_raw,
+        macd_fast_ema_raw,
+        rsi_avg_gain_raw,
+        rsi_avg_loss_raw,
+        atr_raw,
+        obv_raw,
+        high_252_raw,
+        low_252_raw,
+        macd_line_raw,
+        macd_signal_raw,
+        tr_close_5,
+        tr_close_21,
+        tr_close_63,
+        tr_close_252,
+        running_close,
+        running_close_sq
+
+    from appended
+    {%- endif %}
+
+),
+
+{% if incremental %}
+
+loads as (
+
+    -- One index lookup per row, not a join the planner may hash over every
+    -- bar of the history.
+    select
+        computed.symbol,
+        computed.date,
+        bar.loaded_at
+
+    from computed
+
+    cross join lateral (
+        select daily_bars.loaded_at
+        from daily_bars
+        where
+            daily_bars.symbol = computed.symbol
+            and daily_bars.date = computed.date
+        limit 1
+    ) as bar
+
+),
+
+{% else %}
+
+loads as (
+
+    select
+        symbol,
+        date,
+        loaded_at
+
+    from daily_bars
+
+),
+
+{% endif %}
+
 final as (
 
     select
         ---------- keys
-        signalled.symbol::text as symbol,
-        signalled.date::date as date,
-        signalled.session_index::integer as session_index,
+        computed.symbol::text as symbol,
+        computed.date::date as date,
+        computed.session_index::integer as session_index,
 
         ---------- inputs
-        signalled.close::double precision as close,
-        signalled.tr_close::double precision as tr_close,
+        computed.close::double precision as close,
+        computed.tr_close::double precision as tr_close,
 
         ---------- moving averages
-        case when signalled.session_index >= 20 then signalled.sma_20_raw end::double precision
+        case when computed.session_index >= 20 then computed.sma_20_raw end::double precision
             as sma_20,
-        case when signalled.session_index >= 50 then signalled.sma_50_raw end::double precision
+        case when computed.session_index >= 50 then computed.sma_50_raw end::double precision
             as sma_50,
-        case when signalled.session_index >= 200 then signalled.sma_200_raw end::double precision
+        case when computed.session_index >= 200 then computed.sma_200_raw end::double precision
             as sma_200,
-        signalled.ema_12_raw as ema_12,
-        signalled.ema_26_raw as ema_26,
-        signalled.ema_50_raw as ema_50,
+        computed.ema_12_raw as ema_12,
+        computed.ema_26_raw as ema_26,
+        computed.ema_50_raw as ema_50,
 
         ---------- MACD (12, 26, 9)
-        case when signalled.session_index >= 34 then signalled.macd_line_raw end as macd_line,
-        signalled.macd_signal_raw as macd_signal_9,
-        signalled.macd_line_raw - signalled.macd_signal_raw as macd_histogram,
-        signalled.macd_fast_ema_raw as macd_fast_ema_12,
+        case when computed.session_index >= 34 then computed.macd_line_raw end as macd_line,
+        computed.macd_signal_raw as macd_signal_9,
+        computed.macd_line_raw - computed.macd_signal_raw as macd_histogram,
+        computed.macd_fast_ema_raw as macd_fast_ema_12,
 
         ---------- RSI 14 (Wilder)
         case
-            when signalled.rsi_avg_gain_raw + signalled.rsi_avg_loss_raw is null then null
+            when computed.rsi_avg_gain_raw + computed.rsi_avg_loss_raw is null then null
             -- TA-Lib's zero test: no movement at all reads 0.
-            when abs(signalled.rsi_avg_gain_raw + signalled.rsi_avg_loss_raw) < 1e-14 then 0
+            when abs(computed.rsi_avg_gain_raw + computed.rsi_avg_loss_raw) < 1e-14 then 0
             else
-                100 * signalled.rsi_avg_gain_raw
-                / (signalled.rsi_avg_gain_raw + signalled.rsi_avg_loss_raw)
+                100 * computed.rsi_avg_gain_raw
+                / (computed.rsi_avg_gain_raw + computed.rsi_avg_loss_raw)
         end::double precision as rsi_14,
-        signalled.rsi_avg_gain_raw as rsi_avg_gain_14,
-        signalled.rsi_avg_loss_raw as rsi_avg_loss_14,
+        computed.rsi_avg_gain_raw as rsi_avg_gain_14,
+        computed.rsi_avg_loss_raw as rsi_avg_loss_14,
 
         ---------- Bollinger bands (20, 2 population standard deviations)
         case
-            when signalled.session_index >= 20 then signalled.sma_20_raw
+            when computed.session_index >= 20 then computed.sma_20_raw
         end::double precision as bollinger_middle_20,
         case
-            when signalled.session_index >= 20
-                then signalled.sma_20_raw + 2 * signalled.stddev_20_raw
+            when computed.session_index >= 20
+                then computed.sma_20_raw + 2 * computed.stddev_20_raw
         end::double precision as bollinger_upper_20,
         case
-            when signalled.session_index >= 20
-                then signalled.sma_20_raw - 2 * signalled.stddev_20_raw
+            when computed.session_index >= 20
+                then computed.sma_20_raw - 2 * computed.stddev_20_raw
         end::double precision as bollinger_lower_20,
 
         ---------- ATR 14 (Wilder), OBV
-        signalled.atr_raw as atr_14,
+        computed.atr_raw as atr_14,
         -- Trailing zeros of the volumes' scale dropped: 1500, not 1500.000000000.
-        trim_scale(signalled.obv_raw)::numeric as obv,
+        trim_scale(computed.obv_raw)::numeric as obv,
 
         ---------- 252-session range
         case
-            when signalled.session_index >= 252 then signalled.high_252_raw
+            when computed.session_index >= 252 then computed.high_252_raw
         end::double precision as high_252,
         case
-            when signalled.session_index >= 252 then signalled.low_252_raw
+            when computed.session_index >= 252 then computed.low_252_raw
         end::double precision as low_252,
         case
-            when signalled.session_index >= 252
+            when computed.session_index >= 252
                 then
-                    signalled.close::double precision
-                    / nullif(signalled.high_252_raw, 0)::double precision - 1
+                    computed.close::double precision
+                    / nullif(computed.high_252_raw, 0)::double precision - 1
         end::double precision as pct_from_high_252,
         case
-            when signalled.session_index >= 252
+            when computed.session_index >= 252
                 then
-                    signalled.close::double precision
-                    / nullif(signalled.low_252_raw, 0)::double precision - 1
+                    computed.close::double precision
+                    / nullif(computed.low_252_raw, 0)::double precision - 1
         end::double precision as pct_from_low_252,
 
         ---------- returns on total-return closes
         {%- for sessions in [1, 5, 21, 63, 252] %}
-            {%- set base = 'signalled.previous_tr_close' if sessions == 1
-                else 'signalled.tr_close_' ~ sessions %}
-        signalled.tr_close::double precision / nullif({{ base }}, 0)::double precision - 1
+            {%- set base = 'computed.previous_tr_close' if sessions == 1
+                else 'computed.tr_close_' ~ sessions %}
+        computed.tr_close::double precision / nullif({{ base }}, 0)::double precision - 1
             as return_{{ sessions }}d,
-        ln(signalled.tr_close::double precision / nullif({{ base }}, 0)::double precision)
+        ln(computed.tr_close::double precision / nullif({{ base }}, 0)::double precision)
             as log_return_{{ sessions }}d,
         {%- endfor %}
 
+        ---------- state: what the next build continues from
+        computed.high::numeric as high,
+        computed.low::numeric as low,
+        computed.running_close::numeric as running_close,
+        computed.running_close_sq::numeric as running_close_sq,
+        computed.high_252_raw::numeric as window_high_252,
+        computed.low_252_raw::numeric as window_low_252,
+
         ---------- lineage
-        signalled.split_factor::numeric as split_factor,
-        signalled.total_factor::numeric as total_factor,
+        computed.split_factor::numeric as split_factor,
+        computed.total_factor::numeric as total_factor,
         loads.loaded_at::timestamptz as bar_loaded_at,
         '{{ run_started_at.isoformat() }}'::timestamptz as computed_at
 
-    from signalled
+    from computed
 
     inner join loads
         on
-            signalled.symbol = loads.symbol
-            and signalled.date = loads.date
-
-    where signalled.date >= signalled.from_date
+            computed.symbol = loads.symbol
+            and computed.date = loads.date
 
 )
 

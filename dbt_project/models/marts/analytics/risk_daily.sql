@@ -19,7 +19,14 @@
     Incremental: rows are recomputed from the earliest indicator row
     rebuilt since the last run, per symbol; when SPY's or a sector ETF's
     rows were rebuilt, the rows of every symbol measured against it from
-    that date too. The 252 rows before are read for the windows.
+    that date too. A daily run (one new row right after the last stored
+    one, same sector ETF) continues the stored state: the running sums add
+    the row, a window's sum subtracts the running sum stored N rows earlier
+    (found by (symbol, session_index)), and the 252-session peak, trough
+    and drawdown carry on unless the session leaving the window held the
+    peak or trough or began the largest fall. Other symbols read the 252
+    rows before for the windows, continuing the stored sums; a new sector
+    ETF restarts the symbol from its first row (its pair sums change).
 
     The maximum drawdown over a 252-session window is computed in blocks of
     252 bars: a window spans the end of one block and the start of the
@@ -38,7 +45,7 @@
         materialized='incremental',
         unique_key=['symbol', 'date'],
         incremental_strategy='replace_by_key',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
         indexes=[
             {'columns': ['symbol', 'date'], 'unique': true},
             {'columns': ['date']},
@@ -48,9 +55,13 @@
                 '(extract(day from date))',
             ]},
             {'columns': ['indicators_computed_at']},
+            {'columns': ['symbol', 'session_index']},
         ],
         pre_hook=['set local jit = off', "set local work_mem = '128MB'"],
-        post_hook='analyze {{ this }}',
+        post_hook=[
+            "{{ ensure_index(['symbol', 'session_index']) }}",
+            '{{ analyze_unless_daily() }}',
+        ],
     )
 }}
 
@@ -88,6 +99,15 @@
 {%- do window_sums.append((name, length or window, name ~ ('_' ~ length if length else ''))) -%}
 {%- endfor -%}
 {%- endfor -%}
+{#- State columns an incremental run continues from (see the header). -#}
+{%- set state_columns = ['session_index', 'window_peak_252', 'window_trough_252',
+    'window_drawdown_252'] -%}
+{%- for name, _, _ in sums -%}
+{%- do state_columns.append('running_' ~ name) -%}
+{%- endfor -%}
+{%- set incremental = continues_stored_state(state_columns) -%}
+{#- The window lengths an appended row looks back by. -#}
+{%- set offsets = [20, 60, window] -%}
 
 with
 
@@ -148,7 +168,13 @@ benchmark_returns as materialized (
 
 ),
 
-{% if is_incremental() %}
+{% if incremental %}
+
+stored_rows as not materialized (
+
+    select * from {{ this }}
+
+),
 
 rebuilt as (
 
@@ -221,20 +247,280 @@ restarts as (
 
 ),
 
+last_stored_rows as (
+
+    -- The stored row just before from_date: the running sums, the window
+    -- extremes and the drawdown continue from it.
+    select
+        restarts.from_date,
+        stored.*
+
+    from restarts
+
+    cross join lateral (
+        select * from stored_rows
+        where
+            stored_rows.symbol = restarts.symbol
+            and stored_rows.date < restarts.from_date
+        order by stored_rows.date desc
+        limit 1
+    ) as stored
+
+),
+
+next_rows as (
+
+    -- The indicator row of the last stored row and the (at most two) after.
+    select
+        last_stored_rows.symbol,
+        last_stored_rows.date as prior_date,
+        rows_read.date,
+        rows_read.session_index,
+        rows_read.computed_at,
+        rows_read.tr_close,
+        rows_read.return_1d,
+        rows_read.log_return_1d,
+        lag(rows_read.date) over by_date as previous_date,
+        count(*) over (partition by last_stored_rows.symbol) as rows_counted
+
+    from last_stored_rows
+
+    cross join lateral (
+        select
+            indicators.date,
+            indicators.session_index,
+            indicators.computed_at,
+            indicators.tr_close,
+            indicators.return_1d,
+            indicators.log_return_1d
+        from indicators
+        where
+            indicators.symbol = last_stored_rows.symbol
+            and indicators.date >= last_stored_rows.date
+        order by indicators.date
+        limit 3
+    ) as rows_read
+
+    window by_date as (partition by last_stored_rows.symbol order by rows_read.date)
+
+),
+
+appended_rows as (
+
+    -- Symbols whose one new row directly follows their last stored row,
+    -- against the same sector ETF (a daily run): continued from that row
+    -- and the stored rows the windows drop, found by (symbol, session_index).
+    select
+        next_rows.symbol,
+        next_rows.date,
+        prior.from_date,
+        next_rows.session_index,
+        next_rows.computed_at,
+        next_rows.tr_close,
+        next_rows.return_1d::numeric(38, 18) as daily_return,
+        next_rows.log_return_1d::numeric(38, 18) as daily_log_return,
+        market.benchmark_return as market_return,
+        benchmarks.sector_etf,
+        sector.benchmark_return as sector_return,
+        (next_rows.session_index - 1) / {{ window }} as block,
+        {%- for length in offsets %}
+        next_rows.session_index - {{ length }} as index_{{ length }},
+        {%- endfor %}
+        {%- for name, _, _ in sums %}
+        prior.running_{{ name }} as prior_running_{{ name }},
+        {%- endfor %}
+        prior.window_peak_252 as prior_window_peak_252,
+        prior.window_trough_252 as prior_window_trough_252,
+        prior.window_drawdown_252 as prior_window_drawdown_252
+
+    from next_rows
+
+    inner join last_stored_rows as prior
+        on next_rows.symbol = prior.symbol
+
+    left join benchmarks
+        on next_rows.symbol = benchmarks.symbol
+
+    -- The benchmarks' returns by index too: a join here was planned as a
+    -- scan of every benchmark row per symbol.
+    left join lateral (
+        select indicators.return_1d::numeric(38, 18) as benchmark_return
+        from indicators
+        where
+            indicators.symbol = '{{ market }}'
+            and indicators.date = next_rows.date
+        limit 1
+    ) as market on true
+
+    left join lateral (
+        select indicators.return_1d::numeric(38, 18) as benchmark_return
+        from indicators
+        where
+            indicators.symbol = benchmarks.sector_etf
+            and indicators.date = next_rows.date
+        limit 1
+    ) as sector on true
+
+    where
+        next_rows.rows_counted = 2
+        and next_rows.previous_date = next_rows.prior_date
+        and next_rows.date >= prior.from_date
+        and next_rows.session_index = prior.session_index + 1
+        and benchmarks.sector_etf is not distinct from prior.sector_etf
+
+),
+
+appended_lookups as (
+
+    -- The stored rows the windows drop: one index scan per symbol for all
+    -- lengths; the indicator row leaving the 252-session window.
+    select
+        appended_rows.*,
+        looked_up.*,
+        leaving.tr_close as leaving_tr_close
+
+    from appended_rows
+
+    cross join lateral (
+        select
+            {%- for length in offsets %}
+            {%- set at = 'filter (where stored_rows.session_index = appended_rows.index_' ~ length ~ ')' %}
+            {%- for name, _, lengths in sums if length in lengths or (length == window and none in lengths) %}
+            max(stored_rows.running_{{ name }}) {{ at }} as running_{{ name }}_{{ length }},
+            {%- endfor %}
+            {%- endfor %}
+            count(*) as rows_looked_up
+        from stored_rows
+        where
+            stored_rows.symbol = appended_rows.symbol
+            and stored_rows.session_index = any(array[
+                {%- for length in offsets %}
+                appended_rows.index_{{ length }}{{ ',' if not loop.last }}
+                {%- endfor %}
+            ])
+    ) as looked_up
+
+    left join lateral (
+        select indicators.tr_close
+        from indicators
+        where
+            indicators.symbol = appended_rows.symbol
+            and indicators.session_index = appended_rows.index_{{ window }}
+        limit 1
+    ) as leaving on true
+
+),
+
+appended_running as (
+
+    select
+        *,
+        {%- for name, summand, _ in sums %}
+        prior_running_{{ name }} + coalesce({{ summand }}, 0) as running_{{ name }},
+        {%- endfor %}
+        greatest(prior_window_peak_252, tr_close) as window_peak_252,
+        least(prior_window_trough_252, tr_close) as window_trough_252,
+        -- The session leaving the window held neither extreme nor began the
+        -- largest fall (the falls from it reach at most the old trough):
+        -- the figures carry on, with the falls that end today.
+        index_{{ window }} < 1
+        or (
+            leaving_tr_close < prior_window_peak_252
+            and leaving_tr_close > prior_window_trough_252
+            and (
+                1 - prior_window_trough_252 / leaving_tr_close < prior_window_drawdown_252
+                or prior_window_drawdown_252 = 0
+            )
+        ) as is_carried
+
+    from appended_lookups
+
+),
+
+appended as (
+
+    select
+        symbol,
+        date,
+        from_date,
+        session_index,
+        computed_at,
+        tr_close,
+        sector_etf,
+        block,
+        {%- for name, length, output in window_sums %}
+        running_{{ name }} - coalesce(running_{{ name }}_{{ length }}, 0) as {{ output }},
+        {%- endfor %}
+        {%- for name, _, _ in sums %}
+        running_{{ name }},
+        {%- endfor %}
+        true as is_appended,
+        window_peak_252 as appended_peak_252,
+        window_trough_252 as appended_trough_252,
+        greatest(prior_window_drawdown_252, 1 - tr_close / window_peak_252)
+            as appended_drawdown_252
+
+    from appended_running
+
+    where is_carried
+
+),
+
+rebuilt_restarts as materialized (
+
+    -- Every other symbol: its rows from from_date, with the 252 before and
+    -- its last stored row's sums (`prior_*`); from its first row when its
+    -- sector ETF changed (the pair sums restart). Materialized: the
+    -- appended symbols are set aside before any row is read.
+    select
+        restarts.symbol,
+        case
+            when last_stored_rows.sector_etf is distinct from benchmarks.sector_etf
+                then '-infinity'::date
+            else restarts.from_date
+        end as from_date,
+        last_stored_rows.date as prior_date,
+        {%- for name, _, _ in sums %}
+        last_stored_rows.running_{{ name }} as prior_running_{{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from restarts
+
+    left join last_stored_rows
+        on restarts.symbol = last_stored_rows.symbol
+
+    left join benchmarks
+        on restarts.symbol = benchmarks.symbol
+
+    where not exists (
+        select from appended
+        where appended.symbol = restarts.symbol
+    )
+
+),
+
 work_rows as (
 
     select
-        restarts.from_date,
-        rows_read.*
+        rebuilt_restarts.from_date,
+        rows_read.*,
+        {%- for name, _, _ in sums %}
+        case
+            when
+                rows_read.date = rebuilt_restarts.prior_date
+                and rows_read.date < rebuilt_restarts.from_date
+                then rebuilt_restarts.prior_running_{{ name }}
+        end as prior_running_{{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
 
-    from restarts
+    from rebuilt_restarts
 
     cross join lateral (
         (
             select * from indicators
             where
-                indicators.symbol = restarts.symbol
-                and indicators.date < restarts.from_date
+                indicators.symbol = rebuilt_restarts.symbol
+                and indicators.date < rebuilt_restarts.from_date
             order by indicators.date desc
             limit {{ window }}
         )
@@ -242,8 +528,8 @@ work_rows as (
         (
             select * from indicators
             where
-                indicators.symbol = restarts.symbol
-                and indicators.date >= restarts.from_date
+                indicators.symbol = rebuilt_restarts.symbol
+                and indicators.date >= rebuilt_restarts.from_date
         )
     ) as rows_read
 
@@ -255,6 +541,9 @@ work_rows as (
 
     select
         indicators.*,
+        {%- for name, _, _ in sums %}
+        null::numeric as prior_running_{{ name }},
+        {%- endfor %}
         '-infinity'::date as from_date
 
     from indicators
@@ -277,7 +566,11 @@ paired as (
         market.benchmark_return as market_return,
         benchmarks.sector_etf,
         sector.benchmark_return as sector_return,
-        (work_rows.session_index - 1) / {{ window }} as block
+        (work_rows.session_index - 1) / {{ window }} as block,
+        {%- for name, _, _ in sums %}
+        work_rows.prior_running_{{ name }},
+        {%- endfor %}
+        work_rows.date < work_rows.from_date as is_prior
 
     from work_rows
 
@@ -320,11 +613,61 @@ window_sums as (
         {%- for name, length, output in window_sums %}
         running_{{ name }} - lag(running_{{ name }}, {{ length }}, 0) over by_date as {{ output }},
         {%- endfor %}
+        {%- for name, _, _ in sums %}
+        {%- if incremental %}
+        -- The running sums from the symbol's first row: this run's (from
+        -- the first row read) shifted onto the stored ones, exactly.
+        running_{{ name }} + coalesce(
+            max(
+                case when is_prior then prior_running_{{ name }} - running_{{ name }} end
+            ) over by_symbol,
+            0
+        ) as state_running_{{ name }},
+        {%- else %}
+        running_{{ name }} as state_running_{{ name }},
+        {%- endif %}
+        {%- endfor %}
         paired_columns.*
 
     from running as paired_columns
 
-    window by_date as (partition by symbol order by date)
+    window
+        by_date as (partition by symbol order by date),
+        by_symbol as (partition by symbol)
+
+),
+
+all_sums as (
+
+    -- The recomputed rows, then (incremental runs) the appended ones.
+    select
+        symbol,
+        date,
+        from_date,
+        session_index,
+        computed_at,
+        tr_close,
+        sector_etf,
+        block,
+        {%- for _, _, output in window_sums %}
+        {{ output }},
+        {%- endfor %}
+        {%- for name, _, _ in sums %}
+        state_running_{{ name }} as running_{{ name }},
+        {%- endfor %}
+        false as is_appended,
+        null::double precision as appended_peak_252,
+        null::double precision as appended_trough_252,
+        null::double precision as appended_drawdown_252
+
+    from window_sums
+
+    {%- if incremental %}
+
+    union all
+
+    select * from appended
+    {%- endif %}
 
 ),
 
@@ -358,7 +701,7 @@ windowed as (
                 )
         end as return_stddev_252
 
-    from window_sums
+    from all_sums
 
 ),
 
@@ -375,6 +718,13 @@ measures as (
         tr_close,
         sector_etf,
         block,
+        {%- for name, _, _ in sums %}
+        running_{{ name }},
+        {%- endfor %}
+        is_appended,
+        appended_peak_252,
+        appended_trough_252,
+        appended_drawdown_252,
 
         ---------- volatility (annualized, sample standard deviation)
         case
@@ -469,16 +819,33 @@ block_drawdowns as (
 
 drawdowns as (
 
+    -- Over the last min(n, 252) rows: the drawdown, and the peak and trough
+    -- the next build carries (an appended row has them already).
     select
         *,
         case
+            when is_appended then appended_drawdown_252
             when session_index % {{ window }} = 0 then block_prefix_drawdown
             else greatest(
                 lag(block_suffix_drawdown, {{ window - 1 }}) over by_date,
                 block_prefix_drawdown,
                 1 - block_prefix_trough / lag(block_suffix_peak, {{ window - 1 }}) over by_date
             )
-        end as drawdown_raw
+        end as drawdown_raw,
+        case
+            when is_appended then appended_peak_252
+            when session_index % {{ window }} = 0 then block_prefix_peak
+            else greatest(
+                lag(block_suffix_peak, {{ window - 1 }}) over by_date, block_prefix_peak
+            )
+        end as peak_raw,
+        case
+            when is_appended then appended_trough_252
+            when session_index % {{ window }} = 0 then block_prefix_trough
+            else least(
+                lag(block_suffix_trough, {{ window - 1 }}) over by_date, block_prefix_trough
+            )
+        end as trough_raw
 
     from block_drawdowns
 
@@ -509,6 +876,15 @@ final as (
         case
             when session_index >= {{ window }} then drawdown_raw
         end::double precision as max_drawdown_252,
+
+        ---------- state: what the next build continues from
+        session_index::integer as session_index,
+        {%- for name, _, _ in sums %}
+        running_{{ name }}::numeric as running_{{ name }},
+        {%- endfor %}
+        peak_raw::double precision as window_peak_252,
+        trough_raw::double precision as window_trough_252,
+        drawdown_raw::double precision as window_drawdown_252,
 
         ---------- lineage
         computed_at::timestamptz as indicators_computed_at,
