@@ -25,7 +25,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from benchmarks import timed
-from benchmarks.bench_load_vs_pandas import KEY, _common_stocks
+from benchmarks.bench_load_vs_pandas import common_stocks, sandbox_env
 from kernel.market_calendar import TradingCalendar
 from kernel.settings import read_settings
 from orchestration.jobs.dev import drop_snapshot
@@ -79,14 +79,8 @@ def _refresh_and_reset(server: Endpoints, sessions: list) -> None:
         sandbox_process(log, "--size", "full") as base_url,
         throwaway_database(server.database_url) as database_url,
     ):
-        env = cli_env(
-            database_url,
-            server.redis_url,
-            POLYGON_API_KEY=KEY,
-            POLYGON_BASE_URL=base_url,
-            POLYGON_PLAN="paid",
-        )
-        symbols = ",".join(_common_stocks(base_url, REFRESH_SYMBOLS))
+        env = sandbox_env(database_url, server.redis_url, base_url)
+        symbols = ",".join(common_stocks(base_url, REFRESH_SYMBOLS))
         _run("load", "--symbols", symbols, "--years", "5", "--to", str(stale), env=env)
         try:
             snapshot_s = _run("dev", "snapshot", "bench", env=env)

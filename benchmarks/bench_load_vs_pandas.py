@@ -35,7 +35,7 @@ KEY = "bench-key"
 TARGETS = {50: 3.0, 500: 10.0}
 
 
-def _common_stocks(base_url: str, count: int) -> list[str]:
+def common_stocks(base_url: str, count: int) -> list[str]:
     """The first `count` active common stocks the sandbox lists."""
     symbols: list[str] = []
     url: str | None = f"{base_url}/v3/reference/tickers?type=CS&active=true&limit=1000"
@@ -44,6 +44,13 @@ def _common_stocks(base_url: str, count: int) -> list[str]:
         symbols += [row["ticker"] for row in page["results"]]
         url = page.get("next_url")
     return symbols[:count]
+
+
+def sandbox_env(database_url: str, redis_url: str, base_url: str) -> dict[str, str]:
+    """A CLI environment on these servers and the sandbox at `base_url`, on a paid plan."""
+    return cli_env(
+        database_url, redis_url, POLYGON_API_KEY=KEY, POLYGON_BASE_URL=base_url, POLYGON_PLAN="paid"
+    )
 
 
 def _pandas_script(base_url: str, database_url: str, symbols: list[str]) -> int:
@@ -69,17 +76,11 @@ def _pandas_script(base_url: str, database_url: str, symbols: list[str]) -> int:
 
 def _compare(base_url: str, server: Endpoints, count: int) -> None:
     """Time the script and the load for `count` symbols; print both and the speed-up."""
-    symbols = _common_stocks(base_url, count)
+    symbols = common_stocks(base_url, count)
     with throwaway_database(server.database_url) as database_url:
         script_s, rows = timed(lambda: _pandas_script(base_url, database_url, symbols))
     with throwaway_database(server.database_url) as database_url:
-        env = cli_env(
-            database_url,
-            server.redis_url,
-            POLYGON_API_KEY=KEY,
-            POLYGON_BASE_URL=base_url,
-            POLYGON_PLAN="paid",
-        )
+        env = sandbox_env(database_url, server.redis_url, base_url)
         booted = run_cli("eod", "--date", SESSION.isoformat(), env=env)
         assert booted.returncode == 0, booted.stdout + booted.stderr
         args = ["load", "--symbols", ",".join(symbols), "--years", str(YEARS)]
