@@ -189,6 +189,8 @@ def schedule_command(
         first_finished=lambda: RunLedger(endpoints.database_url).first_finished_session(),
         finished_sessions=lambda since: RunLedger(endpoints.database_url).finished_sessions(since),
         run_session=lambda session: job.run(session),
+        # Several due sessions: one transform for all of them.
+        run_sessions=job.catch_up,
         clock=utc_now,
         sleep=time.sleep,
         log=console.print,

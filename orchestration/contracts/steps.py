@@ -55,6 +55,11 @@ class ExtractDetail(Fetching):
 
 class TransformDetail(StepDetail):
     dbt: dict[str, int] = Field(description="dbt node results per status")
+    sessions: list[date] = Field(
+        default=[],
+        description="the sessions whose bars this build took in: the run's own, or every"
+        " session of a catch-up, whose runs share the one build",
+    )
     relationships: dict[str, Any] = Field(description="what the relationship cache published")
 
 

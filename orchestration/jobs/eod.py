@@ -3,7 +3,8 @@
 reference → lifecycle → extract (the session's bars) → transform (dbt) →
 quality (GX) → publish (Redis, through the Postgres outbox). A failed or
 killed run resumes at the step that did not finish; a finished session is
-skipped unless forced.
+skipped unless forced. Several missed sessions are caught up with one
+transform for all of them (`EodJob.catch_up`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,7 @@ from orchestration.jobs.notifier import RedisNotifier, bounded_notice
 from orchestration.jobs.provenance import claim_source
 from orchestration.jobs.rejections import rejected_count
 from orchestration.jobs.relationships import publish_after_build
+from orchestration.jobs.scheduler import SessionFailed
 from orchestration.jobs.writer import writer_lock
 from orchestration.runtime.dbt_runner import run_dbt, summarise
 from orchestration.runtime.endpoints import data_source, polygon_endpoint
@@ -183,57 +186,138 @@ class EodJob:
 
     def run(self, requested: date | None = None, force: bool = False) -> EodOutcome:
         """Process one session end to end; a completed session is skipped unless forced."""
-        session = self.resolve_session(requested)
-        outcome = EodOutcome(session_date=session)
+        try:
+            return self.catch_up([self.resolve_session(requested)], force=force)[0]
+        except SessionFailed as failed:
+            raise failed.error from None
+
+    def catch_up(self, sessions: Sequence[date], force: bool = False) -> list[EodOutcome]:
+        """Process sessions oldest first, with one transform for all of them.
+
+        Reference, lifecycle and extract run session by session, each with
+        what the API showed on that session; then one transform builds what
+        all their bars feed; quality and publish follow session by session
+        (a report and a notice each). No transform model reads the session
+        (only the lifecycle models read `session_date`), so the one pass
+        leaves the marts as a transform per session would. Each session
+        keeps its run in the ledger: the runs that shared the transform
+        record its detail, with the sessions it covered.
+
+        Raises:
+            SessionFailed: the run of that session failed (and the runs of the
+                sessions after it, not reached); the ones before it finished.
+        """
+        sessions = [self.resolve_session(session) for session in sessions]
+        outcomes = [EodOutcome(session_date=session) for session in sessions]
+        if not sessions:
+            return outcomes
         export_connection_env(self.database_url)
         ledger = RunLedger(self.database_url)
-        with (
-            ledger.session_lock(session),
-            writer_lock(
-                self.database_url,
-                f"{self.command} {session}",
-                self.writer_wait,
-                say=self._announce,
-            ),
-            contextlib.ExitStack() as endpoints,
-        ):
-            # Before anything is written: the run's data source is the warehouse's.
-            note = claim_source(self.database_url, *data_source(self.settings))
-            if note:
-                self._announce(note)
-            resumable = ledger.unfinished_run(session)
-            finished = ledger.completed_run(session)
-            if finished and not resumable and not force:
-                self.console.print(
-                    f"Session {session} is already complete (run {finished}); nothing to do. "
-                    "Use --force to run it again."
+        first, last = sessions[0], sessions[-1]
+        label = f"{first}" if first == last else f"{first} to {last}"
+        try:
+            with contextlib.ExitStack() as locks:
+                for session in sessions:
+                    locks.enter_context(ledger.session_lock(session))
+                locks.enter_context(
+                    writer_lock(
+                        self.database_url,
+                        f"{self.command} {label}",
+                        self.writer_wait,
+                        say=self._announce,
+                    )
                 )
-                outcome.skipped_run_id = finished
-                return outcome
-            if resumable:
-                ledger.reopen_run(resumable)
-                outcome.resumed_run_id = resumable
-            run_id = resumable or ledger.start_run(session)
-            run = _Run(ledger, run_id, session, outcome, ledger.succeeded_steps(run_id), endpoints)
-            self.console.rule(f"EOD {session}  run {run_id}{'  (resumed)' if resumable else ''}")
-            try:
-                message = self._run_steps(run)
-            except Exception as error:
-                failure = {"error": type(error).__name__, "detail": str(error)}
-                ledger.finish_run(run_id, "failed", failure)
-                raise
-            ledger.finish_run(run_id, message.status, message.model_dump(mode="json"))
-        outcome.message = message
-        return outcome
+                # Before anything is written: the run's data source is the warehouse's.
+                note = claim_source(self.database_url, *data_source(self.settings))
+                if note:
+                    self._announce(note)
+                self._run_sessions(ledger, outcomes, force)
+        except SessionFailed:
+            raise
+        except Exception as error:
+            raise SessionFailed(first, error) from error
+        return outcomes
 
-    def _run_steps(self, run: _Run) -> EodNotice:
-        self._step(run, "reference", lambda step: self._reference(run, step))
-        self._step(run, "lifecycle", lambda step: self._lifecycle(run, step))
-        self._step(run, "extract", lambda step: self._extract(run, step))
-        self._step(run, "transform", lambda step: self._transform(run.session, step))
-        self._step(run, "quality", lambda step: self._quality(run.session, step))
-        self._step(run, "publish", lambda step: self._publish(run, step))
-        return EodNotice.model_validate(run.done["publish"].detail["message"])
+    def _open(self, ledger: RunLedger, outcome: EodOutcome, force: bool) -> _Run | None:
+        """The session's run: resumed, new, or None when it is complete already."""
+        session = outcome.session_date
+        resumable = ledger.unfinished_run(session)
+        finished = ledger.completed_run(session)
+        if finished and not resumable and not force:
+            self.console.print(
+                f"Session {session} is already complete (run {finished}); nothing to do. "
+                "Use --force to run it again."
+            )
+            outcome.skipped_run_id = finished
+            return None
+        if resumable:
+            ledger.reopen_run(resumable)
+            outcome.resumed_run_id = resumable
+        run_id = resumable or ledger.start_run(session)
+        done = ledger.succeeded_steps(run_id)
+        run = _Run(ledger, run_id, session, outcome, done, contextlib.ExitStack())
+        self.console.rule(f"EOD {session}  run {run_id}{'  (resumed)' if resumable else ''}")
+        return run
+
+    def _run_sessions(self, ledger: RunLedger, outcomes: list[EodOutcome], force: bool) -> None:
+        """The API steps session by session, then the rest for the runs that got through."""
+        runs: list[_Run] = []
+        for outcome in outcomes:
+            run = self._open(ledger, outcome, force)
+            if run is None:
+                continue
+            try:
+                with run.endpoints:
+                    self._step(run, "reference", partial(self._reference, run))
+                    self._step(run, "lifecycle", partial(self._lifecycle, run))
+                    self._step(run, "extract", partial(self._extract, run))
+            except Exception as error:
+                _fail(run, error)
+                self._finish(runs)  # the sessions before it still finish
+                raise SessionFailed(run.session, error) from error
+            finally:
+                run.endpoint = None
+            runs.append(run)
+        self._finish(runs)
+
+    def _finish(self, runs: list[_Run]) -> None:
+        """One transform for the runs, then each run's quality step and notice."""
+        if not runs:
+            return
+        try:
+            self._transform_once(runs)
+        except Exception as error:
+            for run in runs:
+                _fail(run, error)
+            raise SessionFailed(runs[0].session, error) from error
+        for position, run in enumerate(runs):
+            try:
+                self._step(run, "quality", partial(self._quality, run.session))
+                self._step(run, "publish", partial(self._publish, run))
+            except Exception as error:
+                for failed in runs[position:]:
+                    _fail(failed, error)
+                raise SessionFailed(run.session, error) from error
+            message = EodNotice.model_validate(run.done["publish"].detail["message"])
+            run.ledger.finish_run(run.run_id, message.status, message.model_dump(mode="json"))
+            run.outcome.message = message
+
+    def _transform_once(self, runs: list[_Run]) -> None:
+        """Transform once, under the last run still without it; the others record it."""
+        pending = [run for run in runs if "transform" not in run.done]
+        for run in runs:
+            if run not in pending:
+                self._step(run, "transform", lambda step: None)  # reports it done
+        if not pending:
+            return
+        lead, sessions = pending[-1], [run.session for run in pending]
+        if len(pending) > 1:
+            span = f"{len(pending)} sessions, {sessions[0]} to {sessions[-1]}"
+            self.console.print(f"[bold]one transform for {span}[/]")
+        self._step(lead, "transform", lambda step: self._transform(lead.session, step, sessions))
+        shared = lead.done["transform"].detail
+        for run in pending[:-1]:
+            self._step(run, "transform", lambda step: step.detail.update(shared))
 
     def _endpoint(self, run: _Run) -> PolygonEndpoint:
         """The API, opened on first use (a resumed run may not need it at all)."""
@@ -419,7 +503,7 @@ class EodJob:
         record.detail["rows_landed"] = rows
         _note_failures(record, failures)
 
-    def _transform(self, session: date, record: StepRecord) -> None:
+    def _transform(self, session: date, record: StepRecord, sessions: list[date]) -> None:
         # The selector leaves the session quality checks to the quality step.
         results = run_dbt(
             "build",
@@ -429,6 +513,7 @@ class EodJob:
             variables={"session_date": session.isoformat()} | tested_bars_vars(self.database_url),
         )
         record.detail["dbt"] = summarise(results)
+        record.detail["sessions"] = [day.isoformat() for day in sessions]
         record.detail["relationships"] = publish_after_build(
             self.database_url, self.notifier.client
         )
@@ -649,6 +734,13 @@ def read_compliance(database_url: str, session: date) -> SessionCompliance:
     expected, processed, pct, missing, not_eod_types, etf_funds = rows[0]
     return SessionCompliance(
         expected, processed, float(pct), list(missing), dict(not_eod_types), etf_funds
+    )
+
+
+def _fail(run: _Run, error: BaseException) -> None:
+    """Record the run as failed, with why."""
+    run.ledger.finish_run(
+        run.run_id, "failed", {"error": type(error).__name__, "detail": str(error)}
     )
 
 

@@ -23,6 +23,15 @@ MAX_RETRY_AFTER = timedelta(hours=4)
 LEDGER_RETRY_AFTER = timedelta(minutes=1)
 
 
+class SessionFailed(RuntimeError):
+    """A batch of sessions stopped at `session`: the ones before it finished."""
+
+    def __init__(self, session: date, error: BaseException) -> None:
+        super().__init__(f"the EOD for {session} failed: {type(error).__name__}: {error}")
+        self.session = session
+        self.error = error
+
+
 @dataclass(frozen=True)
 class Failing:
     """A session whose runs failed: how often, why, and when it is tried again."""
@@ -43,7 +52,9 @@ class EodScheduler:
 
     `first_finished()` and `finished_sessions(since)` read the run ledger
     (the first session a run finished for; those finished on or after
-    `since`) at every wake-up.
+    `since`) at every wake-up. `run_session` runs one session;
+    `run_sessions`, when given, runs several at once and raises
+    SessionFailed naming the one that failed.
     """
 
     calendar: TradingCalendar
@@ -54,6 +65,7 @@ class EodScheduler:
     sleep: Callable[[float], None]
     log: Callable[[str], None] = print
     catch_up_limit: int = CATCH_UP_LIMIT
+    run_sessions: Callable[[list[date]], object] | None = None
     failing: dict[date, Failing] = field(default_factory=dict)
 
     def due_sessions(self, now: datetime) -> list[date]:
@@ -87,8 +99,10 @@ class EodScheduler:
     def run_due(self) -> bool:
         """Run every due session, oldest first; a failing one waits out its backoff.
 
-        A failure is logged with its next attempt time and does not keep the
-        other due sessions from running.
+        With `run_sessions`, the sessions go in batches (one transform for all
+        of them, EodJob.catch_up); a batch that fails at one session goes on
+        with the sessions after it. A failure is logged with its next attempt
+        time and does not keep the other due sessions from running.
 
         Returns:
             True when every due session ran, False when one failed or is
@@ -96,27 +110,63 @@ class EodScheduler:
         """
         now = self.clock()
         all_ran = True
+        ready = []
         for session in self.due_sessions(now):
             failing = self.failing.get(session)
             if failing is not None and failing.next_attempt > self.clock():
                 all_ran = False
                 continue
+            ready.append(session)
+        if self.run_sessions is None:
+            return self._run_one_by_one(ready) and all_ran
+        while ready:
+            first, last = ready[0], ready[-1]
+            self.log(
+                f"running the EOD for {first}"
+                if len(ready) == 1
+                else f"catching up {len(ready)} sessions, {first} to {last}, in one pass"
+            )
+            try:
+                self.run_sessions(ready)
+            except Exception as error:
+                failed = error.session if isinstance(error, SessionFailed) else first
+                cause = error.error if isinstance(error, SessionFailed) else error
+                position = ready.index(failed) if failed in ready else 0
+                for session in ready[:position]:
+                    self.failing.pop(session, None)
+                self._failed(ready[position], cause)
+                all_ran = False
+                ready = ready[position + 1 :]
+            else:
+                for session in ready:
+                    self.failing.pop(session, None)
+                ready = []
+        return all_ran
+
+    def _run_one_by_one(self, sessions: list[date]) -> bool:
+        all_ran = True
+        for session in sessions:
             self.log(f"running the EOD for {session}")
             try:
                 self.run_session(session)
             except Exception as error:
                 all_ran = False
-                attempts = failing.attempts + 1 if failing else 1
-                retry_at = self.clock() + retry_delay(attempts)
-                reason = f"{type(error).__name__}: {error}"
-                self.failing[session] = Failing(attempts, reason, retry_at)
-                self.log(
-                    f"EOD for {session} failed (attempt {attempts}, {reason});"
-                    f" next attempt at {retry_at:%Y-%m-%d %H:%M %Z}"
-                )
+                self._failed(session, error)
             else:
                 self.failing.pop(session, None)
         return all_ran
+
+    def _failed(self, session: date, error: BaseException) -> None:
+        """Log a failed session and when it is tried again."""
+        failing = self.failing.get(session)
+        attempts = failing.attempts + 1 if failing else 1
+        retry_at = self.clock() + retry_delay(attempts)
+        reason = f"{type(error).__name__}: {error}"
+        self.failing[session] = Failing(attempts, reason, retry_at)
+        self.log(
+            f"EOD for {session} failed (attempt {attempts}, {reason});"
+            f" next attempt at {retry_at:%Y-%m-%d %H:%M %Z}"
+        )
 
     def wake_time(self, now: datetime) -> datetime:
         """The next session's run time, or a failing session's next attempt if sooner."""
