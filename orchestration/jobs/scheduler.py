@@ -99,9 +99,9 @@ class EodScheduler:
     def run_due(self) -> bool:
         """Run every due session, oldest first; a failing one waits out its backoff.
 
-        With `run_sessions`, the sessions go in batches (one transform for all
-        of them, EodJob.catch_up); a batch that fails at one session goes on
-        with the sessions after it. A failure is logged with its next attempt
+        With `run_sessions`, the sessions go in one batch (one transform for
+        all of them, EodJob.catch_up); a batch that fails at one session goes
+        on with the sessions after it. A failure is logged with its next attempt
         time and does not keep the other due sessions from running.
 
         Returns:
@@ -128,15 +128,18 @@ class EodScheduler:
             )
             try:
                 self.run_sessions(ready)
-            except Exception as error:
-                failed = error.session if isinstance(error, SessionFailed) else first
-                cause = error.error if isinstance(error, SessionFailed) else error
-                position = ready.index(failed) if failed in ready else 0
+            except SessionFailed as failed:
+                position = ready.index(failed.session)
                 for session in ready[:position]:
                     self.failing.pop(session, None)
-                self._failed(ready[position], cause)
+                self._failed(failed.session, failed.error)
                 all_ran = False
                 ready = ready[position + 1 :]
+            except Exception as error:
+                # Not a session's failure (say, the writer lock was held): the
+                # batch did not start; it is tried again with the first's retry.
+                self._failed(first, error)
+                return False
             else:
                 for session in ready:
                     self.failing.pop(session, None)

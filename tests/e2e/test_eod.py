@@ -307,7 +307,7 @@ def _steps(database_url: str, run_id: str) -> dict[str, tuple]:
 class TransformFailsOnce(EodJob):
     """dbt dies on the first attempt (say the database restarted mid-build)."""
 
-    def _transform(self, session, record) -> None:
+    def _transform(self, session, record, sessions) -> None:
         raise RuntimeError("connection to the warehouse lost")
 
 

@@ -12,6 +12,7 @@ from orchestration.jobs.scheduler import (
     MAX_RETRY_AFTER,
     RETRY_AFTER,
     EodScheduler,
+    SessionFailed,
     cron_line,
     retry_delay,
 )
@@ -39,6 +40,7 @@ class FakeWorld:
         self.failing = set(failing)
         self.always_failing = set(always_failing)
         self.ran: list[tuple[date, datetime]] = []
+        self.batches: list[list[date]] = []
         self.sleeps: list[float] = []
         self.logs: list[str] = []
 
@@ -53,11 +55,20 @@ class FakeWorld:
         self.finished.append(session)
         self.now += timedelta(minutes=2)  # a run takes a while
 
+    def run_batch(self, sessions: list[date]) -> None:
+        """EodJob.catch_up's contract: oldest first, stop at a failure and name it."""
+        self.batches.append(list(sessions))
+        for session in sessions:
+            try:
+                self.run(session)
+            except RuntimeError as error:
+                raise SessionFailed(session, error) from error
+
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += timedelta(seconds=seconds)
 
-    def scheduler(self) -> EodScheduler:
+    def scheduler(self, batches: bool = False) -> EodScheduler:
         return EodScheduler(
             calendar=NYSE,
             first_finished=lambda: min(self.finished, default=None),
@@ -66,6 +77,7 @@ class FakeWorld:
             clock=lambda: self.now,
             sleep=self.sleep,
             log=self.logs.append,
+            run_sessions=self.run_batch if batches else None,
         )
 
 
@@ -191,3 +203,46 @@ def test_cron_line_runs_the_catch_up_on_new_york_time() -> None:
     line = cron_line("/srv/tickstock")
     assert line.startswith("CRON_TZ=America/New_York\n")
     assert "cd /srv/tickstock && .venv/bin/tickstock schedule --once" in line
+
+
+def test_missed_sessions_are_caught_up_in_one_batch() -> None:
+    world = FakeWorld("2026-11-30T09:00:00-05:00", [date(2026, 11, 20)])
+    assert world.scheduler(batches=True).run_due() is True
+    assert world.batches == [
+        [date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25), date(2026, 11, 27)]
+    ]
+    assert "catching up 4 sessions, 2026-11-23 to 2026-11-27, in one pass" in world.logs
+
+
+def test_a_batch_that_fails_at_one_session_goes_on_with_the_next() -> None:
+    failing = {date(2026, 11, 24)}
+    world = FakeWorld("2026-11-30T09:00:00-05:00", [date(2026, 11, 20)], failing)
+    scheduler = world.scheduler(batches=True)
+    assert scheduler.run_due() is False
+    assert world.batches == [
+        [date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25), date(2026, 11, 27)],
+        [date(2026, 11, 25), date(2026, 11, 27)],
+    ]
+    assert list(scheduler.failing) == [date(2026, 11, 24)]
+    assert "EOD for 2026-11-24 failed (attempt 1, RuntimeError: Polygon unreachable)" in (
+        " ".join(world.logs)
+    )
+    # Its retry, after the backoff, is a batch of one.
+    world.now += RETRY_AFTER
+    assert scheduler.run_due() is True
+    assert world.batches[-1] == [date(2026, 11, 24)] and scheduler.failing == {}
+
+
+def test_a_batch_error_naming_no_session_counts_against_the_first() -> None:
+    world = FakeWorld("2026-11-30T09:00:00-05:00", [date(2026, 11, 24)])
+    scheduler = world.scheduler(batches=True)
+
+    def locked(sessions: list[date]) -> None:
+        world.batches.append(list(sessions))
+        raise TimeoutError("the writer lock is held")
+
+    scheduler.run_sessions = locked
+    assert scheduler.run_due() is False
+    assert list(scheduler.failing) == [date(2026, 11, 25)]
+    assert world.batches == [[date(2026, 11, 25), date(2026, 11, 27)]]
+    assert scheduler.wake_time(world.now) == scheduler.failing[date(2026, 11, 25)].next_attempt
