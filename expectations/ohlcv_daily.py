@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -86,8 +87,13 @@ def _missing(database_url: str, schema: str, table: str, columns: tuple[str, ...
     return f"{schema}.{table} has no column {', '.join(absent)}" if absent else None
 
 
-def validate_all(database_url: str, session_date: date) -> SuiteRun:
-    """Run every suite whose table exists (with the columns it reads)."""
+def validate_all(database_url: str, session_date: date, publish_docs: bool = True) -> SuiteRun:
+    """Run every suite whose table exists (with the columns it reads).
+
+    `publish_docs=False` leaves the Data Docs pages of the results to
+    `publish_results`: a catch-up renders those of all its sessions, and the
+    site's index (which reads every result it lists), once.
+    """
     context = gx_context()
     outcomes, skipped = {}, {}
     for spec in SUITES:
@@ -100,8 +106,14 @@ def validate_all(database_url: str, session_date: date) -> SuiteRun:
             skipped[spec.suite] = f"no rows in {spec.relation} for {session_date}"
         else:
             outcomes[spec.suite] = outcome
-    publish_data_docs(context, list(outcomes.values()))
+    if publish_docs:
+        publish_data_docs(context, list(outcomes.values()))
     return SuiteRun(outcomes, skipped, _offline_docs_index(context))
+
+
+def publish_results(runs: Sequence[SuiteRun]) -> None:
+    """Render the Data Docs pages of these runs' results and the site's index, once."""
+    publish_data_docs(gx_context(), [o for run in runs for o in run.outcomes.values()])
 
 
 def build_data_docs() -> Path:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 from rich.console import Console
@@ -53,6 +53,9 @@ from orchestration.jobs.writer import writer_lock
 from orchestration.runtime.dbt_runner import run_dbt, summarise
 from orchestration.runtime.endpoints import data_source, polygon_endpoint
 from orchestration.runtime.services import Endpoints
+
+if TYPE_CHECKING:
+    from expectations.ohlcv_daily import SuiteRun
 
 BOOTSTRAP_HISTORY = timedelta(days=183)  # the dev profile's six months of daily bars
 COMPLETE_THRESHOLD_PCT = 95.0
@@ -139,6 +142,8 @@ class _Run:
     done: dict[str, StepRecord]
     endpoints: contextlib.ExitStack
     endpoint: PolygonEndpoint | None = None
+    # The quality step's GX results, for the Data Docs rendered after it.
+    suites: SuiteRun | None = None
 
 
 class EodJob:
@@ -197,7 +202,8 @@ class EodJob:
         Reference, lifecycle and extract run session by session, each with
         what the API showed on that session; then one transform builds what
         all their bars feed; quality and publish follow session by session
-        (a report and a notice each). No transform model reads the session
+        (a report and a notice each, the Data Docs rendered once before the
+        notices). No transform model reads the session
         (only the lifecycle models read `session_date`), so the one pass
         leaves the marts as a transform per session would. Each session
         keeps its run in the ledger: the runs that shared the transform
@@ -290,17 +296,40 @@ class EodJob:
             for run in runs:
                 _fail(run, error)
             raise SessionFailed(runs[0].session, error) from error
+        checked, failure = runs, None
         for position, run in enumerate(runs):
             try:
-                self._step(run, "quality", partial(self._quality, run.session))
+                self._step(run, "quality", partial(self._quality, run))
+            except Exception as error:
+                checked, failure = runs[:position], SessionFailed(run.session, error)
+                for failed in runs[position:]:
+                    _fail(failed, error)
+                break
+        self._publish_docs(checked)
+        for position, run in enumerate(checked):
+            try:
                 self._step(run, "publish", partial(self._publish, run))
             except Exception as error:
-                for failed in runs[position:]:
+                for failed in checked[position:]:
                     _fail(failed, error)
                 raise SessionFailed(run.session, error) from error
             message = EodNotice.model_validate(run.done["publish"].detail["message"])
             run.ledger.finish_run(run.run_id, message.status, message.model_dump(mode="json"))
             run.outcome.message = message
+        if failure is not None:
+            raise failure from failure.error
+
+    def _publish_docs(self, runs: list[_Run]) -> None:
+        """Render the Data Docs pages of the runs' validations and the site's index
+        once: the index reads every result it lists (up to 1,000), about 2 s a
+        build, which a catch-up would otherwise pay per session. Before the
+        notices, which point at the site. A run resumed after its quality
+        step has no results here: `tickstock docs` renders their pages."""
+        from expectations.ohlcv_daily import publish_results
+
+        suites = [run.suites for run in runs if run.suites is not None]
+        if suites:
+            publish_results(suites)
 
     def _transform_once(self, runs: list[_Run]) -> None:
         """Transform once, under the last run still without it; the others record it."""
@@ -518,15 +547,23 @@ class EodJob:
             self.database_url, self.notifier.client
         )
 
-    def _quality(self, session: date, record: StepRecord) -> None:
+    def _quality(self, run: _Run, record: StepRecord) -> None:
+        """The session's quality run; its Data Docs pages are left to `_publish_docs`."""
         from orchestration.jobs.quality import run_quality
 
         # Gaps are re-fetched from the same API the extract step used.
+        session = run.session
         as_of = self._as_of(session)
         with polygon_endpoint(self.settings, self._announce, as_of=as_of) as endpoint:
             checked = run_quality(
-                self.database_url, session, self.settings.dbt_target, endpoint, self.console.print
+                self.database_url,
+                session,
+                self.settings.dbt_target,
+                endpoint,
+                self.console.print,
+                publish_docs=False,
             )
+        run.suites = checked.suites
         report = checked.report
         detail = QualityDetail(
             passed=report.quality_passed,

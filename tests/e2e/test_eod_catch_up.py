@@ -11,6 +11,7 @@ Labor Day (2019-09-02) is no session, so nothing is owed for it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import date
@@ -57,10 +58,12 @@ def warehouses(servers, tmp_path_factory) -> Iterator[dict]:
         day_by_day, job, _ = _warehouse(stack, servers.database_url, universe)
         one_by_one = [job.run(session) for session in MISSED]
         caught_up, job, _ = _warehouse(stack, servers.database_url, universe)
+        started = time.time()
         at_once = job.catch_up(MISSED)
         yield {
             "day_by_day": (day_by_day, one_by_one),
             "caught_up": (caught_up, at_once, job),
+            "catch_up_started": started,
         }
 
 
@@ -117,6 +120,20 @@ def test_one_transform_builds_the_four_sessions(warehouses) -> None:
     assert [seconds < 0.5 for _, seconds in durations] == [True, True, True, False]
     _, one_by_one = warehouses["day_by_day"]
     assert [_transform(outcome)["sessions"] for outcome in one_by_one] == [[s] for s in missed]
+
+
+def test_every_sessions_validation_pages_are_in_the_data_docs(warehouses) -> None:
+    """Rendered once, after the four quality steps, before the notices."""
+    _, outcomes, _ = warehouses["caught_up"]
+    index = Path(outcomes[0].message.reports.data_docs)
+    pages = [
+        page.name
+        for page in (index.parent / "validations" / "ohlcv_daily__suite").rglob("*.html")
+        if page.stat().st_mtime >= warehouses["catch_up_started"]
+    ]
+    for session in MISSED:
+        batch = f"year_{session.year}-month_{session.month}-day_{session.day}.html"
+        assert any(name.endswith(batch) for name in pages), (session, pages)
 
 
 def test_the_delisting_is_reported_on_its_own_session(warehouses) -> None:
