@@ -203,11 +203,11 @@ class EodJob:
         what the API showed on that session; then one transform builds what
         all their bars feed; quality and publish follow session by session
         (a report and a notice each, the Data Docs rendered once before the
-        notices). No transform model reads the session
-        (only the lifecycle models read `session_date`), so the one pass
-        leaves the marts as a transform per session would. Each session
-        keeps its run in the ledger: the runs that shared the transform
-        record its detail, with the sessions it covered.
+        notices). No transform model reads the session (only the lifecycle
+        models read `session_date`), so the one pass leaves the marts as a
+        transform per session would. Each session keeps its run in the
+        ledger: the runs that shared the transform record its detail, with
+        the sessions it covered.
 
         Raises:
             SessionFailed: the run of that session failed (and the runs of the
