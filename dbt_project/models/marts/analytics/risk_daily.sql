@@ -897,3 +897,7 @@ final as (
 )
 
 select * from final
+
+-- Written session by session, as daily runs append them (see
+-- indicators_daily): the rows a daily run looks up stay on few pages.
+order by date, symbol
