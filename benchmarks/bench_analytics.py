@@ -174,8 +174,12 @@ def _copy_stocks(url: str, base: int, stocks: int) -> None:
                         {"base": base, "last": stocks - 1, "day": day},
                     )
             cursor.execute("drop table copied")
+    # Vacuumed as autovacuum keeps a warehouse's tables: the daily run does
+    # not set the hint bits of millions of just-copied rows (its reads
+    # dirtied 92k pages) nor race a vacuum that starts on them.
+    with connect(url, autocommit=True) as connection, connection.cursor() as cursor:
         for table in COPIED:
-            cursor.execute(f"analyze marts.{table}")
+            cursor.execute(f"vacuum (analyze) marts.{table}")
 
 
 def full_build(console: Console, stocks: int, years: int) -> None:
