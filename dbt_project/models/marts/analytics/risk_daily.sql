@@ -222,6 +222,10 @@ measured_against_rebuilt as (
             on indicators.symbol = benchmarks.symbol
         where
             indicators.date >= rebuilt_benchmarks.from_date
+            -- A bound on both sides: with `>=` alone the planner takes a
+            -- third of the table and scans the whole (symbol, date) index
+            -- to skip a sort (6.5 s at 12,012 x 5 years, vacuumed).
+            and indicators.date <= (select max(latest.date) from indicators as latest)
             and (
                 rebuilt_benchmarks.symbol = '{{ market }}'
                 or rebuilt_benchmarks.symbol = benchmarks.sector_etf
