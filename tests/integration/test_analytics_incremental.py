@@ -121,7 +121,7 @@ def built(servers: Endpoints) -> Iterator[tuple[str, dict[str, dict[str, int]]]]
 
         # Daily runs continued from the stored state, across a 252-bar block
         # boundary (bar 756) and with sessions whose leaving bar held the
-        # 52-week extreme (those symbols are rebuilt from 252 bars back).
+        # 52-week extreme (its extremes read from the stored rows in the window).
         for session in range(601, 626):
             history.deliver(history.through(session))
             analytics.build()
