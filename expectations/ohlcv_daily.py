@@ -106,14 +106,18 @@ def validate_all(database_url: str, session_date: date, publish_docs: bool = Tru
             skipped[spec.suite] = f"no rows in {spec.relation} for {session_date}"
         else:
             outcomes[spec.suite] = outcome
-    if publish_docs:
-        publish_data_docs(context, list(outcomes.values()))
+    if not publish_docs:
+        return SuiteRun(outcomes, skipped, data_docs_index(context))
+    publish_data_docs(context, list(outcomes.values()))
     return SuiteRun(outcomes, skipped, _offline_docs_index(context))
 
 
 def publish_results(runs: Sequence[SuiteRun]) -> None:
-    """Render the Data Docs pages of these runs' results and the site's index, once."""
-    publish_data_docs(gx_context(), [o for run in runs for o in run.outcomes.values()])
+    """Render the Data Docs pages of these runs' results and the site's index,
+    once, then point the new pages at the local assets."""
+    context = gx_context()
+    publish_data_docs(context, [o for run in runs for o in run.outcomes.values()])
+    _offline_docs_index(context)
 
 
 def build_data_docs() -> Path:

@@ -253,6 +253,12 @@ def test_the_runs_validation_pages_are_in_the_data_docs(first_run) -> None:
     }
     assert "ohlcv_daily__suite" in suites
     assert suites <= rendered, suites - rendered
+    # And they load their scripts and styles from the site, not a CDN.
+    assert not [
+        page
+        for page in pages.rglob("*.html")
+        if page.stat().st_mtime >= started and "cdn.jsdelivr.net/npm/vega@5" in page.read_text()
+    ]
 
 
 def test_docs_sites_are_built_without_secrets(first_run, servers) -> None:
