@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -87,13 +86,8 @@ def _missing(database_url: str, schema: str, table: str, columns: tuple[str, ...
     return f"{schema}.{table} has no column {', '.join(absent)}" if absent else None
 
 
-def validate_all(database_url: str, session_date: date, publish_docs: bool = True) -> SuiteRun:
-    """Run every suite whose table exists (with the columns it reads).
-
-    `publish_docs=False` leaves the Data Docs pages of the results to
-    `publish_results`: a catch-up renders those of all its sessions, and the
-    site's index (which reads every result it lists), once.
-    """
+def validate_all(database_url: str, session_date: date) -> SuiteRun:
+    """Run every suite whose table exists (with the columns it reads)."""
     context = gx_context()
     outcomes, skipped = {}, {}
     for spec in SUITES:
@@ -106,18 +100,8 @@ def validate_all(database_url: str, session_date: date, publish_docs: bool = Tru
             skipped[spec.suite] = f"no rows in {spec.relation} for {session_date}"
         else:
             outcomes[spec.suite] = outcome
-    if not publish_docs:
-        return SuiteRun(outcomes, skipped, data_docs_index(context))
     publish_data_docs(context, list(outcomes.values()))
     return SuiteRun(outcomes, skipped, _offline_docs_index(context))
-
-
-def publish_results(runs: Sequence[SuiteRun]) -> None:
-    """Render the Data Docs pages of these runs' results and the site's index,
-    once, then point the new pages at the local assets."""
-    context = gx_context()
-    publish_data_docs(context, [o for run in runs for o in run.outcomes.values()])
-    _offline_docs_index(context)
 
 
 def build_data_docs() -> Path:

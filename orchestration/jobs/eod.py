@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import redis
 from rich.console import Console
@@ -53,9 +53,6 @@ from orchestration.jobs.writer import writer_lock
 from orchestration.runtime.dbt_runner import run_dbt, summarise
 from orchestration.runtime.endpoints import data_source, polygon_endpoint
 from orchestration.runtime.services import Endpoints
-
-if TYPE_CHECKING:
-    from expectations.ohlcv_daily import SuiteRun
 
 BOOTSTRAP_HISTORY = timedelta(days=183)  # the dev profile's six months of daily bars
 COMPLETE_THRESHOLD_PCT = 95.0
@@ -142,8 +139,6 @@ class _Run:
     done: dict[str, StepRecord]
     endpoints: contextlib.ExitStack
     endpoint: PolygonEndpoint | None = None
-    # The quality step's GX results, for the Data Docs rendered after it.
-    suites: SuiteRun | None = None
 
 
 class EodJob:
@@ -202,8 +197,7 @@ class EodJob:
         Reference, lifecycle and extract run session by session, each with
         what the API showed on that session; then one transform builds what
         all their bars feed; quality and publish follow session by session
-        (a report and a notice each, the Data Docs rendered once before the
-        notices). No transform model reads the session (only the lifecycle
+        (a report and a notice each). No transform model reads the session (only the lifecycle
         models read `session_date`), so the one pass leaves the marts as a
         transform per session would. Each session keeps its run in the
         ledger: the runs that shared the transform record its detail, with
@@ -305,7 +299,6 @@ class EodJob:
                 for failed in runs[position:]:
                     _fail(failed, error)
                 break
-        self._publish_docs(checked)
         for position, run in enumerate(checked):
             try:
                 self._step(run, "publish", partial(self._publish, run))
@@ -318,18 +311,6 @@ class EodJob:
             run.outcome.message = message
         if failure is not None:
             raise failure from failure.error
-
-    def _publish_docs(self, runs: list[_Run]) -> None:
-        """Render the Data Docs pages of the runs' validations and the site's index
-        once: the index reads every result it lists (up to 1,000), about 2 s a
-        build, which a catch-up would otherwise pay per session. Before the
-        notices, which point at the site. A run resumed after its quality
-        step has no results here: `tickstock docs` renders their pages."""
-        from expectations.ohlcv_daily import publish_results
-
-        suites = [run.suites for run in runs if run.suites is not None]
-        if suites:
-            publish_results(suites)
 
     def _transform_once(self, runs: list[_Run]) -> None:
         """Transform once, under the last run still without it; the others record it."""
@@ -548,7 +529,7 @@ class EodJob:
         )
 
     def _quality(self, run: _Run, record: StepRecord) -> None:
-        """The session's quality run; its Data Docs pages are left to `_publish_docs`."""
+        """The session's quality run and its Data Docs pages."""
         from orchestration.jobs.quality import run_quality
 
         # Gaps are re-fetched from the same API the extract step used.
@@ -561,9 +542,7 @@ class EodJob:
                 self.settings.dbt_target,
                 endpoint,
                 self.console.print,
-                publish_docs=False,
             )
-        run.suites = checked.suites
         report = checked.report
         detail = QualityDetail(
             passed=report.quality_passed,

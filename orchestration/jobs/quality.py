@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from extract.polygon.endpoint import PolygonEndpoint
@@ -40,9 +39,6 @@ from orchestration.jobs.rejections import rejected_count
 from orchestration.reporting.renderer import Document, Link, Table, write_files
 from orchestration.runtime.dbt_runner import run_dbt
 
-if TYPE_CHECKING:
-    from expectations.ohlcv_daily import SuiteRun
-
 REPORTS_DIR = STATE_DIR / "reports" / "quality"
 _NEW_YORK = ZoneInfo("America/New_York")
 
@@ -53,7 +49,6 @@ class QualityRun:
 
     report: QualityReport
     paths: QualityReportPaths
-    suites: SuiteRun
 
     @property
     def success(self) -> bool:
@@ -152,7 +147,6 @@ def run_quality(
     endpoint: PolygonEndpoint | None = None,
     say: Callable[[str], None] = print,
     since: date | None = None,
-    publish_docs: bool = True,
 ) -> QualityRun:
     """Check one session; backfill gaps when an endpoint is given; write the report.
 
@@ -164,8 +158,6 @@ def run_quality(
         say: progress output.
         since: audit the history from this session on (gaps and anomalies of
             every session up to `session`), not only the daily windows.
-        publish_docs: render the results' Data Docs pages now; False leaves
-            them to `expectations.ohlcv_daily.publish_results` (a catch-up).
     """
     from expectations.ohlcv_daily import validate_all
 
@@ -198,7 +190,7 @@ def run_quality(
     closed = missing_bars - sum(len(s) for s in remaining.values())
     backfill.resolved_bars = closed
 
-    suites = validate_all(database_url, session, publish_docs)
+    suites = validate_all(database_url, session)
     expectations = {
         name: SuiteOutcome(
             passed=outcome.passed, failed=len(outcome.failed), failures=outcome.failed
@@ -240,7 +232,7 @@ def run_quality(
         data_docs=str(suites.data_docs_index),
     )
     folder = session.isoformat() if since is None else f"audit-{since}-{session}"
-    return QualityRun(report, write_report(report, REPORTS_DIR / folder), suites)
+    return QualityRun(report, write_report(report, REPORTS_DIR / folder))
 
 
 def write_report(report: QualityReport, folder: Path) -> QualityReportPaths:
