@@ -239,7 +239,6 @@ def publish_data_docs(context, outcomes: list[SuiteOutcome]) -> None:
 
 
 def data_docs_index(context) -> Path:
-    """Path of the local Data Docs `index.html`, built yet or not (a run's
-    report names it before its pages are rendered)."""
-    url = context.get_docs_sites_urls(only_if_exists=False)[0]["site_url"]
+    """Path of the local Data Docs `index.html`."""
+    url = context.get_docs_sites_urls()[0]["site_url"]
     return Path(url.removeprefix("file://"))

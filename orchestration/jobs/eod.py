@@ -197,9 +197,9 @@ class EodJob:
         Reference, lifecycle and extract run session by session, each with
         what the API showed on that session; then one transform builds what
         all their bars feed; quality and publish follow session by session
-        (a report and a notice each). No transform model reads the session (only the lifecycle
-        models read `session_date`), so the one pass leaves the marts as a
-        transform per session would. Each session keeps its run in the
+        (a report and a notice each). No transform model reads the session
+        (only the lifecycle models read `session_date`), so the one pass
+        leaves the marts as a transform per session would. Each session keeps its run in the
         ledger: the runs that shared the transform record its detail, with
         the sessions it covered.
 
@@ -290,27 +290,17 @@ class EodJob:
             for run in runs:
                 _fail(run, error)
             raise SessionFailed(runs[0].session, error) from error
-        checked, failure = runs, None
         for position, run in enumerate(runs):
             try:
-                self._step(run, "quality", partial(self._quality, run))
-            except Exception as error:
-                checked, failure = runs[:position], SessionFailed(run.session, error)
-                for failed in runs[position:]:
-                    _fail(failed, error)
-                break
-        for position, run in enumerate(checked):
-            try:
+                self._step(run, "quality", partial(self._quality, run.session))
                 self._step(run, "publish", partial(self._publish, run))
             except Exception as error:
-                for failed in checked[position:]:
+                for failed in runs[position:]:
                     _fail(failed, error)
                 raise SessionFailed(run.session, error) from error
             message = EodNotice.model_validate(run.done["publish"].detail["message"])
             run.ledger.finish_run(run.run_id, message.status, message.model_dump(mode="json"))
             run.outcome.message = message
-        if failure is not None:
-            raise failure from failure.error
 
     def _transform_once(self, runs: list[_Run]) -> None:
         """Transform once, under the last run still without it; the others record it."""
@@ -528,20 +518,14 @@ class EodJob:
             self.database_url, self.notifier.client
         )
 
-    def _quality(self, run: _Run, record: StepRecord) -> None:
-        """The session's quality run and its Data Docs pages."""
+    def _quality(self, session: date, record: StepRecord) -> None:
         from orchestration.jobs.quality import run_quality
 
         # Gaps are re-fetched from the same API the extract step used.
-        session = run.session
         as_of = self._as_of(session)
         with polygon_endpoint(self.settings, self._announce, as_of=as_of) as endpoint:
             checked = run_quality(
-                self.database_url,
-                session,
-                self.settings.dbt_target,
-                endpoint,
-                self.console.print,
+                self.database_url, session, self.settings.dbt_target, endpoint, self.console.print
             )
         report = checked.report
         detail = QualityDetail(

@@ -123,7 +123,7 @@ def test_one_transform_builds_the_four_sessions(warehouses) -> None:
 
 
 def test_every_sessions_validation_pages_are_in_the_data_docs(warehouses) -> None:
-    """Rendered once, after the four quality steps, before the notices."""
+    """Each session's quality step renders its own pages."""
     _, outcomes, _ = warehouses["caught_up"]
     index = Path(outcomes[0].message.reports.data_docs)
     pages = [
